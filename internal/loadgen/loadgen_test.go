@@ -122,3 +122,15 @@ func TestPercentileIsNearestRank(t *testing.T) {
 		t.Error("empty result must give 0")
 	}
 }
+
+func TestMergeAddsCountsAndPoolsLatencies(t *testing.T) {
+	a := &Result{Requests: 2, Errors: 1, Elapsed: time.Second, sorted: []time.Duration{1, 3}}
+	b := &Result{Requests: 2, Elapsed: time.Second, sorted: []time.Duration{2, 4}}
+	m := Merge(a, b)
+	if m.Requests != 4 || m.Errors != 1 || m.Elapsed != 2*time.Second || m.Rate() != 2 {
+		t.Fatalf("merged %+v", m)
+	}
+	if m.Percentile(0.5) != 2 || m.Percentile(1) != 4 {
+		t.Fatalf("p50 %v p100 %v; want 2, 4", m.Percentile(0.5), m.Percentile(1))
+	}
+}

@@ -58,3 +58,20 @@ func (r *Result) Percentile(p float64) time.Duration {
 	rank = max(0, min(rank, len(r.sorted)-1))
 	return r.sorted[rank]
 }
+
+// Merge combines runs of the same scenario: counts and elapsed times add up, and the
+// percentiles are over every latency of every run.
+func Merge(results ...*Result) *Result {
+	m := &Result{}
+	for _, r := range results {
+		m.Requests += r.Requests
+		m.Errors += r.Errors
+		m.Elapsed += r.Elapsed
+		if m.FirstError == nil {
+			m.FirstError = r.FirstError
+		}
+		m.sorted = append(m.sorted, r.sorted...)
+	}
+	slices.Sort(m.sorted)
+	return m
+}

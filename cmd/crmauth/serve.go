@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crmcom-community/crmauth/serverimpl"
+)
+
+// serveConfig is what `crmauth serve` runs with. Every flag has an environment variable;
+// a flag given on the command line wins over the variable, which wins over the default.
+type serveConfig struct {
+	listen           string
+	fixtures         string
+	secret           string
+	loginIdleTimeout time.Duration
+	keyTokenLifetime time.Duration
+	numericDates     bool
+	allowedOrigins   string
+	latency          time.Duration
+	adminClock       bool
+	disableFaults    bool
+	logFormat        string
+	logLevel         string
+	shutdownTimeout  time.Duration
+}
+
+// serveFlag ties a flag to its environment variable.
+type serveFlag struct {
+	name, env, usage string
+	value            any // pointer to the serveConfig field
+}
+
+func serveFlags(c *serveConfig) []serveFlag {
+	return []serveFlag{
+		{"listen", "CRMAUTH_LISTEN", "address to listen on", &c.listen},
+		{"fixtures", "CRMAUTH_FIXTURES", "YAML fixtures file (default: the embedded defaults)", &c.fixtures},
+		{"secret", "CRMAUTH_SECRET", "HS256 signing secret (default: random per start; tokens then do not survive a restart)", &c.secret},
+		{"login-idle-timeout", "CRMAUTH_LOGIN_IDLE_TIMEOUT", "idle time after which an authentication/token token expires", &c.loginIdleTimeout},
+		{"key-token-lifetime", "CRMAUTH_KEY_TOKEN_LIFETIME", "lifetime of Web API key and consumer application key tokens", &c.keyTokenLifetime},
+		{"numeric-dates", "CRMAUTH_NUMERIC_DATES", "write exp and iat as RFC 7519 numbers instead of CRM.COM's strings", &c.numericDates},
+		{"allowed-origins", "CRMAUTH_ALLOWED_ORIGINS", "comma-separated CORS origins (default: any origin)", &c.allowedOrigins},
+		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.latency},
+		{"admin-clock", "CRMAUTH_ADMIN_CLOCK", "serve the admin clock routes (" + serverimpl.AdminClockPath + ", " + serverimpl.AdminClockAdvancePath + ")", &c.adminClock},
+		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.disableFaults},
+		{"log-format", "CRMAUTH_LOG_FORMAT", "log format: text or json", &c.logFormat},
+		{"log-level", "CRMAUTH_LOG_LEVEL", "log level: debug, info, warn or error", &c.logLevel},
+		{"shutdown-timeout", "CRMAUTH_SHUTDOWN_TIMEOUT", "how long a shutdown waits for requests in flight", &c.shutdownTimeout},
+	}
+}
+
+func defaultServeConfig() serveConfig {
+	return serveConfig{
+		listen:           "localhost:8080",
+		loginIdleTimeout: serverimpl.DefaultLoginIdleTimeout,
+		keyTokenLifetime: serverimpl.DefaultKeyTokenLifetime,
+		adminClock:       true,
+		logFormat:        "text",
+		logLevel:         "info",
+		shutdownTimeout:  10 * time.Second,
+	}
+}
+
+// parseServeConfig reads the environment (through getenv), then the flags.
+func parseServeConfig(args []string, getenv func(string) string, output io.Writer) (serveConfig, error) {
+	c := defaultServeConfig()
+	fs := flag.NewFlagSet("crmauth serve", flag.ContinueOnError)
+	fs.SetOutput(output)
+	for _, f := range serveFlags(&c) {
+		env := getenv(f.env)
+		usage := f.usage + " [$" + f.env + "]"
+		switch v := f.value.(type) {
+		case *string:
+			if env != "" {
+				*v = env
+			}
+			fs.StringVar(v, f.name, *v, usage)
+		case *bool:
+			if env != "" {
+				b, err := strconv.ParseBool(env)
+				if err != nil {
+					return c, fmt.Errorf("$%s: %q is not a boolean (true or false)", f.env, env)
+				}
+				*v = b
+			}
+			fs.BoolVar(v, f.name, *v, usage)
+		case *time.Duration:
+			if env != "" {
+				d, err := time.ParseDuration(env)
+				if err != nil {
+					return c, fmt.Errorf("$%s: %q is not a duration (like 90s, 15m, 2h)", f.env, env)
+				}
+				*v = d
+			}
+			fs.DurationVar(v, f.name, *v, usage)
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintln(output, "Usage: crmauth serve [flags]")
+		fmt.Fprintln(output)
+		fmt.Fprintln(output, "Runs the CRM.COM authentication stub. Flags (and their environment variables):")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.loginIdleTimeout <= 0 || c.keyTokenLifetime <= 0 {
+		return c, errors.New("token lifetimes must be positive")
+	}
+	if c.latency < 0 {
+		return c, errors.New("latency must not be negative")
+	}
+	return c, nil
+}
+
+func (c serveConfig) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", c.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: use text or json", c.logFormat)
+}
+
+func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
+	opts := serverimpl.Options{
+		LoginIdleTimeout: c.loginIdleTimeout,
+		KeyTokenLifetime: c.keyTokenLifetime,
+		NumericDates:     c.numericDates,
+		Logger:           logger,
+		Latency:          c.latency,
+		AdminClock:       c.adminClock,
+		DisableFaults:    c.disableFaults,
+	}
+	if c.secret != "" {
+		opts.Secret = []byte(c.secret)
+	}
+	for _, o := range strings.Split(c.allowedOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			opts.AllowedOrigins = append(opts.AllowedOrigins, o)
+		}
+	}
+	if c.fixtures != "" {
+		f, err := serverimpl.LoadFixtures(c.fixtures)
+		if err != nil {
+			return opts, err
+		}
+		opts.Fixtures = f
+	}
+	return opts, nil
+}
+
+// runServe runs the stub until ctx ends (SIGINT, SIGTERM), then shuts down gracefully:
+// no new connections, requests in flight finish.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c, err := parseServeConfig(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "crmauth serve:", err)
+		return 2
+	}
+	logger, err := c.logger(stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "crmauth serve:", err)
+		return 2
+	}
+	opts, err := c.options(logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "crmauth serve: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
+		return 1
+	}
+	srv, err := serverimpl.Listen(c.listen, opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "crmauth serve:", err)
+		return 1
+	}
+	fixtures := "embedded defaults"
+	if c.fixtures != "" {
+		fixtures = c.fixtures
+	}
+	logger.Info("crmauth stub listening",
+		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
+		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
+		"admin_clock", c.adminClock)
+	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
+
+	select {
+	case <-ctx.Done():
+	case err := <-waitChan(srv):
+		if err != nil {
+			logger.Error("serving failed", "error", err.Error())
+			return 1
+		}
+		return 0
+	}
+	logger.Info("shutting down", "timeout", c.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Error("shutdown did not finish in time", "error", err.Error())
+		srv.Close()
+		return 1
+	}
+	logger.Info("stopped")
+	return 0
+}
+
+func waitChan(srv *serverimpl.Server) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- srv.Wait() }()
+	return ch
+}

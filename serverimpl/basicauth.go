@@ -1,0 +1,68 @@
+package serverimpl
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+	echomiddleware "github.com/oapi-codegen/echo-middleware"
+
+	"github.com/crmcom-community/crmauth/gen"
+)
+
+// authenticate is kin-openapi's AuthenticationFunc for the two Basic schemes (WebApiKey,
+// ConsumerApplicationKey). It only checks the form of the credentials (HTTP Basic, valid
+// base64, a key, an empty password) and hands the key on; whether the key is known is the
+// authority's decision, next to the other credential checks.
+//
+// kin-openapi calls it with a context of its own: the Echo context comes from the
+// echo-middleware, and the key goes into the request's exchange, which strict handlers see.
+// Its errors must be *echo.HTTPError to be answered 401 (anything else becomes 403).
+func authenticate(ctx context.Context, in *openapi3filter.AuthenticationInput) error {
+	switch in.SecuritySchemeName {
+	case "WebApiKey", "ConsumerApplicationKey":
+	default:
+		return keyRefused("security scheme " + in.SecuritySchemeName + " is not supported")
+	}
+	key, problem := parseBasicKey(in.RequestValidationInput.Request.Header.Get("Authorization"))
+	if problem != "" {
+		return keyRefused(problem)
+	}
+	if c := echomiddleware.GetEchoContext(ctx); c != nil {
+		exchangeFrom(c.Request().Context()).key = key
+	}
+	return nil
+}
+
+func keyRefused(message string) *echo.HTTPError {
+	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: message, Internal: fail(gen.ErrorCodeInvalidKey, message)}
+}
+
+// parseBasicKey returns the key sent as `Authorization: Basic base64(key:)`, or what is wrong
+// with the header. The messages never repeat the credentials.
+func parseBasicKey(header string) (key, problem string) {
+	if header == "" {
+		return "", "Authorization header is missing: send the key as the HTTP Basic username with an empty password"
+	}
+	scheme, encoded, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Basic") {
+		return "", "Authorization is not HTTP Basic: send the key as the HTTP Basic username with an empty password"
+	}
+	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	if err != nil {
+		return "", "Authorization Basic credentials are not valid base64"
+	}
+	key, password, ok := strings.Cut(string(decoded), ":")
+	switch {
+	case !ok:
+		return "", "Authorization Basic credentials have no ':' after the key"
+	case password != "":
+		return "", "the HTTP Basic password must be empty: send the key as the username only"
+	case key == "":
+		return "", "the key (HTTP Basic username) is empty"
+	}
+	return key, ""
+}

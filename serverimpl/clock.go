@@ -1,0 +1,80 @@
+package serverimpl
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock tells the stub what time it is. Every expiry decision reads it, so a test that swaps
+// in a SettableClock can make tokens expire without waiting.
+type Clock interface {
+	Now() time.Time
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+// SettableClock is a Clock that stands still until told to move. It is safe for concurrent use.
+type SettableClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewSettableClock returns a clock showing start.
+func NewSettableClock(start time.Time) *SettableClock {
+	return &SettableClock{now: start}
+}
+
+// Now returns the time the clock shows.
+func (c *SettableClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *SettableClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// Set makes the clock show t.
+func (c *SettableClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+// OffsetClock is the wall clock plus an offset that only grows. A running stub uses it behind
+// the admin clock route: time keeps passing as usual (so short lifetimes still run out on
+// their own) and a browser test can jump ahead. It is safe for concurrent use.
+type OffsetClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// NewOffsetClock returns a clock that shows the wall-clock time until advanced.
+func NewOffsetClock() *OffsetClock { return &OffsetClock{} }
+
+// Now returns the wall-clock time plus the offset.
+func (c *OffsetClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *OffsetClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// advancer is what the admin clock route needs from a clock.
+type advancer interface {
+	Clock
+	Advance(d time.Duration)
+}

@@ -1,0 +1,80 @@
+package serverimpl
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/labstack/echo/v4"
+
+	"github.com/crmcom-community/crmauth/gen"
+)
+
+// handleError is Echo's HTTPErrorHandler: every error that reaches Echo (validation, routing,
+// body rules, injected faults, panics) is answered in the spec's envelope, never in Echo's
+// default text body.
+func (s *Stub) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	f := s.failureFor(err, c)
+	exchangeFrom(c.Request().Context()).code = f.code
+	writeFailure(c.Response(), f)
+}
+
+// failureFor maps an error to the catalogue.
+func (s *Stub) failureFor(err error, c echo.Context) *failure {
+	var f *failure
+	if errors.As(err, &f) {
+		return f
+	}
+	var re *openapi3filter.RequestError
+	if errors.As(err, &re) {
+		return requestErrorFailure(re)
+	}
+	r := c.Request()
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			return fail(gen.ErrorCodeNotFound, fmt.Sprintf("no method at %s", r.URL.Path))
+		case http.StatusMethodNotAllowed:
+			return fail(gen.ErrorCodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use POST", r.Method))
+		case http.StatusRequestEntityTooLarge:
+			return fail(gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", MaxBodyBytes))
+		case http.StatusUnsupportedMediaType:
+			return fail(gen.ErrorCodeUnsupportedMediaType, "the request body must be application/json")
+		case http.StatusBadRequest:
+			// The strict handler's binder: a body that passed validation but does not bind.
+			return fail(gen.ErrorCodeInvalidRequest, "request body: "+firstLine(fmt.Sprint(he.Message)))
+		}
+	}
+	s.logger.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	return internalError()
+}
+
+// writeFailure writes the envelope with the headers the catalogue gives the code.
+func writeFailure(w *echo.Response, f *failure) {
+	h := w.Header()
+	switch f.code {
+	case gen.ErrorCodeInvalidKey:
+		h.Set("WWW-Authenticate", wwwAuthenticate)
+	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:
+		h.Set("Retry-After", strconv.Itoa(f.retryAfterSeconds()))
+	}
+	writeJSON(w, f.status(), f.body())
+}
+
+func writeJSON(w *echo.Response, status int, body any) {
+	data, err := json.Marshal(body)
+	if err != nil { // the envelope types always marshal; keep the promise of a JSON body anyway
+		status, data = http.StatusInternalServerError, []byte(`{"data":null,"status":{"code":"INTERNAL_ERROR","description":"","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}

@@ -1,0 +1,46 @@
+package serverimpl
+
+import (
+	"context"
+
+	"github.com/crmcom-community/crmauth/gen"
+)
+
+// exchange is one request's state shared along the chain: the request log creates it, the
+// Basic authentication fills in the key, handlers record the outcome for the log. It travels
+// in the request's context because strict handlers see only that (values set with c.Set are
+// invisible to them).
+type exchange struct {
+	operation  string
+	key        string // the Basic username, once authentication parsed it; never logged
+	session    SessionID
+	hasSession bool
+	code       gen.ErrorCode // status.code of a failure
+}
+
+type exchangeKey struct{}
+
+func withExchange(ctx context.Context, x *exchange) context.Context {
+	return context.WithValue(ctx, exchangeKey{}, x)
+}
+
+func exchangeFrom(ctx context.Context) *exchange {
+	x, _ := ctx.Value(exchangeKey{}).(*exchange)
+	if x == nil {
+		return &exchange{} // outside the stub's chain: a throwaway, so callers need no nil checks
+	}
+	return x
+}
+
+// basicKey is the key the request sent as its HTTP Basic username.
+func basicKey(ctx context.Context) string { return exchangeFrom(ctx).key }
+
+// noteOutcome records what the request ended in, for the request log.
+func noteOutcome(ctx context.Context, id SessionID, f *failure) {
+	x := exchangeFrom(ctx)
+	if f != nil {
+		x.code = f.code
+		return
+	}
+	x.session, x.hasSession = id, true
+}

@@ -1,0 +1,151 @@
+package serverimpl
+
+import (
+	"context"
+
+	"github.com/crmcom-community/crmauth/gen"
+)
+
+// handlers implements the generated strict server interface: each method hands the request's
+// fields to the authority and maps its answer to the operation's response type. Every expected
+// outcome is a typed response; an error return would reach the client as a bare 500.
+type handlers struct {
+	authority *authority
+}
+
+var _ gen.StrictServerInterface = (*handlers)(nil)
+
+func tokenIssued(t issued) gen.TokenIssuedJSONResponse {
+	return gen.TokenIssuedJSONResponse{Data: gen.TokenData{Token: t.token}, Status: okStatus()}
+}
+
+func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.LoginResponseObject, error) {
+	b := r.Body
+	t, f := h.authority.login(ctx, b.Organisation, b.Username, b.Password, b.Unit)
+	noteOutcome(ctx, t.id, f)
+	if f == nil {
+		return gen.Login200JSONResponse{TokenIssuedJSONResponse: tokenIssued(t)}, nil
+	}
+	body := f.body()
+	switch f.status() {
+	case 400:
+		return gen.Login400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
+	case 401:
+		return gen.Login401JSONResponse{InvalidCredentialsJSONResponse: gen.InvalidCredentialsJSONResponse(body)}, nil
+	case 403:
+		return gen.Login403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
+	case 429:
+		return gen.Login429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
+	case 503:
+		return gen.Login503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
+	}
+	return gen.Login500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+}
+
+func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestObject) (gen.ReleaseTokenResponseObject, error) {
+	id, f := h.authority.release(r.Body.Token)
+	noteOutcome(ctx, id, f)
+	if f == nil {
+		return gen.ReleaseToken200JSONResponse{ReleasedJSONResponse: gen.ReleasedJSONResponse{Data: noData(), Status: okStatus()}}, nil
+	}
+	body := f.body()
+	switch f.status() {
+	case 400:
+		return gen.ReleaseToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
+	case 401:
+		return gen.ReleaseToken401JSONResponse{InvalidTokenJSONResponse: gen.InvalidTokenJSONResponse(body)}, nil
+	case 429:
+		return gen.ReleaseToken429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
+	}
+	return gen.ReleaseToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+}
+
+func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyTokenRequestObject) (gen.GetWebApiKeyTokenResponseObject, error) {
+	var unit *string
+	if r.Body != nil {
+		unit = r.Body.Unit
+	}
+	t, f := h.authority.webAPIKeyToken(ctx, basicKey(ctx), unit)
+	noteOutcome(ctx, t.id, f)
+	if f == nil {
+		return gen.GetWebApiKeyToken200JSONResponse{TokenIssuedJSONResponse: tokenIssued(t)}, nil
+	}
+	body := f.body()
+	switch f.status() {
+	case 400:
+		return gen.GetWebApiKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
+	case 401:
+		return gen.GetWebApiKeyToken401JSONResponse{InvalidKeyJSONResponse: gen.InvalidKeyJSONResponse{
+			Body: body, Headers: gen.InvalidKeyResponseHeaders{WWWAuthenticate: challenge()},
+		}}, nil
+	case 403:
+		return gen.GetWebApiKeyToken403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
+	case 429:
+		return gen.GetWebApiKeyToken429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
+	case 503:
+		return gen.GetWebApiKeyToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
+	}
+	return gen.GetWebApiKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+}
+
+func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.GetConsumerApplicationKeyTokenRequestObject) (gen.GetConsumerApplicationKeyTokenResponseObject, error) {
+	b := r.Body
+	ati := b.AccessTokenIdentifier
+	id := accessTokenIdentifier{ati.AuthenticationCode, ati.Identifier, ati.PassCode}
+	var t issued
+	f := id.incomplete()
+	if f == nil {
+		t, f = h.authority.consumerToken(ctx, basicKey(ctx), id, b.Unit)
+	}
+	noteOutcome(ctx, t.id, f)
+	if f == nil {
+		return gen.GetConsumerApplicationKeyToken200JSONResponse(tokenIssued(t)), nil
+	}
+	body := f.body()
+	switch f.status() {
+	case 400:
+		return gen.GetConsumerApplicationKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
+	case 401:
+		resp := gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{Body: body}}
+		if f.code == gen.ErrorCodeInvalidKey {
+			resp.Headers.WWWAuthenticate = challenge()
+		}
+		return resp, nil
+	case 403:
+		return gen.GetConsumerApplicationKeyToken403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
+	case 429:
+		return gen.GetConsumerApplicationKeyToken429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
+	case 503:
+		return gen.GetConsumerApplicationKeyToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
+	}
+	return gen.GetConsumerApplicationKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+}
+
+// incomplete enforces what the schema's anyOf cannot say: pass_code belongs with identifier.
+// (The anyOf itself, at least one way of identifying, is checked by request validation.)
+func (id accessTokenIdentifier) incomplete() *failure {
+	switch {
+	case id.identifier != nil && id.passCode == nil:
+		return fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: identifier needs pass_code")
+	case id.passCode != nil && id.identifier == nil:
+		return fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: pass_code needs identifier")
+	}
+	return nil
+}
+
+func internalError() *failure { return fail(gen.ErrorCodeInternalError, "internal error") }
+
+func challenge() *string {
+	s := wwwAuthenticate
+	return &s
+}
+
+func tooManyRequests(f *failure) gen.TooManyRequestsJSONResponse {
+	s := f.retryAfterSeconds()
+	return gen.TooManyRequestsJSONResponse{Body: f.body(), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: &s}}
+}
+
+func serviceUnavailable(f *failure) gen.ServiceUnavailableJSONResponse {
+	s := f.retryAfterSeconds()
+	return gen.ServiceUnavailableJSONResponse{Body: f.body(), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &s}}
+}

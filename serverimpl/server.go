@@ -1,0 +1,172 @@
+package serverimpl
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/crmcom-community/crmauth/gen"
+)
+
+// BasePath is where CRM.COM serves its Web API methods, and so where the stub serves them.
+const BasePath = "/crmapi/rest/v2"
+
+// Default lifetimes, as CRM.COM documents them.
+const (
+	DefaultLoginIdleTimeout = time.Hour
+	DefaultKeyTokenLifetime = 2 * time.Hour
+)
+
+// Options configure the stub. The zero value is the stub with its embedded defaults.
+type Options struct {
+	Fixtures         *Fixtures     // nil: the embedded defaults (DefaultFixtures)
+	Secret           []byte        // the HS256 signing secret; nil: random per start
+	Clock            Clock         // nil: real time (an OffsetClock when AdminClock is set)
+	LoginIdleTimeout time.Duration // 0: 1h (authentication/token tokens)
+	KeyTokenLifetime time.Duration // 0: 2h (web API key and consumer tokens)
+	NumericDates     bool          // RFC 7519 numeric exp/iat instead of CRM.COM's strings
+	Logger           *slog.Logger  // nil: discard
+	AllowedOrigins   []string      // CORS; nil/empty: any origin
+	Latency          time.Duration // added to every CRM.COM method call
+
+	// AdminClock mounts the admin clock routes (AdminClockPath, AdminClockAdvancePath). The
+	// Clock must then be able to Advance (SettableClock, OffsetClock); nil gets an OffsetClock.
+	AdminClock bool
+	// DisableFaults ignores FaultHeader and LatencyHeader (Options.Latency still applies).
+	DisableFaults bool
+	// Sessions stores sessions; nil: a new in-memory store.
+	Sessions SessionStore
+}
+
+// Stub is the whole stub as an http.Handler. Build it with New (or NewHandler).
+type Stub struct {
+	opts      Options
+	echo      *echo.Echo
+	authority *authority
+	clock     Clock
+	logger    *slog.Logger
+	declared  map[string][]int // error statuses per operationId, for fault injection
+}
+
+// NewHandler returns the whole stub as a net/http handler.
+func NewHandler(opts Options) (http.Handler, error) {
+	return New(opts)
+}
+
+// New builds the stub: fixtures compiled, validator and routes set up once.
+func New(opts Options) (*Stub, error) {
+	if opts.Fixtures == nil {
+		opts.Fixtures = DefaultFixtures()
+	}
+	if opts.LoginIdleTimeout == 0 {
+		opts.LoginIdleTimeout = DefaultLoginIdleTimeout
+	}
+	if opts.KeyTokenLifetime == 0 {
+		opts.KeyTokenLifetime = DefaultKeyTokenLifetime
+	}
+	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.Latency < 0 {
+		return nil, errors.New("serverimpl: lifetimes and latency must not be negative")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Sessions == nil {
+		opts.Sessions = NewMemorySessionStore()
+	}
+	if opts.Clock == nil {
+		if opts.AdminClock {
+			opts.Clock = NewOffsetClock()
+		} else {
+			opts.Clock = realClock{}
+		}
+	}
+	var adminClock advancer
+	if opts.AdminClock {
+		a, ok := opts.Clock.(advancer)
+		if !ok {
+			return nil, fmt.Errorf("serverimpl: AdminClock needs a clock that can Advance; %T cannot", opts.Clock)
+		}
+		adminClock = a
+	}
+	if len(opts.Secret) == 0 {
+		opts.Secret = []byte(rand.Text() + rand.Text())
+		opts.Logger.Info("signing secret is random for this run: tokens will not survive a restart")
+	}
+	dir, err := compileDirectory(opts.Fixtures)
+	if err != nil {
+		return nil, err
+	}
+	spec, err := gen.GetSpec()
+	if err != nil {
+		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
+	}
+	docs, err := loadSpecDocuments()
+	if err != nil {
+		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
+	}
+
+	s := &Stub{
+		opts:  opts,
+		clock: opts.Clock,
+		authority: &authority{
+			directory:   dir,
+			sessions:    opts.Sessions,
+			signer:      newTokenSigner(opts.Secret, opts.NumericDates),
+			clock:       opts.Clock,
+			loginIdle:   opts.LoginIdleTimeout,
+			keyLifetime: opts.KeyTokenLifetime,
+		},
+		logger:   opts.Logger,
+		declared: declaredStatuses(spec),
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(s.requestLog)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll: true,
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.logger.Error("panic", "path", c.Request().URL.Path, "error", err.Error(), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(cors(opts.AllowedOrigins))
+
+	validator := newValidator(spec)
+	perOperation := map[string][]echo.MiddlewareFunc{}
+	for operation := range s.declared {
+		perOperation[operation] = []echo.MiddlewareFunc{markOperation(operation), s.faults(operation), bodyRules, validator}
+	}
+	gen.RegisterHandlersWithOptions(e, gen.NewStrictHandler(&handlers{authority: s.authority}, nil), gen.RegisterHandlersOptions{
+		BaseURL:              BasePath,
+		OperationMiddlewares: perOperation,
+	})
+	s.mountSpec(e, docs)
+	if adminClock != nil {
+		s.mountAdminClock(e, adminClock)
+	}
+	mountDocs(e)
+	s.echo = e
+	return s, nil
+}
+
+// ServeHTTP serves the stub.
+func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Echo is the stub's Echo instance, for mounting more routes next to CRM.COM's methods (for
+// example a method guarded by RequireToken). Routes added to it are not validated.
+func (s *Stub) Echo() *echo.Echo { return s.echo }
+
+// Clock is the clock the stub reads.
+func (s *Stub) Clock() Clock { return s.clock }
+
+// Sessions is the number of sessions the stub holds (live, or released and not yet forgotten).
+func (s *Stub) Sessions() int { return s.authority.sessions.Len() }

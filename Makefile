@@ -5,6 +5,7 @@ GO      ?= go
 GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
 .PHONY: all generate check-generate lint vet fmt-check spec-check test test-race check
+.PHONY: spec-lint docs breaking release-spec
 
 all: check
 
@@ -34,8 +35,38 @@ vet:
 spec-check:
 	$(GO) test -count=1 -run 'TestSpec|TestEmbeddedSpec|Example|TestEveryOperation|TestErrorCatalogue' ./gen/
 
-## lint: gofmt, go vet, spec validation
-lint: fmt-check vet spec-check
+## lint: gofmt, go vet, spec validation, spec lint
+lint: fmt-check vet spec-check spec-lint
+
+# The spec's Node tools (Redocly CLI), pinned in package-lock.json; `npm ci` installs them.
+# Node >= 20.19 and npm are needed by spec-lint and docs only.
+NPM      ?= npm
+REDOCLY   = REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly
+DOCS_DIR ?= docs-build
+
+node_modules/.bin/redocly: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "spec-lint and docs need Node.js >= 20.19 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+## spec-lint: Redocly's recommended ruleset (redocly.yaml); fails on any error or warning
+spec-lint: node_modules/.bin/redocly
+	$(REDOCLY) lint openapi.yaml
+	@$(REDOCLY) lint --format=json openapi.yaml 2>/dev/null | node -e 'const t = JSON.parse(require("fs").readFileSync(0, "utf8")).totals; if (t.errors + t.warnings > 0) { console.error(`spec-lint: $${t.errors} errors, $${t.warnings} warnings: fix them, or turn the rule off in redocly.yaml with a reason`); process.exit(1) }'
+
+## docs: the static API reference, one self-contained offline HTML file: docs-build/index.html
+docs: node_modules/.bin/redocly
+	$(REDOCLY) build-docs openapi.yaml --inlineBundle --template api/redoc.hbs --output $(DOCS_DIR)/index.html
+
+## breaking: fail when openapi.yaml breaks the last released spec (api/releases/) without a major bump
+breaking:
+	api/breaking.sh openapi.yaml
+
+## release-spec: record openapi.yaml as released, api/releases/openapi-<info.version>.yaml (the new baseline)
+release-spec: breaking
+	@v=$$(api/breaking.sh --version openapi.yaml) && f=api/releases/openapi-$$v.yaml && \
+	if [ -e "$$f" ]; then echo "$$f exists: raise info.version (and add its CHANGELOG.md entry) first"; exit 1; fi && \
+	cp openapi.yaml "$$f" && echo "released $$v as $$f: commit it with openapi.yaml and CHANGELOG.md"
 
 ## test: the README's test command
 test:
@@ -46,4 +77,4 @@ test-race:
 	$(GO) test -race ./...
 
 ## check: everything CI runs
-check: check-generate lint test
+check: check-generate lint breaking docs test

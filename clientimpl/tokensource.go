@@ -36,10 +36,6 @@ const touchEvery = time.Second
 // and the source with the same clock.
 type Clock interface{ Now() time.Time }
 
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // SourceOption configures a TokenSource.
 type SourceOption func(*TokenSource) error
 
@@ -130,9 +126,14 @@ func WithLogger(l *slog.Logger) SourceOption {
 //
 // The cache hit — a valid token in hand — takes no lock and makes no allocation.
 type TokenSource struct {
-	client       *Client
-	creds        Credentials
-	clock        Clock
+	client *Client
+	creds  Credentials
+	// clock is nil for the system clock: the source then reads only the monotonic clock
+	// (time.Since), half the cost of time.Now on the hot path.
+	clock Clock
+	// base is the instant every time in the source is counted from; deadlines are durations
+	// since base, so comparing them is integer arithmetic.
+	base         time.Time
 	refreshAhead time.Duration
 	expiryMargin time.Duration
 	idleTimeout  time.Duration
@@ -140,9 +141,9 @@ type TokenSource struct {
 	placement    TokenPlacement
 
 	current atomic.Pointer[cachedToken]
-	// backgroundAfter: no background refresh starts before this instant (Unix ns); MaxInt64
-	// while a fetch is in flight, a little after now once one failed, 0 otherwise. It keeps the
-	// hot path off the mutex while a token is stale.
+	// backgroundAfter: no background refresh starts before this instant (ns since base);
+	// MaxInt64 while a fetch is in flight, a little after now once one failed, MinInt64
+	// otherwise. It keeps the hot path off the mutex while a token is stale.
 	backgroundAfter atomic.Int64
 
 	mu       sync.Mutex
@@ -160,16 +161,17 @@ type fetch struct {
 	err  error
 }
 
-// cachedToken is immutable once published, except lastUse.
+// cachedToken is immutable once published, except lastUse. Its instants are durations since
+// the source's base.
 type cachedToken struct {
 	tok Token
-	// Key tokens: local instants at which the token turns stale and stops being usable.
-	refreshAt, usableUntil time.Time
+	// Key tokens: when the token turns stale, stops being handed out, and ends at the server.
+	refreshAt, usableUntil, end time.Duration
 	// Login tokens.
-	idle       bool
-	obtained   time.Time     // local instant the request was sent
-	idleUsable time.Duration // IdleTimeout − margin
-	lastUse    atomic.Int64  // ns after obtained of the latest recorded hand-out
+	idle        bool
+	idleUsable  time.Duration // IdleTimeout − margin
+	idleTimeout time.Duration
+	lastUse     atomic.Int64 // the latest recorded hand-out (or the request, at first)
 }
 
 type freshness int
@@ -180,31 +182,37 @@ const (
 	expired                  // do not hand it out
 )
 
-func (c *cachedToken) freshness(now time.Time) freshness {
-	if c.idle {
-		if now.Sub(c.obtained) < time.Duration(c.lastUse.Load())+c.idleUsable {
+func (c *cachedToken) freshness(now time.Duration) freshness {
+	switch {
+	case c.idle:
+		if now < time.Duration(c.lastUse.Load())+c.idleUsable {
 			return fresh
 		}
-		return expired
-	}
-	if now.Before(c.refreshAt) {
+	case now < c.refreshAt:
 		return fresh
-	}
-	if now.Before(c.usableUntil) {
+	case now < c.usableUntil:
 		return stale
 	}
 	return expired
 }
 
+// alive reports whether the server still takes the token at now, as far as the source knows:
+// past the margin, but not past the end. Close releases such tokens.
+func (c *cachedToken) alive(now time.Duration) bool {
+	if c.idle {
+		return now < time.Duration(c.lastUse.Load())+c.idleTimeout
+	}
+	return now < c.end
+}
+
 // touch records a hand-out of an idle-expiring token.
-func (c *cachedToken) touch(now time.Time) {
+func (c *cachedToken) touch(now time.Duration) {
 	if !c.idle {
 		return
 	}
-	since := int64(now.Sub(c.obtained))
-	if last := c.lastUse.Load(); since > last+int64(touchEvery) {
+	if last := c.lastUse.Load(); int64(now) > last+int64(touchEvery) {
 		// A lost race means another goroutine recorded a hand-out within touchEvery: fine.
-		c.lastUse.CompareAndSwap(last, since)
+		c.lastUse.CompareAndSwap(last, int64(now))
 	}
 }
 
@@ -223,7 +231,6 @@ func NewTokenSource(c *Client, creds Credentials, opts ...SourceOption) (*TokenS
 	s := &TokenSource{
 		client:       c,
 		creds:        creds,
-		clock:        systemClock{},
 		refreshAhead: DefaultRefreshAhead,
 		expiryMargin: DefaultExpiryMargin,
 		idleTimeout:  DefaultIdleTimeout,
@@ -235,8 +242,22 @@ func NewTokenSource(c *Client, creds Credentials, opts ...SourceOption) (*TokenS
 			return nil, fmt.Errorf("crmauth: %w", err)
 		}
 	}
+	if s.clock == nil {
+		s.base = time.Now()
+	} else {
+		s.base = s.clock.Now()
+	}
+	s.backgroundAfter.Store(math.MinInt64)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// now is the time since base.
+func (s *TokenSource) now() time.Duration {
+	if s.clock == nil {
+		return time.Since(s.base)
+	}
+	return s.clock.Now().Sub(s.base)
 }
 
 // Token returns a token that is valid now, with at least ExpiryMargin to live. It blocks only
@@ -244,13 +265,13 @@ func NewTokenSource(c *Client, creds Credentials, opts ...SourceOption) (*TokenS
 // (match them with errors.Is), ctx.Err(), or ErrClosed.
 func (s *TokenSource) Token(ctx context.Context) (Token, error) {
 	if c := s.current.Load(); c != nil {
-		now := s.clock.Now()
+		now := s.now()
 		switch c.freshness(now) {
 		case fresh:
 			c.touch(now)
 			return c.tok, nil
 		case stale:
-			if now.UnixNano() >= s.backgroundAfter.Load() {
+			if int64(now) >= s.backgroundAfter.Load() {
 				s.refreshInBackground(now)
 			}
 			return c.tok, nil
@@ -260,10 +281,10 @@ func (s *TokenSource) Token(ctx context.Context) (Token, error) {
 }
 
 // refreshInBackground starts a fetch unless one runs or one failed a moment ago.
-func (s *TokenSource) refreshInBackground(now time.Time) {
+func (s *TokenSource) refreshInBackground(now time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed || s.inflight != nil || now.UnixNano() < s.backgroundAfter.Load() {
+	if s.closed || s.inflight != nil || int64(now) < s.backgroundAfter.Load() {
 		return
 	}
 	s.startLocked()
@@ -281,7 +302,7 @@ func (s *TokenSource) wait(ctx context.Context) (Token, error) {
 	}
 	// A fetch may have finished while this caller took the slow path.
 	if c := s.current.Load(); c != nil {
-		now := s.clock.Now()
+		now := s.now()
 		if c.freshness(now) != expired {
 			c.touch(now)
 			s.mu.Unlock()
@@ -315,7 +336,7 @@ func (s *TokenSource) startLocked() *fetch {
 
 // run is the one fetch in flight.
 func (s *TokenSource) run(f *fetch) {
-	start := s.clock.Now()
+	start := s.now()
 	tok, err := s.creds.requestToken(s.ctx, s.client)
 	var c *cachedToken
 	if err == nil {
@@ -326,13 +347,13 @@ func (s *TokenSource) run(f *fetch) {
 	s.inflight = nil
 	switch {
 	case err != nil:
-		s.backgroundAfter.Store(s.clock.Now().Add(backgroundRetryDelay).UnixNano())
+		s.backgroundAfter.Store(int64(s.now() + backgroundRetryDelay))
 	case !s.closed:
 		// When closed, Close releases tok: it waits for this fetch.
 		if old := s.current.Swap(c); old != nil {
 			s.previous = old
 		}
-		s.backgroundAfter.Store(0)
+		s.backgroundAfter.Store(math.MinInt64)
 	}
 	s.mu.Unlock()
 
@@ -344,25 +365,28 @@ func (s *TokenSource) run(f *fetch) {
 }
 
 // cache works out when tok turns stale and stops being usable, on the local clock.
-func (s *TokenSource) cache(tok Token, sent time.Time) (*cachedToken, error) {
+func (s *TokenSource) cache(tok Token, sent time.Duration) (*cachedToken, error) {
 	if s.creds.idleExpiring() {
-		return &cachedToken{tok: tok, idle: true, obtained: sent,
-			idleUsable: s.idleTimeout - min(s.expiryMargin, s.idleTimeout/10)}, nil
+		c := &cachedToken{tok: tok, idle: true, idleTimeout: s.idleTimeout,
+			idleUsable: s.idleTimeout - min(s.expiryMargin, s.idleTimeout/10)}
+		c.lastUse.Store(int64(sent))
+		return c, nil
 	}
 	lifetime := tok.Lifetime()
 	if lifetime <= 0 {
 		// No usable iat: trust that the two clocks agree.
-		lifetime = tok.Expiry.Sub(sent)
+		lifetime = tok.Expiry.Sub(s.base.Add(sent))
 	}
 	if lifetime <= 0 {
 		return nil, &ResponseError{Operation: "token source", HTTPStatus: 200,
 			Reason: "the token arrived already expired (check the clocks of this host and the server)"}
 	}
-	end := sent.Add(lifetime)
+	end := sent + lifetime
 	return &cachedToken{
 		tok:         tok,
-		refreshAt:   end.Add(-min(s.refreshAhead, lifetime/2)),
-		usableUntil: end.Add(-min(s.expiryMargin, lifetime/10)),
+		refreshAt:   end - min(s.refreshAhead, lifetime/2),
+		usableUntil: end - min(s.expiryMargin, lifetime/10),
+		end:         end,
 	}, nil
 }
 
@@ -398,10 +422,10 @@ func (s *TokenSource) Close(ctx context.Context) error {
 	s.mu.Unlock()
 	s.cancel()
 
-	now := s.clock.Now()
+	now := s.now()
 	var release []string
 	for _, c := range held {
-		if c != nil && c.freshness(now) != expired {
+		if c != nil && c.alive(now) {
 			release = append(release, c.tok.Value)
 		}
 	}

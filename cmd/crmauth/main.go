@@ -23,7 +23,9 @@ type command struct {
 
 // commands is the dispatch table; each subcommand adds itself here with one line.
 var commands = map[string]command{
-	"serve": {"run the stub server", runServe},
+	"serve":   {"run the stub server", runServe},
+	"token":   {"get a token from a CRM.COM server (or the stub) and print it", runToken},
+	"release": {"release a token at a CRM.COM server (or the stub)", runRelease},
 }
 
 func main() {

@@ -5,6 +5,7 @@ GO      ?= go
 GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
 .PHONY: all generate check-generate lint vet fmt-check spec-check test test-race check
+.PHONY: bench bench-load bench-go bench-smoke bench-compare
 .PHONY: spec-lint docs breaking release-spec
 
 all: check
@@ -78,3 +79,30 @@ test-race:
 
 ## check: everything CI runs
 check: check-generate lint breaking docs test
+
+# Benchmarks (issue 7). Figures are printed, never asserted; see README "Performance".
+BENCH_PKGS  ?= ./serverimpl/... ./clientimpl/...
+BENCH_COUNT ?= 1
+BENCH_TIME  ?= 1s
+BENCHSTAT   ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+
+## bench: the load table (a–e on loopback) and the Go benchmarks, in under 3 minutes
+bench: bench-load bench-go
+
+## bench-load: requests/s, p50/p99 and ratios to a bare Echo handler (cmd/crmauth-bench)
+bench-load:
+	$(GO) run ./cmd/crmauth-bench
+
+## bench-go: testing.B benchmarks with -benchmem; `make bench-go BENCH_COUNT=6 > new.txt` for benchstat
+bench-go:
+	@$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) -count $(BENCH_COUNT) $(BENCH_PKGS)
+
+## bench-smoke: every scenario and benchmark runs once, briefly; fails only on errors, never on figures
+bench-smoke:
+	$(GO) run ./cmd/crmauth-bench -smoke -rounds 1 -duration 1s -warmup 200ms
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x $(BENCH_PKGS)
+
+## bench-compare: benchstat OLD NEW (files from `make bench-go BENCH_COUNT=6 > FILE`)
+bench-compare:
+	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make bench-compare OLD=old.txt NEW=new.txt"; exit 2; }
+	$(GO) run $(BENCHSTAT) $(OLD) $(NEW)

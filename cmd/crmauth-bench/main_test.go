@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crmcom-community/crmauth/internal/loadgen"
+)
+
+// TestMain lets the test binary play the target process, as the real binary does when the
+// driver re-executes itself.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "target" {
+		if err := runTarget(os.Args[2:]); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// Every scenario, briefly, against the real stub in a child process: each must get only
+// 200s. Figures are not judged.
+func TestEveryScenarioRuns(t *testing.T) {
+	if err := run([]string{"-smoke", "-pin=false", "-rounds", "1", "-duration", "200ms", "-warmup", "0"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// measured drives a server answering status for n requests, for real results to judge.
+func measured(t *testing.T, status, n int) *loadgen.Result {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(status) }))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	var src loadgen.Source = &countdown{req: webAPIKeyRaw(host), left: n}
+	res, err := loadgen.Run(context.Background(), loadgen.Config{Addr: host, Workers: 1, Duration: time.Minute, Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// countdown sends req left times, then has no more.
+type countdown struct {
+	req  []byte
+	left int
+}
+
+func (c *countdown) Next(int) ([]byte, bool) {
+	c.left--
+	return c.req, c.left >= 0
+}
+
+func TestSmokeVerdictFailsOnErrorsOrNoRequests(t *testing.T) {
+	ok := measured(t, http.StatusOK, 3)
+	if err := smokeVerdict([]*row{{letter: 'a', rounds: []*loadgen.Result{ok}}}); err != nil {
+		t.Fatalf("clean run refused: %v", err)
+	}
+	failing := map[string]*loadgen.Result{
+		"errors":      measured(t, http.StatusInternalServerError, 3),
+		"no requests": measured(t, http.StatusOK, 0),
+	}
+	for name, res := range failing {
+		if err := smokeVerdict([]*row{{letter: 'b', rounds: []*loadgen.Result{ok, res}}}); err == nil {
+			t.Errorf("%s: smoke verdict passed", name)
+		}
+	}
+}
+
+func TestTableShowsEveryScenarioWithItsRatioToA(t *testing.T) {
+	out := table([]*row{
+		{letter: 'a', name: "bare", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+		{letter: 'b', name: "stub", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+		{letter: 'e', name: "check", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+	})
+	for _, want := range []string{"| (a) bare | 20 | 0 |", "| 1.00 |\n", "| (b) stub | 20 | 0 |", "| (e) check | 20 | 0 |", "target b/a ≥ 0.5: ", "target e/a ≥ 0.7: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}

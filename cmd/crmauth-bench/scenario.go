@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/crmcom-community/crmauth/internal/loadgen"
+)
+
+// scenario is one line of the table: which server it drives and with what requests.
+type scenario struct {
+	letter rune
+	name   string
+	addr   func(targetAddrs) string
+	// source builds the requests for the warm-up and the measured run together.
+	source func(t *target, o options, host string, done []*row) (loadgen.Source, error)
+}
+
+var scenarios = []scenario{
+	{'a', "bare Echo, static token answer", func(a targetAddrs) string { return a.Bare },
+		func(_ *target, _ options, host string, _ []*row) (loadgen.Source, error) {
+			return loadgen.Fixed(webAPIKeyRaw(host)), nil
+		}},
+	{'b', "web_api_key/token, full stub", func(a targetAddrs) string { return a.Stub },
+		func(_ *target, _ options, host string, _ []*row) (loadgen.Source, error) {
+			return loadgen.Fixed(webAPIKeyRaw(host)), nil
+		}},
+	{'c', "authentication/token, plain-text password", func(a targetAddrs) string { return a.Stub },
+		func(_ *target, _ options, host string, _ []*row) (loadgen.Source, error) {
+			return loadgen.Fixed(loginRaw(host)), nil
+		}},
+	{'d', "token/release of pre-issued tokens", func(a targetAddrs) string { return a.Stub }, releaseSource},
+	{'e', "RequireToken on a route of the stub's Echo", func(a targetAddrs) string { return a.Stub }, protectedSource},
+}
+
+func scenarioByLetter(l rune) *scenario {
+	for i := range scenarios {
+		if scenarios[i].letter == l {
+			return &scenarios[i]
+		}
+	}
+	return nil
+}
+
+// row is one scenario measured over every round.
+type row struct {
+	letter    rune
+	name      string
+	rounds    []*loadgen.Result
+	source    loadgen.Source
+	serverCPU time.Duration // CPU time the target used during the measured runs
+	clientCPU time.Duration // CPU time this process used during the measured runs
+}
+
+// rates are the rounds' throughputs, sorted.
+func (r *row) rates() []float64 {
+	rates := make([]float64, len(r.rounds))
+	for i, res := range r.rounds {
+		rates[i] = res.Rate()
+	}
+	slices.Sort(rates)
+	return rates
+}
+
+// rate is the median of the rounds' throughputs: one round disturbed by something else on
+// the machine moves it less than it moves a mean.
+func (r *row) rate() float64 {
+	rates := r.rates()
+	if len(rates) == 0 {
+		return 0
+	}
+	if n := len(rates); n%2 == 0 {
+		return (rates[n/2-1] + rates[n/2]) / 2
+	}
+	return rates[len(rates)/2]
+}
+
+// all is every round together, for counts and latency percentiles.
+func (r *row) all() *loadgen.Result { return loadgen.Merge(r.rounds...) }
+
+// measure runs one round of the scenario into r. The first round builds the requests and
+// warms the scenario up; every round then runs for o.duration and records what it cost.
+func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, done []*row) error {
+	addr := s.addr(t.addrs)
+	cfg := loadgen.Config{Addr: addr, Workers: o.workers}
+	if r.source == nil {
+		src, err := s.source(t, o, addr, done)
+		if err != nil {
+			return err
+		}
+		r.letter, r.name, r.source = s.letter, s.name, src
+		if o.warmup > 0 {
+			cfg.Duration, cfg.Source = o.warmup, src
+			if _, err := loadgen.Run(ctx, cfg); err != nil {
+				return err
+			}
+		}
+	}
+	if o.profileDir != "" {
+		if err := t.startProfile(filepath.Join(o.profileDir, fmt.Sprintf("%c%d.pprof", s.letter, len(r.rounds)+1))); err != nil {
+			return err
+		}
+	}
+	serverBefore, err := t.cpuTime()
+	if err != nil {
+		return err
+	}
+	clientBefore := processCPUTime()
+	cfg.Duration, cfg.Source = o.duration, r.source
+	res, err := loadgen.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	r.clientCPU += processCPUTime() - clientBefore
+	serverAfter, err := t.cpuTime()
+	if err != nil {
+		return err
+	}
+	r.serverCPU += serverAfter - serverBefore
+	r.rounds = append(r.rounds, res)
+	if o.profileDir != "" {
+		return t.stopProfile()
+	}
+	return nil
+}
+
+// releaseSource pre-issues the tokens (d) releases, one per request, so the runs measure
+// release alone. The pool is sized from (b)'s rate when (b) ran (a release costs about what
+// an issue does) for the warm-up and every round, with room to spare; should it run out, a
+// round ends early and its rate is still requests over the time it took.
+func releaseSource(t *target, o options, host string, done []*row) (loadgen.Source, error) {
+	rate := 20_000.0
+	for _, r := range done {
+		if r.letter == 'b' && len(r.rounds) > 0 {
+			rate = r.rounds[0].Rate()
+		}
+	}
+	n := int(math.Ceil(rate * (o.warmup + time.Duration(o.rounds)*o.duration).Seconds() * 1.5))
+	n = max(1_000, min(n, 2_000_000))
+	tokens, err := t.tokens(n, "key")
+	if err != nil {
+		return nil, err
+	}
+	p := &releasePool{requests: make([][]byte, len(tokens))}
+	for i, tok := range tokens {
+		p.requests[i] = releaseRaw(host, tok)
+	}
+	return p, nil
+}
+
+type releasePool struct {
+	requests [][]byte
+	next     atomic.Int64
+}
+
+func (p *releasePool) Next(int) ([]byte, bool) {
+	i := p.next.Add(1) - 1
+	if i >= int64(len(p.requests)) {
+		return nil, false
+	}
+	return p.requests[i], true
+}
+
+// protectedSource gives each worker a login token of its own (idle-expiring, so every check
+// also records use), sent to the protected route.
+func protectedSource(t *target, o options, host string, _ []*row) (loadgen.Source, error) {
+	tokens, err := t.tokens(o.workers, "login")
+	if err != nil {
+		return nil, err
+	}
+	s := make(perWorker, len(tokens))
+	for i, tok := range tokens {
+		s[i] = protectedRaw(host, tok)
+	}
+	return s, nil
+}
+
+// perWorker sends each worker its own fixed request.
+type perWorker [][]byte
+
+func (p perWorker) Next(worker int) ([]byte, bool) { return p[worker], true }

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/crmcom-community/crmauth/internal/loadgen"
+)
+
+// machineReport says where and how the figures were taken, to print above the table.
+func machineReport(o options) string {
+	pinning := "not pinned"
+	if o.pinned {
+		pinning = "server pinned to CPU 0, generator to CPU 1"
+	}
+	return fmt.Sprintf("machine: %d CPUs, %s, %s/%s, %s, %s\n"+
+		"load: %d closed-loop workers on keep-alive loopback connections; %d rounds of %s per scenario, after %s warm-up;\n"+
+		"      server process GOMAXPROCS=%d, load generator GOMAXPROCS=%d, %s (the same for every scenario)\n\n",
+		runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), time.Now().UTC().Format("2006-01-02"),
+		o.workers, o.rounds, o.duration, o.warmup, o.serverProcs, o.clientProcs, pinning)
+}
+
+// cpuModel reads the CPU's name where Linux tells it, and says "unknown CPU" elsewhere.
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
+			return strings.TrimSpace(value)
+		}
+	}
+	return "unknown CPU"
+}
+
+// table renders the rows as a Markdown table (pasteable into the README), with each
+// scenario's median throughput as a ratio to (a)'s, and the targets.
+func table(rows []*row) string {
+	var b strings.Builder
+	b.WriteString("| scenario | requests | errors | req/s (median) | req/s (min–max) | p50 | p99 | server CPU/req | generator CPU/req | ÷ (a) |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	var base float64
+	for _, r := range rows {
+		if r.letter == 'a' {
+			base = r.rate()
+		}
+	}
+	ratios := map[rune]float64{}
+	for _, r := range rows {
+		all, rates := r.all(), r.rates()
+		ratio := "–"
+		if base > 0 {
+			ratios[r.letter] = r.rate() / base
+			ratio = fmt.Sprintf("%.2f", ratios[r.letter])
+		}
+		fmt.Fprintf(&b, "| (%c) %s | %s | %d | %s | %s–%s | %s | %s | %s | %s | %s |\n",
+			r.letter, r.name, thousands(all.Requests), all.Errors,
+			thousands(int64(r.rate()+0.5)), thousands(int64(rates[0]+0.5)), thousands(int64(rates[len(rates)-1]+0.5)),
+			micros(all.Percentile(0.50)), micros(all.Percentile(0.99)),
+			perRequest(r.serverCPU, all), perRequest(r.clientCPU, all), ratio)
+	}
+	if base > 0 {
+		b.WriteString("\n")
+		for _, t := range []struct {
+			letter rune
+			min    float64
+		}{{'b', 0.5}, {'e', 0.7}} {
+			if got, ok := ratios[t.letter]; ok {
+				verdict := "met"
+				if got < t.min {
+					verdict = "NOT met"
+				}
+				fmt.Fprintf(&b, "target %c/a ≥ %.1f: %.2f, %s\n", t.letter, t.min, got, verdict)
+			}
+		}
+	}
+	return b.String()
+}
+
+func micros(d time.Duration) string {
+	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
+}
+
+// perRequest is CPU time divided over every request the run sent.
+func perRequest(cpu time.Duration, r *loadgen.Result) string {
+	n := r.Requests + r.Errors
+	if cpu <= 0 || n == 0 {
+		return "–"
+	}
+	return micros(cpu / time.Duration(n))
+}
+
+// thousands writes n with comma separators, as the README's tables do.
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	var out []byte
+	for i, c := range []byte(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// target is the driver's handle on the child process serving the scenarios.
+type target struct {
+	addrs   targetAddrs
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	control *http.Client
+}
+
+// startTarget re-executes this binary as `crmauth-bench target` with GOMAXPROCS=procs,
+// pinned to cpu unless that is negative, and waits for its listen addresses.
+func startTarget(ctx context.Context, procs, cpu int) (*target, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, self, "target", "-cpu", strconv.Itoa(cpu))
+	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	t := &target{cmd: cmd, stdin: stdin, control: &http.Client{Timeout: 2 * time.Minute}}
+	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	if err == nil {
+		err = json.Unmarshal(line, &t.addrs)
+	}
+	if err != nil {
+		t.stop()
+		return nil, fmt.Errorf("target did not start: %w", err)
+	}
+	return t, nil
+}
+
+// stop closes the target's stdin, which ends it, and waits for it.
+func (t *target) stop() {
+	_ = t.stdin.Close()
+	done := make(chan struct{})
+	go func() { _ = t.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = t.cmd.Process.Kill()
+		<-done
+	}
+}
+
+func (t *target) call(method, path string, query url.Values) (string, error) {
+	u := "http://" + t.addrs.Control + path
+	if query != nil {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := t.control.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("target %s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(body)))
+	}
+	return string(body), nil
+}
+
+// cpuTime is the CPU time (user + system) the target process has used so far.
+func (t *target) cpuTime() (time.Duration, error) {
+	s, err := t.call(http.MethodGet, "/cpu", nil)
+	if err != nil {
+		return 0, err
+	}
+	ns, err := strconv.ParseInt(s, 10, 64)
+	return time.Duration(ns), err
+}
+
+// tokens has the target issue n live tokens of the given kind ("key" or "login") in-process.
+func (t *target) tokens(n int, kind string) ([]string, error) {
+	s, err := t.call(http.MethodPost, "/tokens", url.Values{"n": {strconv.Itoa(n)}, "kind": {kind}})
+	if err != nil {
+		return nil, err
+	}
+	tokens := strings.Fields(s)
+	if len(tokens) != n {
+		return nil, fmt.Errorf("target issued %d tokens, want %d", len(tokens), n)
+	}
+	return tokens, nil
+}
+
+func (t *target) startProfile(path string) error {
+	_, err := t.call(http.MethodPost, "/profile/start", url.Values{"path": {path}})
+	return err
+}
+
+func (t *target) stopProfile() error {
+	_, err := t.call(http.MethodPost, "/profile/stop", nil)
+	return err
+}

@@ -1,9 +1,14 @@
 package serverimpl
 
-import "github.com/labstack/echo/v4"
+import (
+	"github.com/labstack/echo/v4"
 
-// mountDocs is where the Swagger UI (package serverimpl/docsui, Handler()) is mounted at /docs
-// and /docs/*, outside validation, once that package exists.
+	"github.com/crmcom-community/crmauth/serverimpl/docsui"
+)
+
+// mountDocs serves the Swagger UI at /docs, outside validation.
 func mountDocs(e *echo.Echo) {
-	_ = e
+	h := echo.WrapHandler(docsui.Handler())
+	e.GET(docsui.Path, h)
+	e.GET(docsui.Path+"/*", h)
 }

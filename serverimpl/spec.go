@@ -3,6 +3,7 @@ package serverimpl
 import (
 	"bytes"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v4"
 	"gopkg.in/yaml.v3"
@@ -26,6 +27,9 @@ func loadSpecDocuments() (specDocuments, error) {
 		return specDocuments{}, err
 	}
 	blockStyle(&node)
+	if len(node.Content) == 1 {
+		orderTopLevel(node.Content[0])
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -44,6 +48,33 @@ func blockStyle(n *yaml.Node) {
 	}
 	for _, c := range n.Content {
 		blockStyle(c)
+	}
+}
+
+// topLevelOrder is the order of openapi.yaml's top-level members; the embedded JSON has them
+// sorted, which would open the YAML with components.
+var topLevelOrder = []string{"openapi", "info", "servers", "tags", "security", "paths", "components"}
+
+func orderTopLevel(m *yaml.Node) {
+	if m.Kind != yaml.MappingNode {
+		return
+	}
+	rank := func(key string) int {
+		for i, k := range topLevelOrder {
+			if k == key {
+				return i
+			}
+		}
+		return len(topLevelOrder)
+	}
+	pairs := make([][2]*yaml.Node, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		pairs = append(pairs, [2]*yaml.Node{m.Content[i], m.Content[i+1]})
+	}
+	slices.SortStableFunc(pairs, func(a, b [2]*yaml.Node) int { return rank(a[0].Value) - rank(b[0].Value) })
+	m.Content = m.Content[:0]
+	for _, p := range pairs {
+		m.Content = append(m.Content, p[0], p[1])
 	}
 }
 

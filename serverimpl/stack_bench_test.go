@@ -1,0 +1,75 @@
+package serverimpl
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// BenchmarkStub measures each method through the whole stub in-process (every middleware,
+// validation, the authority, the answer's encoding), without the network: the figures make
+// bench -load's scenarios b–e comparable over time without loopback noise.
+func BenchmarkStub(b *testing.B) {
+	newStub := func(b *testing.B) *Stub {
+		s, err := New(Options{Secret: []byte("benchmark secret")})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	run := func(b *testing.B, s http.Handler, next func(i int) *http.Request) {
+		w := &benchWriter{header: http.Header{}}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := range b.N {
+			s.ServeHTTP(w.reset(), next(i))
+			if w.status != http.StatusOK {
+				b.Fatalf("status %d", w.status)
+			}
+		}
+	}
+	b.Run("web_api_key_token", func(b *testing.B) {
+		req := newBenchRequest(BasePath+"/authentication/web_api_key/token", vendorBasicAuth, `{}`)
+		run(b, newStub(b), func(int) *http.Request { return req.next() })
+	})
+	b.Run("login", func(b *testing.B) {
+		req := newBenchRequest(BasePath+"/authentication/token", "",
+			`{"username":"jdoe","password":"s3cret-Passw0rd","organisation":"ps_dev"}`)
+		run(b, newStub(b), func(int) *http.Request { return req.next() })
+	})
+	b.Run("release", func(b *testing.B) {
+		s := newStub(b)
+		reqs := make([]*benchRequest, b.N)
+		for i := range reqs {
+			reqs[i] = newBenchRequest(BasePath+"/authentication/token/release", "", `{"token":"`+issueToken(b, s)+`"}`)
+		}
+		run(b, s, func(i int) *http.Request { return reqs[i].next() })
+	})
+	b.Run("require_token", func(b *testing.B) {
+		s := newStub(b)
+		s.Echo().GET("/bench/protected", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, s.RequireToken())
+		r := httptest.NewRequest(http.MethodGet, "/bench/protected", nil)
+		r.Header.Set("Authorization", "Bearer "+issueToken(b, s))
+		run(b, s, func(int) *http.Request { return r })
+	})
+}
+
+// issueToken gets a web API key token through the stub.
+func issueToken(b *testing.B, s *Stub) string {
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest(http.MethodPost, BasePath+"/authentication/web_api_key/token", strings.NewReader(`{}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", vendorBasicAuth)
+	s.ServeHTTP(rec, r)
+	var answer struct {
+		Data struct{ Token string } `json:"data"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &answer); err != nil || answer.Data.Token == "" {
+		b.Fatalf("no token: %d %s", rec.Code, rec.Body)
+	}
+	return answer.Data.Token
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -303,4 +304,54 @@ func TestAttemptTimeout(t *testing.T) {
 	if !errors.Is(err, clientimpl.ErrTransport) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want a transport failure from the attempt timeout", err)
 	}
+}
+
+// faultTransport asks the stub for its own injected failure (serverimpl.FaultHeader) on the
+// first n requests: the answers are the stub's, in its envelope, with its Retry-After.
+type faultTransport struct {
+	mu     sync.Mutex
+	n      int
+	status string
+}
+
+func (f *faultTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.mu.Lock()
+	inject := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if inject {
+		req = req.Clone(req.Context())
+		req.Header.Set(serverimpl.FaultHeader, f.status)
+		req.Header.Set(serverimpl.RetryAfterHeader, "2")
+	}
+	return http.DefaultTransport.RoundTrip(req)
+}
+
+func TestRetriesTheStubsOwnFaultAnswers(t *testing.T) {
+	for _, status := range []string{"429", "500", "503"} {
+		t.Run(status, func(t *testing.T) {
+			s := startStub(t, serverimpl.Options{})
+			c, sl := s.client(t, clientimpl.WithHTTPClient(&http.Client{Transport: &faultTransport{n: 2, status: status}}))
+			if _, err := c.ConsumerApplicationKeyToken(context.Background(), consumer); err != nil {
+				t.Fatal(err)
+			}
+			if n := s.count(pathConsumer); n != 3 {
+				t.Errorf("%d requests, want 3", n)
+			}
+			if waits := sl.all(); len(waits) != 2 {
+				t.Errorf("waits %v, want 2", waits)
+			}
+		})
+	}
+	t.Run("401 is not retried", func(t *testing.T) {
+		s := startStub(t, serverimpl.Options{})
+		c, sl := s.client(t, clientimpl.WithHTTPClient(&http.Client{Transport: &faultTransport{n: 1, status: "401"}}))
+		tok, err := c.WebAPIKeyToken(context.Background(), webAPIKey)
+		if !errors.Is(err, clientimpl.ErrInvalidKey) || tok.Value != "" {
+			t.Fatalf("err %v, token %v; want ErrInvalidKey", err, tok)
+		}
+		if n := s.count(pathWebAPIKey); n != 1 || len(sl.all()) != 0 {
+			t.Errorf("%d requests, waits %v; a 401 is not retried", n, sl.all())
+		}
+	})
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/crmcom-community/crmauth/serverimpl"
+)
+
+// readmeStubBlocks returns the sh blocks of the README's stub section that call curl.
+func readmeStubBlocks(t *testing.T) []string {
+	t.Helper()
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(data)
+	start := strings.Index(text, "## The stub server")
+	end := strings.Index(text, "### In-process, for Go teams")
+	if start < 0 || end < start {
+		t.Fatal("README has no stub section")
+	}
+	var blocks []string
+	for _, part := range strings.Split(text[start:end], "```sh\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		if strings.Contains(block, "curl ") {
+			blocks = append(blocks, block)
+		}
+	}
+	return blocks
+}
+
+var answerCode = regexp.MustCompile(`"code":"([A-Z_]+)"`)
+
+// TestReadmeCurlExamples runs the README's curl examples verbatim (only the host is changed)
+// against the stub as `crmauth serve` configures it by default. Each curl must print one
+// envelope, whose status.code the block's comments announce.
+func TestReadmeCurlExamples(t *testing.T) {
+	if _, err := exec.LookPath("curl"); err != nil {
+		t.Skip("curl is not installed")
+	}
+	c, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := c.options(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serverimpl.Listen("127.0.0.1:0", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+
+	blocks := readmeStubBlocks(t)
+	if len(blocks) < 4 {
+		t.Fatalf("found %d curl blocks in the README", len(blocks))
+	}
+	for _, block := range blocks {
+		script := strings.ReplaceAll(block, "http://localhost:8080", srv.URL)
+		out, err := exec.Command("sh", "-c", "set -e\n"+script).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s\n---\n%s", err, block, out)
+		}
+		codes := answerCode.FindAllStringSubmatch(string(out), -1)
+		// A curl inside $(...) feeds a variable and prints nothing.
+		if calls := strings.Count(block, "curl ") - strings.Count(block, "$(curl "); len(codes) != calls {
+			t.Fatalf("%d curl calls printed %d envelopes:\n%s\n---\n%s", calls, len(codes), block, out)
+		}
+		for _, m := range codes {
+			if !regexp.MustCompile(`\b` + m[1] + `\b`).MatchString(block) {
+				t.Errorf("answer %s is not what the README announces:\n%s\n---\n%s", m[1], block, out)
+			}
+		}
+		if m := regexp.MustCompile(`Retry-After: \d+`).FindString(block); m != "" && !strings.Contains(string(out), m) {
+			t.Errorf("the answer lacks %s:\n%s", m, out)
+		}
+	}
+}

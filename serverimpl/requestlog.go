@@ -2,6 +2,7 @@ package serverimpl
 
 import (
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +31,7 @@ func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.String("path", r.URL.Path),
 			slog.Int("status", c.Response().Status),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("remote", c.RealIP()),
+			slog.String("remote", remoteHost(r.RemoteAddr)),
 		)
 		if x.operation != "" {
 			attrs = append(attrs, slog.String("operation", x.operation))
@@ -44,6 +45,16 @@ func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		return nil
 	}
+}
+
+// remoteHost is the peer's address without the port. Forwarding headers are not trusted: the
+// stub is not meant to sit behind a proxy, and a client could put anything there.
+func remoteHost(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
 }
 
 // markOperation names the operation in the exchange, for the log.

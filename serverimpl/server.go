@@ -162,7 +162,8 @@ func New(opts Options) (*Stub, error) {
 func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
 // Echo is the stub's Echo instance, for mounting more routes next to CRM.COM's methods (for
-// example a method guarded by RequireToken). Routes added to it are not validated.
+// example a method guarded by RequireToken). Mount them before serving requests; routes added
+// here are not validated against the spec, but do get the envelope, CORS and the request log.
 func (s *Stub) Echo() *echo.Echo { return s.echo }
 
 // Clock is the clock the stub reads.

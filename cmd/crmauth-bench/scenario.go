@@ -17,21 +17,22 @@ type scenario struct {
 	letter rune
 	name   string
 	addr   func(targetAddrs) string
-	// source builds the requests for the warm-up and the measured run together.
-	source func(t *target, o options, host string, done []*row) (loadgen.Source, error)
+	// source builds the requests of one round (the first round's also serve the warm-up);
+	// r is the scenario's own row so far, done the rows of the scenarios before it.
+	source func(t *target, o options, host string, r *row, done []*row) (loadgen.Source, error)
 }
 
 var scenarios = []scenario{
 	{'a', "bare Echo, static token answer", func(a targetAddrs) string { return a.Bare },
-		func(_ *target, _ options, host string, _ []*row) (loadgen.Source, error) {
+		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(webAPIKeyRaw(host)), nil
 		}},
 	{'b', "web_api_key/token, full stub", func(a targetAddrs) string { return a.Stub },
-		func(_ *target, _ options, host string, _ []*row) (loadgen.Source, error) {
+		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(webAPIKeyRaw(host)), nil
 		}},
 	{'c', "authentication/token, plain-text password", func(a targetAddrs) string { return a.Stub },
-		func(_ *target, _ options, host string, _ []*row) (loadgen.Source, error) {
+		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(loginRaw(host)), nil
 		}},
 	{'d', "token/release of pre-issued tokens", func(a targetAddrs) string { return a.Stub }, releaseSource},
@@ -52,7 +53,6 @@ type row struct {
 	letter    rune
 	name      string
 	rounds    []*loadgen.Result
-	source    loadgen.Source
 	serverCPU time.Duration // CPU time the target used during the measured runs
 	clientCPU time.Duration // CPU time this process used during the measured runs
 }
@@ -87,15 +87,15 @@ func (r *row) all() *loadgen.Result { return loadgen.Merge(r.rounds...) }
 // warms the scenario up; every round then runs for o.duration and records what it cost.
 func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, done []*row) error {
 	addr := s.addr(t.addrs)
-	cfg := loadgen.Config{Addr: addr, Workers: o.workers}
-	if r.source == nil {
-		src, err := s.source(t, o, addr, done)
-		if err != nil {
-			return err
-		}
-		r.letter, r.name, r.source = s.letter, s.name, src
+	src, err := s.source(t, o, addr, r, done)
+	if err != nil {
+		return err
+	}
+	cfg := loadgen.Config{Addr: addr, Workers: o.workers, Source: src}
+	if len(r.rounds) == 0 {
+		r.letter, r.name = s.letter, s.name
 		if o.warmup > 0 {
-			cfg.Duration, cfg.Source = o.warmup, src
+			cfg.Duration = o.warmup
 			if _, err := loadgen.Run(ctx, cfg); err != nil {
 				return err
 			}
@@ -111,7 +111,7 @@ func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, do
 		return err
 	}
 	clientBefore := processCPUTime()
-	cfg.Duration, cfg.Source = o.duration, r.source
+	cfg.Duration = o.duration
 	res, err := loadgen.Run(ctx, cfg)
 	if err != nil {
 		return err
@@ -130,18 +130,23 @@ func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, do
 }
 
 // releaseSource pre-issues the tokens (d) releases, one per request, so the runs measure
-// release alone. The pool is sized from (b)'s rate when (b) ran (a release costs about what
-// an issue does) for the warm-up and every round, with room to spare; should it run out, a
-// round ends early and its rate is still requests over the time it took.
-func releaseSource(t *target, o options, host string, done []*row) (loadgen.Source, error) {
+// release alone. Each round gets a pool of its own, sized from the fastest round yet of (b)
+// or (d) (a release costs about what an issue does) with room to spare; should a pool run
+// out, the round ends early and its rate is still requests over the time it took.
+func releaseSource(t *target, o options, host string, r *row, done []*row) (loadgen.Source, error) {
 	rate := 20_000.0
-	for _, r := range done {
-		if r.letter == 'b' && len(r.rounds) > 0 {
-			rate = r.rounds[0].Rate()
+	for _, prev := range append([]*row{r}, done...) {
+		if prev.letter == 'b' || prev.letter == 'd' {
+			for _, res := range prev.rounds {
+				rate = max(rate, res.Rate())
+			}
 		}
 	}
-	n := int(math.Ceil(rate * (o.warmup + time.Duration(o.rounds)*o.duration).Seconds() * 1.5))
-	n = max(1_000, min(n, 2_000_000))
+	seconds := o.duration.Seconds()
+	if len(r.rounds) == 0 {
+		seconds += o.warmup.Seconds()
+	}
+	n := max(1_000, min(int(math.Ceil(rate*seconds*1.5)), 2_000_000))
 	tokens, err := t.tokens(n, "key")
 	if err != nil {
 		return nil, err
@@ -168,7 +173,7 @@ func (p *releasePool) Next(int) ([]byte, bool) {
 
 // protectedSource gives each worker a login token of its own (idle-expiring, so every check
 // also records use), sent to the protected route.
-func protectedSource(t *target, o options, host string, _ []*row) (loadgen.Source, error) {
+func protectedSource(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 	tokens, err := t.tokens(o.workers, "login")
 	if err != nil {
 		return nil, err

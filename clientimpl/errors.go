@@ -119,11 +119,10 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// Temporary reports whether the same request may succeed later: 429 and 5xx answers.
+// Temporary reports whether the same request may succeed later: 429 and 5xx answers, the
+// ones a Client retries.
 func (e *APIError) Temporary() bool {
-	return e.HTTPStatus == http.StatusTooManyRequests || e.HTTPStatus >= 500 ||
-		e.Code == gen.ErrorCodeTooManyRequests || e.Code == gen.ErrorCodeServiceUnavailable ||
-		e.Code == gen.ErrorCodeInternalError
+	return e.HTTPStatus == http.StatusTooManyRequests || e.HTTPStatus >= 500
 }
 
 // TransportError is a request that got no HTTP answer. Err is the cause from net/http

@@ -82,7 +82,7 @@ func (p RetryPolicy) delay(n int, err error) (time.Duration, bool) {
 func retryable(err error) bool {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.HTTPStatus == http.StatusTooManyRequests || apiErr.HTTPStatus >= 500
+		return apiErr.Temporary()
 	}
 	return errors.Is(err, ErrTransport)
 }

@@ -39,7 +39,9 @@ type Clock interface{ Now() time.Time }
 // SourceOption configures a TokenSource.
 type SourceOption func(*TokenSource) error
 
-// WithClock makes the source tell the time by c instead of the system clock.
+// WithClock makes the source tell the time by c instead of the system clock, so a test can
+// move the source and the stub through time together. Without it the source reads only the
+// monotonic clock (time.Since), which wall-clock jumps do not disturb.
 func WithClock(c Clock) SourceOption {
 	return func(s *TokenSource) error {
 		if c == nil {

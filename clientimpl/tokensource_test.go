@@ -76,6 +76,25 @@ func TestTokenSourceRefreshesKeyTokensAhead(t *testing.T) {
 	}
 }
 
+// A token that lives less than RefreshAhead is not refreshed the moment it arrives: the margins
+// shrink with the lifetime (refresh at half, stop at nine tenths).
+func TestTokenSourceShortLivedTokens(t *testing.T) {
+	s := startStub(t, serverimpl.Options{KeyTokenLifetime: 2 * time.Minute})
+	src := newSource(t, s, webAPIKey) // RefreshAhead 5m, ExpiryMargin 30s: both over the lifetime's share
+	tok1 := mustToken(t, src)
+	for range 10 {
+		mustToken(t, src)
+	}
+	s.clock.Advance(59 * time.Second)
+	if tok := mustToken(t, src); tok.Value != tok1.Value || s.tokenRequests() != 1 {
+		t.Fatalf("%d requests within the first half of a 2-minute token, want 1", s.tokenRequests())
+	}
+	s.clock.Advance(50 * time.Second) // 11s left: under a tenth of the lifetime
+	if tok := mustToken(t, src); tok.Value == tok1.Value {
+		t.Fatal("a token with 11s of 120s left was handed out")
+	}
+}
+
 // A token past its usable end is never handed out: the caller waits for a new one.
 func TestTokenSourceReplacesExpiredToken(t *testing.T) {
 	s := startStub(t, serverimpl.Options{KeyTokenLifetime: 10 * time.Minute})

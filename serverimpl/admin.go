@@ -1,6 +1,7 @@
 package serverimpl
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -48,7 +49,7 @@ func (s *Stub) mountAdminClock(e *echo.Echo, clock advancer) {
 		if err != nil {
 			return fail(gen.ErrorCodeInvalidRequest, "request body could not be read")
 		}
-		dec := json.NewDecoder(bytesReader(body))
+		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil || req.Seconds == nil {
 			return fail(gen.ErrorCodeInvalidRequest, `request body: give {"seconds": N}, N >= 0`)

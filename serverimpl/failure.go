@@ -72,7 +72,7 @@ func noData() *map[string]any {
 	return &m
 }
 
-// errorBody is the envelope of a failure.
+// body is the failure's envelope.
 func (f *failure) body() gen.ErrorResponse {
 	return gen.ErrorResponse{
 		Data:   noData(),

@@ -78,8 +78,6 @@ func orderTopLevel(m *yaml.Node) {
 	}
 }
 
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
-
 // mountSpec serves the contract and a health check, outside validation.
 func (s *Stub) mountSpec(e *echo.Echo, docs specDocuments) {
 	e.GET("/openapi.json", func(c echo.Context) error {

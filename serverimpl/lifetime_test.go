@@ -149,3 +149,16 @@ func TestForgottenSessions(t *testing.T) {
 	}
 	checkToken(t, s, old, gen.ErrorCodeTokenExpired)
 }
+
+// TestUnknownSession: a correctly signed token whose session this stub never opened (another
+// run with the same secret) is refused as unknown, not accepted.
+func TestUnknownSession(t *testing.T) {
+	secret := func(o *serverimpl.Options) { o.Secret = []byte("shared secret") }
+	earlier := startStub(t, secret)
+	token := earlier.loginToken(t)
+	s := startStub(t, secret)
+	checkToken(t, s, token, gen.ErrorCodeInvalidToken)
+	resp := s.release(t, token)
+	expectFailure(t, resp.StatusCode(), resp.Body, 401, gen.ErrorCodeInvalidToken, "unknown to this server")
+	checkToken(t, earlier, token, "") // still fine where it was issued
+}

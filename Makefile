@@ -45,18 +45,18 @@ NPM      ?= npm
 REDOCLY   = REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly
 DOCS_DIR ?= docs-build
 
-node_modules/.bin/redocly: package.json package-lock.json
-	@command -v $(NPM) >/dev/null || { echo "spec-lint and docs need Node.js >= 20.19 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+# npm ci rewrites node_modules/.package-lock.json: newer than the lock file means installed.
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v $(NPM) >/dev/null || { echo "spec-lint and docs need Node.js >= 20.19 and npm"; exit 1; }
 	$(NPM) ci --no-audit --no-fund
-	@touch $@
 
 ## spec-lint: Redocly's recommended ruleset (redocly.yaml); fails on any error or warning
-spec-lint: node_modules/.bin/redocly
+spec-lint: node_modules/.package-lock.json
 	$(REDOCLY) lint openapi.yaml
 	@$(REDOCLY) lint --format=json openapi.yaml 2>/dev/null | node -e 'const t = JSON.parse(require("fs").readFileSync(0, "utf8")).totals; if (t.errors + t.warnings > 0) { console.error(`spec-lint: $${t.errors} errors, $${t.warnings} warnings: fix them, or turn the rule off in redocly.yaml with a reason`); process.exit(1) }'
 
 ## docs: the static API reference, one self-contained offline HTML file: docs-build/index.html
-docs: node_modules/.bin/redocly
+docs: node_modules/.package-lock.json
 	$(REDOCLY) build-docs openapi.yaml --inlineBundle --template api/redoc.hbs --output $(DOCS_DIR)/index.html
 
 ## breaking: fail when openapi.yaml breaks the last released spec (api/releases/) without a major bump

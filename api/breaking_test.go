@@ -105,6 +105,9 @@ func TestBreakingChangeGate(t *testing.T) {
 
 // The baseline is a released spec the gate can read, and the changelog names it.
 func TestReleasedSpecsAreInTheChangelog(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("the gate is a bash script and bash is not installed")
+	}
 	releases, err := filepath.Glob("releases/openapi-*.yaml")
 	if err != nil || len(releases) == 0 {
 		t.Fatalf("no released spec in api/releases/: %v", err)

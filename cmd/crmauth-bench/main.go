@@ -94,6 +94,11 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.profileDir != "" {
+		if err := os.MkdirAll(o.profileDir, 0o755); err != nil {
+			return err
+		}
+	}
 	runtime.GOMAXPROCS(o.clientProcs)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

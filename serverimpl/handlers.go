@@ -15,16 +15,12 @@ type handlers struct {
 
 var _ gen.StrictServerInterface = (*handlers)(nil)
 
-func tokenIssued(t issued) gen.TokenIssuedJSONResponse {
-	return gen.TokenIssuedJSONResponse{Data: gen.TokenData{Token: t.token}, Status: okStatus()}
-}
-
 func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.LoginResponseObject, error) {
 	b := r.Body
 	t, f := h.authority.login(ctx, b.Organisation, b.Username, b.Password, b.Unit)
 	noteOutcome(ctx, t.id, f)
 	if f == nil {
-		return gen.Login200JSONResponse{TokenIssuedJSONResponse: tokenIssued(t)}, nil
+		return tokenAnswer(t.token), nil
 	}
 	body := f.body()
 	switch f.status() {
@@ -68,7 +64,7 @@ func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyToke
 	t, f := h.authority.webAPIKeyToken(ctx, basicKey(ctx), unit)
 	noteOutcome(ctx, t.id, f)
 	if f == nil {
-		return gen.GetWebApiKeyToken200JSONResponse{TokenIssuedJSONResponse: tokenIssued(t)}, nil
+		return tokenAnswer(t.token), nil
 	}
 	body := f.body()
 	switch f.status() {
@@ -99,7 +95,7 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	}
 	noteOutcome(ctx, t.id, f)
 	if f == nil {
-		return gen.GetConsumerApplicationKeyToken200JSONResponse(tokenIssued(t)), nil
+		return tokenAnswer(t.token), nil
 	}
 	body := f.body()
 	switch f.status() {

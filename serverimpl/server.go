@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -75,7 +74,9 @@ func New(opts Options) (*Stub, error) {
 		return nil, errors.New("serverimpl: lifetimes and latency must not be negative")
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		// A handler that is never enabled, rather than one writing to io.Discard: the request
+		// log then skips building its line (a fifth of a token request's CPU time).
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sessions == nil {
 		opts.Sessions = NewMemorySessionStore()

@@ -2,11 +2,17 @@ package serverimpl
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"hash"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -57,6 +63,66 @@ func (t *claimTime) UnmarshalJSON(b []byte) error {
 
 func (t claimTime) time() time.Time { return time.Unix(t.unix, 0) }
 
+func (t claimTime) appendJSON(b []byte) []byte {
+	if t.numeric {
+		return strconv.AppendInt(b, t.unix, 10)
+	}
+	b = append(b, '"')
+	b = strconv.AppendInt(b, t.unix, 10)
+	return append(b, '"')
+}
+
+// appendJSON appends the claims as encoding/json marshals them (same members, order and
+// escaping), without reflection: signing is on every issuing method's path.
+func (c *claims) appendJSON(b []byte) ([]byte, error) {
+	var err error
+	member := func(name, value string, omitEmpty bool) {
+		if err != nil || (omitEmpty && value == "") {
+			return
+		}
+		if b[len(b)-1] != '{' {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+		b, err = appendJSONString(b, value)
+	}
+	b = append(b, '{')
+	member("cii", c.Contact, true)
+	member("usr", c.Username, false)
+	member("org", c.Organisation, false)
+	member("ari", c.AccountsReceivable, true)
+	member("oun", c.Unit, false)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"exp":`...)
+	b = c.ExpiresAt.appendJSON(b)
+	b = append(b, `,"iat":`...)
+	b = c.IssuedAt.appendJSON(b)
+	member("jti", c.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string the way encoding/json writes it. Fixture
+// values are nearly always plain printable ASCII, appended as they are; anything that
+// encoding/json would escape goes through encoding/json.
+func appendJSONString(b []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, err := json.Marshal(s)
+			return append(b, q...), err
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), nil
+}
+
 // The jwt.Claims methods. The stub's sessions, not these claims, decide whether a token is
 // still alive (a login token's idle time moves past its exp claim), so the parser is told not
 // to validate them.
@@ -72,18 +138,44 @@ func (c *claims) GetSubject() (string, error)             { return c.Username, n
 func (c *claims) GetAudience() (jwt.ClaimStrings, error)  { return nil, nil }
 
 // tokenSigner signs and parses HS256 tokens with one secret.
+//
+// Signing and parsing the stub's own tokens take a direct path that makes exactly the bytes
+// (and accepts exactly the tokens) golang-jwt does, without its per-token set-up: the header
+// is encoded once, and keyed HMACs are reused. Any token the direct path does not accept goes
+// through golang-jwt's parser, which gives the refusal its reason.
 type tokenSigner struct {
 	secret  []byte
 	numeric bool
 	parser  *jwt.Parser
+	// header is the base64url header segment of every token signed here, as golang-jwt
+	// encodes {"typ":"JWT","alg":"HS256"}.
+	header string
+	macs   sync.Pool // of hash.Hash: HMAC-SHA256 keyed with secret
 }
 
 func newTokenSigner(secret []byte, numeric bool) *tokenSigner {
-	return &tokenSigner{
+	s := &tokenSigner{
 		secret:  secret,
 		numeric: numeric,
 		parser:  jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithoutClaimsValidation()),
 	}
+	h, err := json.Marshal(jwt.NewWithClaims(jwt.SigningMethodHS256, nil).Header)
+	if err != nil {
+		panic(err) // a constant map of two strings always marshals
+	}
+	s.header = base64.RawURLEncoding.EncodeToString(h)
+	s.macs.New = func() any { return hmac.New(sha256.New, s.secret) }
+	return s
+}
+
+// mac computes HMAC-SHA256 of the signing input (header.claims) into dst.
+func (s *tokenSigner) mac(dst, signingInput []byte) []byte {
+	m := s.macs.Get().(hash.Hash)
+	m.Write(signingInput)
+	dst = m.Sum(dst)
+	m.Reset()
+	s.macs.Put(m)
+	return dst
 }
 
 // newSessionID returns 16 random bytes; crypto/rand never fails on supported platforms.
@@ -106,12 +198,26 @@ func parseSessionID(jti string) (SessionID, bool) {
 	return id, true
 }
 
-// sign returns the token for c, with iat, exp and jti filled in.
+// sign returns the token for c, with iat, exp and jti filled in: the bytes golang-jwt's
+// SignedString makes for the same claims.
 func (s *tokenSigner) sign(c claims, id SessionID, issued time.Time, lifetime time.Duration) (string, error) {
 	c.ID = id.String()
 	c.IssuedAt = claimTime{unix: issued.Unix(), numeric: s.numeric}
 	c.ExpiresAt = claimTime{unix: issued.Add(lifetime).Unix(), numeric: s.numeric}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, &c).SignedString(s.secret)
+	payload, err := c.appendJSON(make([]byte, 0, 256))
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawURLEncoding
+	size := len(s.header) + 1 + enc.EncodedLen(len(payload)) + 1 + enc.EncodedLen(sha256.Size)
+	token := make([]byte, 0, size)
+	token = append(token, s.header...)
+	token = append(token, '.')
+	token = enc.AppendEncode(token, payload)
+	var sum [sha256.Size]byte
+	token = append(token, '.')
+	token = enc.AppendEncode(token, s.mac(sum[:0], token[:len(token)-1]))
+	return string(token), nil
 }
 
 // errBadToken is why a token is refused before its session is even looked up.
@@ -121,6 +227,164 @@ func (e errBadToken) Error() string { return string(e) }
 
 // parse checks the token's algorithm and signature and returns its claims and session.
 func (s *tokenSigner) parse(token string) (*claims, SessionID, error) {
+	if c, ok := s.parseOwn(token); ok {
+		id, ok := parseSessionID(c.ID)
+		if !ok {
+			return nil, SessionID{}, errBadToken("token has no valid jti claim")
+		}
+		return c, id, nil
+	}
+	return s.parseAny(token)
+}
+
+// parseOwn accepts a token with this signer's header whose claims decode and whose signature
+// is right — what golang-jwt's parser accepts for that header — and reports false for
+// anything else, to be judged by parseAny.
+func (s *tokenSigner) parseOwn(token string) (*claims, bool) {
+	header, rest, ok := strings.Cut(token, ".")
+	if !ok || header != s.header {
+		return nil, false
+	}
+	payload, signature, ok := strings.Cut(rest, ".")
+	if !ok || strings.Contains(signature, ".") {
+		return nil, false
+	}
+	enc := base64.RawURLEncoding
+	var sig [sha256.Size]byte
+	if enc.DecodedLen(len(signature)) != len(sig) {
+		return nil, false
+	}
+	if n, err := enc.Decode(sig[:], []byte(signature)); err != nil || n != len(sig) {
+		return nil, false
+	}
+	var sum [sha256.Size]byte
+	if !hmac.Equal(sig[:], s.mac(sum[:0], []byte(token[:len(header)+1+len(payload)]))) {
+		return nil, false
+	}
+	claimBytes, err := enc.DecodeString(payload)
+	if err != nil {
+		return nil, false
+	}
+	if c, ok := decodePlainClaims(string(claimBytes)); ok {
+		return c, true
+	}
+	c := new(claims)
+	if err := json.Unmarshal(claimBytes, c); err != nil {
+		return nil, false
+	}
+	return c, true
+}
+
+// decodePlainClaims reads claims written the way appendJSON writes plain values: one JSON
+// object, no white space, each known member at most once, strings of printable ASCII without
+// escapes, exp and iat as integers or strings of digits. For those, the result is the one
+// encoding/json gives; for anything else it reports false and encoding/json decides. Its
+// strings share one allocation, the payload's.
+func decodePlainClaims(p string) (*claims, bool) {
+	if len(p) < 2 || p[0] != '{' || p[len(p)-1] != '}' {
+		return nil, false
+	}
+	c := new(claims)
+	var seen uint8
+	for rest := p[1 : len(p)-1]; rest != ""; {
+		name, ok := plainString(&rest)
+		if !ok || rest == "" || rest[0] != ':' {
+			return nil, false
+		}
+		rest = rest[1:]
+		var field *string
+		var when *claimTime
+		bit := uint8(0)
+		switch name {
+		case "cii":
+			field, bit = &c.Contact, 1
+		case "usr":
+			field, bit = &c.Username, 2
+		case "org":
+			field, bit = &c.Organisation, 4
+		case "ari":
+			field, bit = &c.AccountsReceivable, 8
+		case "oun":
+			field, bit = &c.Unit, 16
+		case "jti":
+			field, bit = &c.ID, 32
+		case "exp":
+			when, bit = &c.ExpiresAt, 64
+		case "iat":
+			when, bit = &c.IssuedAt, 128
+		default:
+			return nil, false
+		}
+		if seen&bit != 0 {
+			return nil, false
+		}
+		seen |= bit
+		if field != nil {
+			if *field, ok = plainString(&rest); !ok {
+				return nil, false
+			}
+		} else if !plainUnixTime(&rest, when) {
+			return nil, false
+		}
+		if rest != "" {
+			if rest[0] != ',' || len(rest) == 1 {
+				return nil, false
+			}
+			rest = rest[1:]
+		}
+	}
+	return c, true
+}
+
+// plainString takes a JSON string without escapes, of printable ASCII, off the front of *rest.
+func plainString(rest *string) (string, bool) {
+	r := *rest
+	if r == "" || r[0] != '"' {
+		return "", false
+	}
+	for i := 1; i < len(r); i++ {
+		switch c := r[i]; {
+		case c == '"':
+			*rest = r[i+1:]
+			return r[1:i], true
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return "", false
+		}
+	}
+	return "", false
+}
+
+// plainUnixTime takes an integer, or a string of one, off the front of *rest, as
+// claimTime.UnmarshalJSON reads them.
+func plainUnixTime(rest *string, t *claimTime) bool {
+	r := *rest
+	quoted := r != "" && r[0] == '"'
+	start := 0
+	if quoted {
+		start = 1
+	}
+	end := start
+	for end < len(r) && (r[end] >= '0' && r[end] <= '9' || end == start && r[end] == '-') {
+		end++
+	}
+	digits := r[start:end]
+	if quoted {
+		if end >= len(r) || r[end] != '"' {
+			return false
+		}
+		end++
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || (!quoted && digits[0] == '-' && len(digits) > 1 && digits[1] == '0') || (!quoted && digits[0] == '0' && len(digits) > 1) {
+		return false // not what encoding/json would accept as a number, or out of range
+	}
+	*t = claimTime{unix: n, numeric: !quoted}
+	*rest = r[end:]
+	return true
+}
+
+// parseAny is golang-jwt's parser: any header, and the reason for a refusal.
+func (s *tokenSigner) parseAny(token string) (*claims, SessionID, error) {
 	var c claims
 	tok, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
 	switch {

@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: all generate check-generate lint vet fmt-check spec-check test test-race check
+.PHONY: all generate check-generate lint vet fmt-check spec-check test test-race check fuzz
 .PHONY: bench bench-load bench-go bench-smoke bench-compare
 .PHONY: spec-lint docs breaking release-spec
 
@@ -76,6 +76,11 @@ test:
 ## test-race: the whole suite under the race detector (needs cgo: gcc)
 test-race:
 	$(GO) test -race ./...
+
+## fuzz: FuzzHandler (the whole stub, seeded with the bad-input catalogue) for FUZZTIME (default 5m)
+FUZZTIME ?= 5m
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./serverimpl/
 
 ## check: everything CI runs
 check: check-generate lint breaking docs test

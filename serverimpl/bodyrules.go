@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -17,7 +18,8 @@ import (
 const MaxBodyBytes = 64 << 10
 
 // bodyRules enforces the body limit and the media type before validation, so that both get
-// their own status (413, 415) rather than a generic 400. The body is read once into memory and
+// their own status (413, 415) rather than a generic 400, and refuses JSON that decoders read
+// differently (strictJSONProblem). The body is read once into memory and
 // left re-readable (GetBody) for the validator and the handler.
 func bodyRules(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -41,6 +43,9 @@ func bodyRules(next echo.HandlerFunc) echo.HandlerFunc {
 			if f := mediaTypeFailure(r.Header.Get("Content-Type")); f != nil {
 				return f
 			}
+			if problem := strictJSONProblem(data); problem != "" {
+				return fail(gen.ErrorCodeInvalidRequest, problem)
+			}
 		}
 		r.ContentLength = int64(len(data))
 		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
@@ -53,14 +58,19 @@ func tooLarge() *failure {
 	return fail(gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", MaxBodyBytes))
 }
 
-// mediaTypeFailure accepts application/json with or without parameters (charset=utf-8).
+// mediaTypeFailure accepts application/json, without a charset or with charset=utf-8: JSON
+// exchanged between systems is UTF-8 (RFC 8259), and a body declared in another charset would
+// be read as UTF-8 anyway, so a password in Latin-1 would silently be another password.
 func mediaTypeFailure(contentType string) *failure {
 	if contentType == "" {
 		return fail(gen.ErrorCodeUnsupportedMediaType, "Content-Type is missing; send application/json")
 	}
-	mt, _, err := mime.ParseMediaType(contentType)
+	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
 		return fail(gen.ErrorCodeUnsupportedMediaType, fmt.Sprintf("content type %s is not supported", sanitize(contentType)))
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return fail(gen.ErrorCodeUnsupportedMediaType, fmt.Sprintf("charset %s is not supported; send UTF-8", sanitize(cs)))
 	}
 	return nil
 }

@@ -8,6 +8,17 @@ import (
 	"time"
 )
 
+// Bounds of the HTTP server behind Start and Listen. A request past MaxHeaderBytes (its line
+// and headers) is answered 431 by net/http itself, before the stub sees it.
+const (
+	MaxHeaderBytes    = 64 << 10
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 30 * time.Second
+	IdleTimeout       = 2 * time.Minute
+	// WriteTimeout is longer than the largest injected latency, so a slowed answer still arrives.
+	WriteTimeout = maxInjectedLatency + 30*time.Second
+)
+
 // Server is the stub serving on a real address, the way httptest.NewServer serves a handler.
 // Its Stub methods (CheckToken, Clock, Echo, ...) are promoted.
 type Server struct {
@@ -39,11 +50,11 @@ func Listen(addr string, opts Options) (*Server, error) {
 		Stub:    stub,
 		http: &http.Server{
 			Handler:           stub,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			// Longer than the largest injected latency, so a slowed answer still arrives.
-			WriteTimeout: maxInjectedLatency + 30*time.Second,
-			IdleTimeout:  2 * time.Minute,
+			MaxHeaderBytes:    MaxHeaderBytes,
+			ReadHeaderTimeout: ReadHeaderTimeout,
+			ReadTimeout:       ReadTimeout,
+			WriteTimeout:      WriteTimeout,
+			IdleTimeout:       IdleTimeout,
 		},
 		done: make(chan error, 1),
 	}

@@ -1,0 +1,85 @@
+package serverimpl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"unicode/utf8"
+)
+
+// strictJSONProblem says what makes a request body ambiguous although a lenient JSON decoder
+// would take it, or "" when there is nothing:
+//
+//   - bytes that are not UTF-8 (encoding/json would quietly turn them into U+FFFD, so a
+//     password with a stray byte would be compared as another password);
+//   - a member name given twice in one object (decoders disagree on which one wins: the
+//     classic way of slipping a value past a validator);
+//   - anything after the JSON value (a second value, garbage).
+//
+// A body that is not JSON at all is left to request validation, whose message says where the
+// syntax breaks.
+func strictJSONProblem(body []byte) string {
+	if !utf8.Valid(body) {
+		return "request body: not valid UTF-8"
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	problem, wellFormed := strictValue(dec, nil, 0)
+	if problem != "" || !wellFormed {
+		return problem
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return "request body: unexpected data after the JSON value"
+	}
+	return ""
+}
+
+// strictMaxDepth is encoding/json's own nesting limit; deeper bodies are left to validation,
+// which refuses them, so the walk below never recurses further.
+const strictMaxDepth = 10_000
+
+// strictValue reads one JSON value from dec and reports a duplicate member name in it (with
+// the path of its object). wellFormed is false when the value is not JSON.
+func strictValue(dec *json.Decoder, path []string, depth int) (problem string, wellFormed bool) {
+	if depth > strictMaxDepth {
+		return "", false
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return "", false
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return "", true // a string, number, boolean or null
+	}
+	switch delim {
+	case '[':
+		for dec.More() {
+			if problem, wellFormed := strictValue(dec, path, depth+1); problem != "" || !wellFormed {
+				return problem, wellFormed
+			}
+		}
+	case '{':
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return "", false
+			}
+			name, _ := tok.(string)
+			if seen[name] {
+				return "request body: " + at(path, "duplicate member "+strconv.Quote(name)), true
+			}
+			seen[name] = true
+			if problem, wellFormed := strictValue(dec, append(path[:len(path):len(path)], name), depth+1); problem != "" || !wellFormed {
+				return problem, wellFormed
+			}
+		}
+	default:
+		return "", false // a closing bracket where a value belongs
+	}
+	_, err = dec.Token() // the closing bracket
+	return "", err == nil
+}

@@ -18,6 +18,7 @@ type authority struct {
 	clock       Clock
 	loginIdle   time.Duration
 	keyLifetime time.Duration
+	brake       *brake
 }
 
 // issued is a token and its session, for the handler's answer and the request log.
@@ -31,7 +32,36 @@ type accessTokenIdentifier struct {
 	authenticationCode, identifier, passCode *string
 }
 
+// braked runs attempt, a check of a secret, behind the brute-force brake for account.
+func (a *authority) braked(ctx context.Context, account string, attempt func() (issued, *failure)) (issued, *failure) {
+	client := exchangeFrom(ctx).client
+	if f := a.brake.admit(account, client); f != nil {
+		return issued{}, f
+	}
+	t, f := attempt()
+	a.brake.record(account, client, f)
+	return t, f
+}
+
 func (a *authority) login(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {
+	return a.braked(ctx, loginAccount(organisation, username), func() (issued, *failure) {
+		return a.checkLogin(ctx, organisation, username, password, unit)
+	})
+}
+
+func (a *authority) webAPIKeyToken(ctx context.Context, key string, unit *string) (issued, *failure) {
+	return a.braked(ctx, keyAccount(key), func() (issued, *failure) {
+		return a.checkWebAPIKey(ctx, key, unit)
+	})
+}
+
+func (a *authority) consumerToken(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
+	return a.braked(ctx, keyAccount(key), func() (issued, *failure) {
+		return a.checkConsumer(ctx, key, id, unit)
+	})
+}
+
+func (a *authority) checkLogin(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {
 	u := a.directory.user(organisation, username, password)
 	if u == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidCredentials, "login failed")
@@ -43,7 +73,7 @@ func (a *authority) login(ctx context.Context, organisation, username, password 
 	return a.open(ctx, claims{Username: u.username, Organisation: u.organisation, Unit: chosen}, a.loginIdle, true)
 }
 
-func (a *authority) webAPIKeyToken(ctx context.Context, key string, unit *string) (issued, *failure) {
+func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string) (issued, *failure) {
 	k := a.directory.webAPIKey(key)
 	if k == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
@@ -55,7 +85,7 @@ func (a *authority) webAPIKeyToken(ctx context.Context, key string, unit *string
 	return a.open(ctx, claims{Username: k.user, Organisation: k.organisation, Unit: chosen}, a.keyLifetime, false)
 }
 
-func (a *authority) consumerToken(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
+func (a *authority) checkConsumer(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
 	k := a.directory.consumerKey(key)
 	if k == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")

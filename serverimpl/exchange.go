@@ -13,6 +13,7 @@ import (
 type exchange struct {
 	operation  string
 	key        string // the Basic username, once authentication parsed it; never logged
+	client     string // the TCP peer's address, for the brute-force brake
 	session    SessionID
 	hasSession bool
 	code       gen.ErrorCode // status.code of a failure

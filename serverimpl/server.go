@@ -40,9 +40,20 @@ type Options struct {
 	AdminClock bool
 	// DisableFaults ignores FaultHeader and LatencyHeader (Options.Latency still applies).
 	DisableFaults bool
-	// Sessions stores sessions; nil: a new in-memory store.
+	// Sessions stores sessions; nil: a new in-memory store holding at most MaxSessions.
 	Sessions SessionStore
+	// MaxSessions bounds the live sessions of the default store: beyond it the issuing methods
+	// answer 503 SERVICE_UNAVAILABLE with Retry-After until tokens are released or expire.
+	// 0: DefaultMaxSessions; < 0: no bound. Ignored when Sessions is set.
+	MaxSessions int
+	// Throttle is the brute-force brake on failed logins and keys; the zero value is on, with
+	// the defaults (DefaultMaxFailures per account, DefaultMaxFailuresPerClient per address,
+	// in DefaultFailureWindow).
+	Throttle ThrottleOptions
 }
+
+// DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).
+const DefaultMaxSessions = 1_000_000
 
 // Stub is the whole stub as an http.Handler. Build it with New (or NewHandler).
 type Stub struct {
@@ -79,8 +90,16 @@ func New(opts Options) (*Stub, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sessions == nil {
-		opts.Sessions = NewMemorySessionStore()
+		if opts.MaxSessions == 0 {
+			opts.MaxSessions = DefaultMaxSessions
+		}
+		opts.Sessions = NewBoundedMemorySessionStore(opts.MaxSessions)
 	}
+	throttling, err := opts.Throttle.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	opts.Throttle = throttling
 	if opts.Clock == nil {
 		if opts.AdminClock {
 			opts.Clock = NewOffsetClock()
@@ -123,6 +142,7 @@ func New(opts Options) (*Stub, error) {
 			clock:       opts.Clock,
 			loginIdle:   opts.LoginIdleTimeout,
 			keyLifetime: opts.KeyTokenLifetime,
+			brake:       newBrake(opts.Throttle, opts.Clock),
 		},
 		logger:   opts.Logger,
 		declared: declaredStatuses(spec),
@@ -144,7 +164,7 @@ func New(opts Options) (*Stub, error) {
 	validator := newValidator(spec)
 	perOperation := map[string][]echo.MiddlewareFunc{}
 	for operation := range s.declared {
-		perOperation[operation] = []echo.MiddlewareFunc{markOperation(operation), s.faults(operation), bodyRules, validator}
+		perOperation[operation] = []echo.MiddlewareFunc{markOperation(operation), noteClient, s.faults(operation), bodyRules, validator}
 	}
 	gen.RegisterHandlersWithOptions(e, gen.NewStrictHandler(&handlers{authority: s.authority}, nil), gen.RegisterHandlersOptions{
 		BaseURL:              BasePath,

@@ -78,6 +78,11 @@ const sweepEvery = time.Minute
 type MemorySessionStore struct {
 	shards    [sessionShards]sessionShard
 	lastSweep atomic.Int64 // Unix nanoseconds, by the stub's clock
+	// live counts sessions neither released nor known to have ended; maxLive bounds it
+	// (0: no bound). Released sessions are kept a while to answer "released", but do not count.
+	live      atomic.Int64
+	maxLive   int64
+	lastForce atomic.Int64 // the last sweep forced by a full store, Unix nanoseconds
 }
 
 type sessionShard struct {
@@ -87,14 +92,22 @@ type sessionShard struct {
 
 var _ SessionStore = (*MemorySessionStore)(nil)
 
-// NewMemorySessionStore returns an empty in-memory store.
-func NewMemorySessionStore() *MemorySessionStore {
-	s := &MemorySessionStore{}
+// NewMemorySessionStore returns an empty in-memory store without a bound.
+func NewMemorySessionStore() *MemorySessionStore { return NewBoundedMemorySessionStore(0) }
+
+// NewBoundedMemorySessionStore returns an empty in-memory store holding at most maxLive live
+// sessions (0 or less: no bound); Add returns ErrSessionLimit beyond it.
+func NewBoundedMemorySessionStore(maxLive int) *MemorySessionStore {
+	s := &MemorySessionStore{maxLive: int64(max(maxLive, 0))}
 	for i := range s.shards {
 		s.shards[i].sessions = make(map[SessionID]Session)
 	}
 	return s
 }
+
+// forceSweepEvery bounds how often a full store sweeps for ended sessions before refusing,
+// so a client hammering a full store cannot make every Add walk every session.
+const forceSweepEvery = time.Second
 
 func (m *MemorySessionStore) shard(id SessionID) *sessionShard {
 	return &m.shards[int(id[0])%sessionShards]
@@ -108,11 +121,31 @@ func (m *MemorySessionStore) Add(id SessionID, s Session, now time.Time) error {
 	if last := m.lastSweep.Load(); t-last >= int64(sweepEvery) && m.lastSweep.CompareAndSwap(last, t) {
 		m.sweep(t)
 	}
+	if n := m.live.Add(1); m.maxLive > 0 && n > m.maxLive {
+		m.live.Add(-1)
+		last := m.lastForce.Load()
+		if t-last < int64(forceSweepEvery) || !m.lastForce.CompareAndSwap(last, t) {
+			return ErrSessionLimit
+		}
+		m.sweep(t)
+		if n := m.live.Add(1); n > m.maxLive {
+			m.live.Add(-1)
+			return ErrSessionLimit
+		}
+	}
 	sh := m.shard(id)
 	sh.mu.Lock()
 	sh.sessions[id] = s
 	sh.mu.Unlock()
 	return nil
+}
+
+// forget deletes an ended session from its shard (whose lock the caller holds).
+func (m *MemorySessionStore) forget(sh *sessionShard, id SessionID, s Session) {
+	delete(sh.sessions, id)
+	if !s.Released {
+		m.live.Add(-1)
+	}
 }
 
 // sweep forgets sessions that ended before t, one shard at a time.
@@ -122,7 +155,7 @@ func (m *MemorySessionStore) sweep(t int64) {
 		sh.mu.Lock()
 		for k, v := range sh.sessions {
 			if t >= v.Deadline {
-				delete(sh.sessions, k)
+				m.forget(sh, k, v)
 			}
 		}
 		sh.mu.Unlock()
@@ -140,7 +173,7 @@ func (m *MemorySessionStore) Use(id SessionID, now time.Time) SessionState {
 	case !ok:
 		return SessionUnknown
 	case t >= s.Deadline:
-		delete(sh.sessions, id) // released or not, it would have ended by now
+		m.forget(sh, id, s) // released or not, it would have ended by now
 		return SessionExpired
 	case s.Released:
 		return SessionReleased
@@ -163,15 +196,19 @@ func (m *MemorySessionStore) Release(id SessionID, now time.Time) SessionState {
 	case !ok:
 		return SessionUnknown
 	case t >= s.Deadline:
-		delete(sh.sessions, id)
+		m.forget(sh, id, s)
 		return SessionExpired
 	case s.Released:
 		return SessionReleased
 	}
+	m.live.Add(-1)
 	s.Released = true
 	sh.sessions[id] = s
 	return SessionLive
 }
+
+// Live is the number of live sessions: added, not released, and not yet found ended.
+func (m *MemorySessionStore) Live() int { return int(m.live.Load()) }
 
 // Len implements SessionStore.
 func (m *MemorySessionStore) Len() int {

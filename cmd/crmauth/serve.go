@@ -31,6 +31,11 @@ type serveConfig struct {
 	logFormat        string
 	logLevel         string
 	shutdownTimeout  time.Duration
+	maxSessions      int
+	maxFailures      int
+	maxClientFails   int
+	failureWindow    time.Duration
+	disableThrottle  bool
 }
 
 // serveFlag ties a flag to its environment variable.
@@ -54,6 +59,11 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"log-format", "CRMAUTH_LOG_FORMAT", "log format: text or json", &c.logFormat},
 		{"log-level", "CRMAUTH_LOG_LEVEL", "log level: debug, info, warn or error", &c.logLevel},
 		{"shutdown-timeout", "CRMAUTH_SHUTDOWN_TIMEOUT", "how long a shutdown waits for requests in flight", &c.shutdownTimeout},
+		{"max-sessions", "CRMAUTH_MAX_SESSIONS", "live sessions at most; beyond, token requests get 503 (-1: no bound)", &c.maxSessions},
+		{"max-failures", "CRMAUTH_MAX_FAILURES", "failed attempts per account (organisation and username, or key) in a failure window before 429 (-1: no limit)", &c.maxFailures},
+		{"max-failures-per-client", "CRMAUTH_MAX_FAILURES_PER_CLIENT", "failed attempts per client address in a failure window before 429 (-1: no limit)", &c.maxClientFails},
+		{"failure-window", "CRMAUTH_FAILURE_WINDOW", "how long failed attempts are counted, from the first", &c.failureWindow},
+		{"disable-throttle", "CRMAUTH_DISABLE_THROTTLE", "never answer 429 to failed logins and keys", &c.disableThrottle},
 	}
 }
 
@@ -66,6 +76,10 @@ func defaultServeConfig() serveConfig {
 		logFormat:        "text",
 		logLevel:         "info",
 		shutdownTimeout:  10 * time.Second,
+		maxSessions:      serverimpl.DefaultMaxSessions,
+		maxFailures:      serverimpl.DefaultMaxFailures,
+		maxClientFails:   serverimpl.DefaultMaxFailuresPerClient,
+		failureWindow:    serverimpl.DefaultFailureWindow,
 	}
 }
 
@@ -92,6 +106,15 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 				*v = b
 			}
 			fs.BoolVar(v, f.name, *v, usage)
+		case *int:
+			if env != "" {
+				n, err := strconv.Atoi(env)
+				if err != nil {
+					return c, fmt.Errorf("$%s: %q is not a whole number", f.env, env)
+				}
+				*v = n
+			}
+			fs.IntVar(v, f.name, *v, usage)
 		case *time.Duration:
 			if env != "" {
 				d, err := time.ParseDuration(env)
@@ -121,6 +144,12 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	if c.latency < 0 {
 		return c, errors.New("latency must not be negative")
 	}
+	if c.maxSessions == 0 || c.maxFailures == 0 || c.maxClientFails == 0 {
+		return c, errors.New("max-sessions, max-failures and max-failures-per-client must be positive, or -1 for no bound")
+	}
+	if c.failureWindow <= 0 {
+		return c, errors.New("failure-window must be positive")
+	}
 	return c, nil
 }
 
@@ -148,6 +177,13 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 		Latency:          c.latency,
 		AdminClock:       c.adminClock,
 		DisableFaults:    c.disableFaults,
+		MaxSessions:      c.maxSessions,
+		Throttle: serverimpl.ThrottleOptions{
+			MaxFailures:          c.maxFailures,
+			MaxFailuresPerClient: c.maxClientFails,
+			Window:               c.failureWindow,
+			Disabled:             c.disableThrottle,
+		},
 	}
 	if c.secret != "" {
 		opts.Secret = []byte(c.secret)

@@ -49,6 +49,30 @@ func TestServeConfigPrecedence(t *testing.T) {
 	}
 }
 
+func TestServeConfigBounds(t *testing.T) {
+	env := map[string]string{"CRMAUTH_MAX_SESSIONS": "500", "CRMAUTH_MAX_FAILURES": "3", "CRMAUTH_FAILURE_WINDOW": "1m"}
+	c, err := parseServeConfig([]string{"--max-failures-per-client", "-1", "--max-failures", "4"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := c.options(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := serverimpl.ThrottleOptions{MaxFailures: 4, MaxFailuresPerClient: -1, Window: time.Minute}
+	if opts.MaxSessions != 500 || opts.Throttle != want {
+		t.Fatalf("max sessions %d, throttle %+v; want 500, %+v", opts.MaxSessions, opts.Throttle, want)
+	}
+	d, err := parseServeConfig([]string{"--disable-throttle"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if opts, _ := d.options(nil); !opts.Throttle.Disabled || opts.MaxSessions != serverimpl.DefaultMaxSessions ||
+		opts.Throttle.MaxFailures != serverimpl.DefaultMaxFailures || opts.Throttle.Window != serverimpl.DefaultFailureWindow {
+		t.Fatalf("defaults with --disable-throttle: %+v", opts)
+	}
+}
+
 func TestServeConfigErrors(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -60,6 +84,9 @@ func TestServeConfigErrors(t *testing.T) {
 		{[]string{"--key-token-lifetime", "0s"}, nil, "positive"},
 		{[]string{"--no-such-flag"}, nil, "no-such-flag"},
 		{[]string{"extra"}, nil, "unexpected argument"},
+		{nil, map[string]string{"CRMAUTH_MAX_SESSIONS": "many"}, "$CRMAUTH_MAX_SESSIONS"},
+		{[]string{"--max-failures", "0"}, nil, "-1 for no bound"},
+		{[]string{"--failure-window", "0s"}, nil, "failure-window"},
 	}
 	for _, c := range cases {
 		_, err := parseServeConfig(c.args, func(k string) string { return c.env[k] }, io.Discard)

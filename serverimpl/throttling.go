@@ -1,0 +1,126 @@
+package serverimpl
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/throttle"
+)
+
+// Default brute-force brake (Options.Throttle). A frontend's test suite that fails a login on
+// purpose a few times stays far below them; a script guessing passwords or pass codes does not.
+const (
+	DefaultMaxFailures          = 10
+	DefaultMaxFailuresPerClient = 100
+	DefaultFailureWindow        = 5 * time.Minute
+)
+
+// ThrottleOptions set the brute-force brake on the methods that check a secret
+// (authentication/token, web_api_key/token, consumer_application_key/token).
+//
+// Failures are counted per account — an (organisation, username) pair for logins, the key for
+// the key-based methods — and per client address. Once either has MaxFailures (per account) or
+// MaxFailuresPerClient (per address) failures within Window, counted from its first failure,
+// every further attempt until the window ends is answered 429 TOO_MANY_REQUESTS with
+// Retry-After, even with the right secret. A success clears the account's count, not the
+// address's (else a client could reset it with a login of its own between guesses).
+//
+// The client address is the TCP peer's: forwarding headers are not trusted.
+type ThrottleOptions struct {
+	MaxFailures          int           // 0: DefaultMaxFailures; < 0: no per-account limit
+	MaxFailuresPerClient int           // 0: DefaultMaxFailuresPerClient; < 0: no per-address limit
+	Window               time.Duration // 0: DefaultFailureWindow
+	Disabled             bool          // no throttling at all
+}
+
+func (o ThrottleOptions) withDefaults() (ThrottleOptions, error) {
+	if o.Window < 0 {
+		return o, fmt.Errorf("serverimpl: throttle window must not be negative")
+	}
+	if o.MaxFailures == 0 {
+		o.MaxFailures = DefaultMaxFailures
+	}
+	if o.MaxFailuresPerClient == 0 {
+		o.MaxFailuresPerClient = DefaultMaxFailuresPerClient
+	}
+	if o.Window == 0 {
+		o.Window = DefaultFailureWindow
+	}
+	if o.Disabled {
+		o.MaxFailures, o.MaxFailuresPerClient = -1, -1
+	}
+	return o, nil
+}
+
+// brake is ThrottleOptions at work: one limiter for accounts, one for client addresses.
+type brake struct {
+	accounts *throttle.Limiter
+	clients  *throttle.Limiter
+}
+
+func newBrake(o ThrottleOptions, clock Clock) *brake {
+	return &brake{
+		accounts: throttle.New(throttle.Config{MaxFailures: o.MaxFailures, Window: o.Window, Now: clock.Now}),
+		clients:  throttle.New(throttle.Config{MaxFailures: o.MaxFailuresPerClient, Window: o.Window, Now: clock.Now}),
+	}
+}
+
+// Account names for the limiter. Keys are held by their SHA-256 (fixed size however long the
+// sent key, and never the key itself in memory longer than the request).
+func loginAccount(organisation, username string) string {
+	return "login\x00" + organisation + "\x00" + username
+}
+
+func keyAccount(key string) string {
+	d := keyDigest(key)
+	return "key\x00" + string(d[:])
+}
+
+// admit refuses an attempt while the account or the client is blocked.
+func (b *brake) admit(account, client string) *failure {
+	wait, blocked := b.clients.Blocked(client)
+	if w, ok := b.accounts.Blocked(account); ok {
+		wait, blocked = max(wait, w), true
+	}
+	if !blocked {
+		return nil
+	}
+	return &failure{
+		code:       gen.ErrorCodeTooManyRequests,
+		message:    fmt.Sprintf("too many failed attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second)),
+		retryAfter: wait,
+	}
+}
+
+// record counts the attempt's outcome: a failure of the secret counts against the account and
+// the client; a success clears the account.
+func (b *brake) record(account, client string, f *failure) {
+	switch {
+	case f == nil:
+		b.accounts.Reset(account)
+	case guessed(f.code):
+		b.accounts.Fail(account)
+		b.clients.Fail(client)
+	}
+}
+
+// guessed reports whether a failure means a wrong secret, the thing brute force tries.
+func guessed(code gen.ErrorCode) bool {
+	switch code {
+	case gen.ErrorCodeInvalidCredentials, gen.ErrorCodeInvalidKey, gen.ErrorCodeInvalidAccessTokenIdentifier:
+		return true
+	}
+	return false
+}
+
+// noteClient records the TCP peer's address in the exchange, for the brake.
+func noteClient(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		exchangeFrom(r.Context()).client = remoteHost(r.RemoteAddr)
+		return next(c)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"unicode/utf8"
@@ -16,7 +17,10 @@ import (
 //     password with a stray byte would be compared as another password);
 //   - a member name given twice in one object (decoders disagree on which one wins: the
 //     classic way of slipping a value past a validator);
-//   - anything after the JSON value (a second value, garbage).
+//   - anything after the JSON value (a second value, garbage);
+//   - values nested deeper than maxNesting: no method's body is more than two levels deep, and
+//     a deep value costs the validator time quadratic in its depth (its error message prints
+//     the value indented), so 25 KB of nesting would hold a CPU for seconds.
 //
 // A body that is not JSON at all is left to request validation, whose message says where the
 // syntax breaks.
@@ -36,16 +40,12 @@ func strictJSONProblem(body []byte) string {
 	return ""
 }
 
-// strictMaxDepth is encoding/json's own nesting limit; deeper bodies are left to validation,
-// which refuses them, so the walk below never recurses further.
-const strictMaxDepth = 10_000
+// maxNesting is how deep arrays and objects may nest in a request body.
+const maxNesting = 16
 
 // strictValue reads one JSON value from dec and reports a duplicate member name in it (with
 // the path of its object). wellFormed is false when the value is not JSON.
 func strictValue(dec *json.Decoder, path []string, depth int) (problem string, wellFormed bool) {
-	if depth > strictMaxDepth {
-		return "", false
-	}
 	tok, err := dec.Token()
 	if err != nil {
 		return "", false
@@ -53,6 +53,9 @@ func strictValue(dec *json.Decoder, path []string, depth int) (problem string, w
 	delim, ok := tok.(json.Delim)
 	if !ok {
 		return "", true // a string, number, boolean or null
+	}
+	if depth >= maxNesting && (delim == '[' || delim == '{') {
+		return "request body: " + at(path, fmt.Sprintf("values nest deeper than %d levels", maxNesting)), true
 	}
 	switch delim {
 	case '[':

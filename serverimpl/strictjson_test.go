@@ -20,7 +20,11 @@ func TestStrictJSONProblem(t *testing.T) {
 		`{"a":1`:                           "", // not JSON: request validation says where
 		`{"a" 1}`:                          "",
 		`]`:                                "",
-		strings.Repeat("[", 20_000) + strings.Repeat("]", 20_000): "", // past the depth limit: validation refuses it
+		strings.Repeat("[", 16) + strings.Repeat("]", 16):                     "",
+		strings.Repeat("[", 17) + strings.Repeat("]", 17):                     "request body: values nest deeper than 16 levels",
+		`{"a":` + strings.Repeat(`{"b":`, 16) + "1" + strings.Repeat("}", 17): "request body: a.b.b.b.b.b.b.b.b.b.b.b.b.b.b.b: values nest deeper than 16 levels",
+		strings.Repeat("[", 20_000) + strings.Repeat("]", 20_000):             "request body: values nest deeper than 16 levels",
+		strings.Repeat("[", 20_000):                                           "request body: values nest deeper than 16 levels",
 	} {
 		if got := strictJSONProblem([]byte(body)); got != want {
 			t.Errorf("%.40q: got %q, want %q", body, got, want)

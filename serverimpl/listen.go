@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Bounds of the HTTP server behind Start and Listen. A request past MaxHeaderBytes (its line
-// and headers) is answered 431 by net/http itself, before the stub sees it.
+// Bounds of the HTTP server behind Start and Listen (Options.HTTP overrides them). A request
+// past MaxHeaderBytes (its line and headers) is answered 431 by net/http itself, before the
+// stub sees it; a connection past a timeout is closed.
 const (
 	MaxHeaderBytes    = 64 << 10
 	ReadHeaderTimeout = 10 * time.Second
@@ -18,6 +19,32 @@ const (
 	// WriteTimeout is longer than the largest injected latency, so a slowed answer still arrives.
 	WriteTimeout = maxInjectedLatency + 30*time.Second
 )
+
+// HTTPLimits bound the connections of the server Start and Listen run; zero fields take the
+// package's defaults (MaxHeaderBytes, ReadHeaderTimeout, ...).
+type HTTPLimits struct {
+	MaxHeaderBytes    int
+	ReadHeaderTimeout time.Duration // to read a request's line and headers
+	ReadTimeout       time.Duration // to read a whole request, body included
+	WriteTimeout      time.Duration // from the end of the request's headers to the end of the answer
+	IdleTimeout       time.Duration // a kept-alive connection waiting for its next request
+}
+
+func (l HTTPLimits) withDefaults() HTTPLimits {
+	orDefault := func(d *time.Duration, def time.Duration) {
+		if *d <= 0 {
+			*d = def
+		}
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = MaxHeaderBytes
+	}
+	orDefault(&l.ReadHeaderTimeout, ReadHeaderTimeout)
+	orDefault(&l.ReadTimeout, ReadTimeout)
+	orDefault(&l.WriteTimeout, WriteTimeout)
+	orDefault(&l.IdleTimeout, IdleTimeout)
+	return l
+}
 
 // Server is the stub serving on a real address, the way httptest.NewServer serves a handler.
 // Its Stub methods (CheckToken, Clock, Echo, ...) are promoted.
@@ -43,6 +70,7 @@ func Listen(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits := opts.HTTP.withDefaults()
 	url := "http://" + ln.Addr().String()
 	s := &Server{
 		URL:     url,
@@ -50,11 +78,11 @@ func Listen(addr string, opts Options) (*Server, error) {
 		Stub:    stub,
 		http: &http.Server{
 			Handler:           stub,
-			MaxHeaderBytes:    MaxHeaderBytes,
-			ReadHeaderTimeout: ReadHeaderTimeout,
-			ReadTimeout:       ReadTimeout,
-			WriteTimeout:      WriteTimeout,
-			IdleTimeout:       IdleTimeout,
+			MaxHeaderBytes:    limits.MaxHeaderBytes,
+			ReadHeaderTimeout: limits.ReadHeaderTimeout,
+			ReadTimeout:       limits.ReadTimeout,
+			WriteTimeout:      limits.WriteTimeout,
+			IdleTimeout:       limits.IdleTimeout,
 		},
 		done: make(chan error, 1),
 	}

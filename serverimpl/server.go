@@ -50,6 +50,8 @@ type Options struct {
 	// the defaults (DefaultMaxFailures per account, DefaultMaxFailuresPerClient per address,
 	// in DefaultFailureWindow).
 	Throttle ThrottleOptions
+	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
+	HTTP HTTPLimits
 }
 
 // DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).

@@ -168,7 +168,7 @@ func New(opts Options) (*Stub, error) {
 	for operation := range s.declared {
 		perOperation[operation] = []echo.MiddlewareFunc{markOperation(operation), noteClient, s.faults(operation), bodyRules, validator}
 	}
-	gen.RegisterHandlersWithOptions(e, gen.NewStrictHandler(&handlers{authority: s.authority}, nil), gen.RegisterHandlersOptions{
+	gen.RegisterHandlersWithOptions(chainedRoutes{e}, gen.NewStrictHandler(&handlers{authority: s.authority}, nil), gen.RegisterHandlersOptions{
 		BaseURL:              BasePath,
 		OperationMiddlewares: perOperation,
 	})

@@ -2,6 +2,7 @@ package serverimpl
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/crmcom-community/crmauth/gen"
 )
@@ -23,10 +24,19 @@ const (
 	tokenAnswerTail = `"},"status":{"code":"OK","description":"","message":""}}` + "\n"
 )
 
+// jsonContentType is the Content-Type header's value, shared by every answer: header values
+// are replaced (Set) or appended to (Add), never changed in place.
+var jsonContentType = []string{"application/json"}
+
+// answerBuffers hold an answer while it is written, so that writing one allocates nothing.
+var answerBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
 func (t tokenAnswer) write(w http.ResponseWriter) error {
-	body := make([]byte, 0, len(tokenAnswerHead)+len(t)+len(tokenAnswerTail))
-	body = append(append(append(body, tokenAnswerHead...), t...), tokenAnswerTail...)
-	w.Header().Set("Content-Type", "application/json")
+	buf := answerBuffers.Get().(*[]byte)
+	defer answerBuffers.Put(buf)
+	body := append(append(append((*buf)[:0], tokenAnswerHead...), t...), tokenAnswerTail...)
+	*buf = body[:0]
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(body)
 	return err

@@ -185,7 +185,15 @@ func newSessionID() SessionID {
 	return id
 }
 
-func (id SessionID) String() string { return strings.ToUpper(hex.EncodeToString(id[:])) }
+// String is the session ID as a jti: 32 upper-case hex digits.
+func (id SessionID) String() string {
+	const digits = "0123456789ABCDEF"
+	var b [2 * len(SessionID{})]byte
+	for i, v := range id {
+		b[2*i], b[2*i+1] = digits[v>>4], digits[v&0x0f]
+	}
+	return string(b[:])
+}
 
 func parseSessionID(jti string) (SessionID, bool) {
 	var id SessionID
@@ -204,21 +212,32 @@ func (s *tokenSigner) sign(c claims, id SessionID, issued time.Time, lifetime ti
 	c.ID = id.String()
 	c.IssuedAt = claimTime{unix: issued.Unix(), numeric: s.numeric}
 	c.ExpiresAt = claimTime{unix: issued.Add(lifetime).Unix(), numeric: s.numeric}
-	payload, err := c.appendJSON(make([]byte, 0, 256))
+	scratch := signScratches.Get().(*signScratch)
+	defer signScratches.Put(scratch)
+	payload, err := c.appendJSON(scratch.payload[:0])
 	if err != nil {
 		return "", err
 	}
 	enc := base64.RawURLEncoding
-	size := len(s.header) + 1 + enc.EncodedLen(len(payload)) + 1 + enc.EncodedLen(sha256.Size)
-	token := make([]byte, 0, size)
-	token = append(token, s.header...)
+	token := append(scratch.token[:0], s.header...)
 	token = append(token, '.')
 	token = enc.AppendEncode(token, payload)
-	var sum [sha256.Size]byte
 	token = append(token, '.')
-	token = enc.AppendEncode(token, s.mac(sum[:0], token[:len(token)-1]))
+	token = enc.AppendEncode(token, s.mac(scratch.sum[:0], token[:len(token)-1]))
+	scratch.payload, scratch.token = payload[:0], token[:0]
 	return string(token), nil
 }
+
+// signScratch is the working memory of one signing, reused so that a token costs one
+// allocation: the string returned.
+type signScratch struct {
+	payload, token []byte
+	sum            [sha256.Size]byte
+}
+
+var signScratches = sync.Pool{New: func() any {
+	return &signScratch{payload: make([]byte, 0, 256), token: make([]byte, 0, 512)}
+}}
 
 // errBadToken is why a token is refused before its session is even looked up.
 type errBadToken string
@@ -254,17 +273,24 @@ func (s *tokenSigner) parseOwn(token string) (*claims, bool) {
 	if enc.DecodedLen(len(signature)) != len(sig) {
 		return nil, false
 	}
-	if n, err := enc.Decode(sig[:], []byte(signature)); err != nil || n != len(sig) {
+	// The token's bytes go through the reused scratch memory: the signature check and the
+	// claims' decoding then allocate nothing but the claims.
+	scratch := signScratches.Get().(*signScratch)
+	defer signScratches.Put(scratch)
+	raw := append(scratch.token[:0], token...)
+	scratch.token = raw[:0]
+	signingInput := raw[:len(header)+1+len(payload)]
+	if n, err := enc.Decode(sig[:], raw[len(signingInput)+1:]); err != nil || n != len(sig) {
 		return nil, false
 	}
-	var sum [sha256.Size]byte
-	if !hmac.Equal(sig[:], s.mac(sum[:0], []byte(token[:len(header)+1+len(payload)]))) {
+	if !hmac.Equal(sig[:], s.mac(scratch.sum[:0], signingInput)) {
 		return nil, false
 	}
-	claimBytes, err := enc.DecodeString(payload)
+	claimBytes, err := enc.AppendDecode(scratch.payload[:0], signingInput[len(header)+1:])
 	if err != nil {
 		return nil, false
 	}
+	scratch.payload = claimBytes[:0]
 	if c, ok := decodePlainClaims(string(claimBytes)); ok {
 		return c, true
 	}

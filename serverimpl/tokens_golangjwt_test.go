@@ -2,11 +2,13 @@ package serverimpl
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -135,4 +137,63 @@ func FuzzDecodePlainClaims(f *testing.F) {
 			t.Fatalf("%q: read %+v, encoding/json %+v", payload, *got, want)
 		}
 	})
+}
+
+// TestSessionIDStringIsUpperHex: the jti written without encoding/hex is what
+// strings.ToUpper(hex.EncodeToString(id)) writes, and parses back to the same ID.
+func TestSessionIDStringIsUpperHex(t *testing.T) {
+	ids := []SessionID{{}, {0xff, 0xfe, 0x0a, 0xa0, 0x09, 0x90}}
+	for range 100 {
+		ids = append(ids, newSessionID())
+	}
+	for _, id := range ids {
+		want := strings.ToUpper(hex.EncodeToString(id[:]))
+		if got := id.String(); got != want {
+			t.Errorf("%x: String() = %s, want %s", id[:], got, want)
+		}
+		if back, ok := parseSessionID(id.String()); !ok || back != id {
+			t.Errorf("%x: does not parse back (%x, %v)", id[:], back[:], ok)
+		}
+	}
+}
+
+// TestSignAndParseReuseNoMemory: tokens signed and parsed one after another (sharing the
+// reused scratch memory) each keep their own bytes and claims.
+func TestSignAndParseReuseNoMemory(t *testing.T) {
+	s := newTokenSigner(jwtSecret, false)
+	now := time.Unix(1_700_000_000, 0)
+	type signed struct {
+		token string
+		want  claims
+	}
+	var all []signed
+	for i, c := range sampleClaims() {
+		if !utf8.ValidString(c.Username + c.Organisation + c.Unit) {
+			continue // JSON carries it as U+FFFD: compared with golang-jwt above
+		}
+		id := newSessionID()
+		token, err := s.sign(c, id, now.Add(time.Duration(i)*time.Second), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c
+		want.ID = id.String()
+		want.IssuedAt = claimTime{unix: now.Unix() + int64(i)}
+		want.ExpiresAt = claimTime{unix: now.Unix() + int64(i) + 3600}
+		all = append(all, signed{token, want})
+	}
+	for _, a := range all {
+		got, id, err := s.parse(a.token)
+		if err != nil {
+			t.Fatalf("%s: %v", a.token, err)
+		}
+		if *got != a.want || id.String() != a.want.ID {
+			t.Errorf("parsed %+v, want %+v", *got, a.want)
+		}
+	}
+	for _, a := range all { // the tokens returned first are unchanged by the later signings
+		if _, _, err := s.parse(a.token); err != nil {
+			t.Errorf("%s no longer parses: %v", a.token, err)
+		}
+	}
 }

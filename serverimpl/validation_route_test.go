@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/labstack/echo/v4"
@@ -181,4 +182,58 @@ func runValidator(e *echo.Echo, validator echo.MiddlewareFunc, path string, r *h
 		return fmt.Sprintf("HTTPError %d %v (internal %s)", he.Code, he.Message, internal)
 	}
 	return fmt.Sprintf("%T %v", err, err)
+}
+
+// TestRequestSchemasHaveNoDefaults: the validator skips setting defaults (SkipSettingDefaults),
+// which changes nothing only while no request body schema declares one.
+func TestRequestSchemasHaveNoDefaults(t *testing.T) {
+	spec, err := gen.GetSpec()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[*openapi3.Schema]bool{}
+	var walk func(where string, ref *openapi3.SchemaRef)
+	walk = func(where string, ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		s := ref.Value
+		seen[s] = true
+		if s.Default != nil {
+			t.Errorf("%s declares a default (%v): turn SkipSettingDefaults off in newValidator", where, s.Default)
+		}
+		for name, p := range s.Properties {
+			walk(where+"."+name, p)
+		}
+		walk(where+"[]", s.Items)
+		walk(where+" not", s.Not)
+		for _, group := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+			for _, sub := range group {
+				walk(where+" (sub-schema)", sub)
+			}
+		}
+		if s.AdditionalProperties.Schema != nil {
+			walk(where+".*", s.AdditionalProperties.Schema)
+		}
+	}
+	bodies := 0
+	for path, item := range spec.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, p := range op.Parameters {
+				if p.Value != nil && p.Value.Schema != nil {
+					walk(method+" "+path+" parameter "+p.Value.Name, p.Value.Schema)
+				}
+			}
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			for mediaType, content := range op.RequestBody.Value.Content {
+				bodies++
+				walk(method+" "+path+" "+mediaType, content.Schema)
+			}
+		}
+	}
+	if bodies != 4 {
+		t.Errorf("walked %d request bodies, want the 4 methods'", bodies)
+	}
 }

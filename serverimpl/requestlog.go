@@ -16,15 +16,20 @@ import (
 // and of a token only its session ID (jti); keys and passwords never reach it.
 func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		start := time.Now()
 		r := c.Request()
+		// Asked once, up front: without a line to write, not even the clock is read.
+		logging := s.logger.Enabled(r.Context(), slog.LevelInfo)
+		var start time.Time
+		if logging {
+			start = time.Now()
+		}
 		xc := &exchangeContext{Context: r.Context()}
 		x := &xc.x
 		c.SetRequest(r.WithContext(xc))
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		if !s.logger.Enabled(r.Context(), slog.LevelInfo) {
+		if !logging {
 			return nil
 		}
 		attrs := make([]slog.Attr, 0, 9)

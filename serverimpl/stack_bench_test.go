@@ -2,6 +2,8 @@ package serverimpl
 
 import (
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,6 +37,15 @@ func BenchmarkStub(b *testing.B) {
 	b.Run("web_api_key_token", func(b *testing.B) {
 		req := newBenchRequest(BasePath+"/authentication/web_api_key/token", vendorBasicAuth, `{}`)
 		run(b, newStub(b), func(int) *http.Request { return req.next() })
+	})
+	b.Run("web_api_key_token/json_log", func(b *testing.B) {
+		// The same with a request log: one JSON line per request, written to io.Discard.
+		s, err := New(Options{Secret: []byte("benchmark secret"), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := newBenchRequest(BasePath+"/authentication/web_api_key/token", vendorBasicAuth, `{}`)
+		run(b, s, func(int) *http.Request { return req.next() })
 	})
 	b.Run("login", func(b *testing.B) {
 		req := newBenchRequest(BasePath+"/authentication/token", "",

@@ -6,9 +6,11 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
-// buildStub is the stub as `crmauth serve` runs it by default (embedded fixtures, fault
-// injection on, CORS for any origin), except that request logs are discarded: writing them
-// would measure the terminal, not the stub.
+// buildStub is the stub as a team's tests build it: serverimpl.New with its defaults
+// (embedded fixtures, fault injection on, CORS for any origin, the brute-force brake on),
+// only the secret fixed. Options.Logger is nil, so the request log goes to
+// slog.DiscardHandler and builds no line; `crmauth serve` logs to stderr, which would measure
+// the terminal, not the stub (BenchmarkStub's json_log case gives the cost of a log line).
 func buildStub() (*serverimpl.Stub, error) {
 	return serverimpl.New(serverimpl.Options{Secret: []byte("crmauth-bench signing secret, not for use elsewhere")})
 }

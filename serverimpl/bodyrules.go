@@ -48,11 +48,24 @@ func bodyRules(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		r.ContentLength = int64(len(data))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
-		r.Body, _ = r.GetBody()
+		r.GetBody = func() (io.ReadCloser, error) { return newReplayBody(data), nil }
+		r.Body = newReplayBody(data)
 		return next(c)
 	}
 }
+
+// replayBody is the request body read back from memory: one allocation per reader, where
+// io.NopCloser(bytes.NewReader(...)) takes two, and the validator asks for the body again
+// several times per request.
+type replayBody struct{ bytes.Reader }
+
+func newReplayBody(data []byte) *replayBody {
+	b := new(replayBody)
+	b.Reset(data)
+	return b
+}
+
+func (*replayBody) Close() error { return nil }
 
 func tooLarge() *failure {
 	return fail(gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", MaxBodyBytes))

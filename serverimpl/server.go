@@ -163,10 +163,18 @@ func New(opts Options) (*Stub, error) {
 	}))
 	e.Use(cors(opts.AllowedOrigins))
 
-	validator := newValidator(spec)
+	keyed, err := basicKeyOperations(spec)
+	if err != nil {
+		return nil, err
+	}
+	validator := newValidator(spec, keyed)
 	perOperation := map[string][]echo.MiddlewareFunc{}
 	for operation := range s.declared {
-		perOperation[operation] = []echo.MiddlewareFunc{markOperation(operation), noteClient, s.faults(operation), bodyRules, validator}
+		chain := []echo.MiddlewareFunc{markOperation(operation), noteClient, s.faults(operation), bodyRules}
+		if keyed[operation] {
+			chain = append(chain, requireBasicKey)
+		}
+		perOperation[operation] = append(chain, validator)
 	}
 	gen.RegisterHandlersWithOptions(chainedRoutes{e}, gen.NewStrictHandler(&handlers{authority: s.authority}, nil), gen.RegisterHandlersOptions{
 		BaseURL:              BasePath,

@@ -64,9 +64,13 @@ func BenchmarkRequestValidation(b *testing.B) {
 		b.Fatal(err)
 	}
 	e := echo.New()
-	validator := newValidator(spec)
+	keyed, err := basicKeyOperations(spec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	validator := newValidator(spec, keyed)
 	noop := func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }
-	e.POST(BasePath+"/authentication/web_api_key/token", noop, bodyRules, validator)
+	e.POST(BasePath+"/authentication/web_api_key/token", noop, bodyRules, requireBasicKey, validator)
 	e.POST(BasePath+"/authentication/token", noop, bodyRules, validator)
 	for _, bc := range []struct {
 		name string

@@ -29,14 +29,27 @@ func TestValidatorResolvesEveryOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := resolveRoutes(spec, router)
+	keyed, err := basicKeyOperations(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keyed) != 2 || !keyed["GetWebApiKeyToken"] || !keyed["GetConsumerApplicationKeyToken"] {
+		t.Fatalf("operations with a Basic key: %v; want the two key methods", keyed)
+	}
+	routes := resolveRoutes(spec, router, keyed)
 	want := 0
 	for path, item := range spec.Paths.Map() {
 		for method, op := range item.Operations() {
 			want++
 			r, ok := routes[echoRoute{method, BasePath + path}]
-			if !ok || r.route.Operation != op || r.route.Method != method || r.route.Path != path {
+			if !ok || r.route.Operation.OperationID != op.OperationID || r.route.Method != method || r.route.Path != path {
 				t.Errorf("%s %s (%s): not resolved to its operation", method, path, op.OperationID)
+				continue
+			}
+			// A keyed operation's security is left to requireBasicKey; any other operation
+			// is the spec's own.
+			if keyed[op.OperationID] != (r.route.Operation != op && len(*r.route.Operation.Security) == 0) {
+				t.Errorf("%s %s (%s): security requirement %v", method, path, op.OperationID, r.route.Operation.Security)
 			}
 		}
 	}
@@ -66,7 +79,19 @@ func TestValidatorMatchesLibraryValidator(t *testing.T) {
 		},
 		SilenceServersWarning: true,
 	})
-	ours := newValidator(spec)
+	keyed, err := basicKeyOperations(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validator := newValidator(spec, keyed)
+	// ours is the stub's chain for the operation at path: requireBasicKey in front of the
+	// validator for the key methods.
+	ours := func(path string) echo.MiddlewareFunc {
+		if item := spec.Paths.Value(path); item != nil && keyed[item.Post.OperationID] {
+			return func(next echo.HandlerFunc) echo.HandlerFunc { return requireBasicKey(validator(next)) }
+		}
+		return validator
+	}
 
 	paths := []string{
 		"/authentication/token",
@@ -130,7 +155,7 @@ func TestValidatorMatchesLibraryValidator(t *testing.T) {
 						return withExchangeRequest(r)
 					}
 					want := runValidator(e, library, BasePath+path, newRequest())
-					got := runValidator(e, ours, BasePath+path, newRequest())
+					got := runValidator(e, ours(path), BasePath+path, newRequest())
 					if got != want {
 						t.Errorf("POST %s, body %q, Authorization %q, Content-Type %q:\n library: %s\n ours:    %s",
 							path, body, authorization, contentType, want, got)
@@ -143,7 +168,7 @@ func TestValidatorMatchesLibraryValidator(t *testing.T) {
 	for _, path := range []string{"/bench/protected", BasePath + "/authentication/unknown"} {
 		n++
 		want := runValidator(e, library, path, httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`)))
-		got := runValidator(e, ours, path, httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`)))
+		got := runValidator(e, ours(path), path, httptest.NewRequest(http.MethodPost, path, strings.NewReader(`{}`)))
 		if got != want || !strings.Contains(want, "404") {
 			t.Errorf("POST %s outside the spec:\n library: %s\n ours:    %s", path, want, got)
 		}
@@ -172,6 +197,12 @@ func runValidator(e *echo.Echo, validator echo.MiddlewareFunc, path string, r *h
 	})(c)
 	if err == nil {
 		return seen
+	}
+	// A refusal is described by the answer the stub gives for it (status.code and message):
+	// the library wraps a refused key in its own security error, requireBasicKey does not.
+	var f *failure
+	if errors.As(err, &f) {
+		return "refused: " + f.Error()
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

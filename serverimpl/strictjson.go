@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // strictJSONProblem says what makes a request body ambiguous although a lenient JSON decoder
@@ -25,6 +27,23 @@ import (
 // A body that is not JSON at all is left to request validation, whose message says where the
 // syntax breaks.
 func strictJSONProblem(body []byte) string {
+	// The common case, a well-formed body, in one allocation-free pass: jsontext (JSON v2)
+	// checks RFC 8259 syntax, UTF-8 and duplicate names, and nesting is counted on the side.
+	// Anything else takes the walk below, which says what is wrong.
+	if plainJSON(body) {
+		return ""
+	}
+	return strictJSONWalk(body)
+}
+
+// plainJSON reports whether body is one JSON value with nothing wrong for strictJSONProblem.
+func plainJSON(body []byte) bool {
+	return jsontext.Value(body).IsValid() && nesting(body) <= maxNesting
+}
+
+// strictJSONWalk is strictJSONProblem for a body plainJSON refused: it finds what is wrong, or
+// "" when the body is not JSON at all.
+func strictJSONWalk(body []byte) string {
 	if !utf8.Valid(body) {
 		return "request body: not valid UTF-8"
 	}
@@ -42,6 +61,31 @@ func strictJSONProblem(body []byte) string {
 
 // maxNesting is how deep arrays and objects may nest in a request body.
 const maxNesting = 16
+
+// nesting is how deep arrays and objects nest in body, which must be valid JSON.
+func nesting(body []byte) int {
+	depth, deepest := 0, 0
+	inString := false
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case inString:
+			switch c {
+			case '\\':
+				i++ // the escaped byte cannot end the string
+			case '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case c == ']' || c == '}':
+			depth--
+		}
+	}
+	return deepest
+}
 
 // strictValue reads one JSON value from dec and reports a duplicate member name in it (with
 // the path of its object). wellFormed is false when the value is not JSON.

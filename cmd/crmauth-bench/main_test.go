@@ -86,3 +86,23 @@ func TestTableShowsEveryScenarioWithItsRatioToA(t *testing.T) {
 		}
 	}
 }
+
+// The ratio to (a) pairs rounds: a round where the machine was slow for both scenarios does
+// not count against (b), as a quotient of medians from different rounds would.
+func TestRatioPairsRounds(t *testing.T) {
+	rounds := func(rates ...int64) []*loadgen.Result {
+		var rs []*loadgen.Result
+		for _, r := range rates {
+			rs = append(rs, &loadgen.Result{Requests: r, Elapsed: time.Second})
+		}
+		return rs
+	}
+	a := &row{letter: 'a', rounds: rounds(100, 50, 100)}
+	b := &row{letter: 'b', rounds: rounds(60, 30, 40)}
+	if got := b.ratioTo(a); got != 0.6 {
+		t.Fatalf("ratio %v, want 0.6 (rounds 0.6, 0.6, 0.4); the quotient of medians would be %v", got, b.rate()/a.rate())
+	}
+	if got := (&row{rounds: rounds(10)}).ratioTo(&row{rounds: rounds(0)}); got != 0 {
+		t.Fatalf("ratio to a round without requests: %v, want 0", got)
+	}
+}

@@ -80,6 +80,28 @@ func (r *row) rate() float64 {
 	return rates[len(rates)/2]
 }
 
+// ratioTo is the median over the rounds of r's throughput divided by base's in the same
+// round. The scenarios of a round run one after the other, so each quotient compares
+// neighbours in time: a slow stretch of a shared machine, which lowers both, cancels out of it
+// far better than out of a quotient of medians taken from different rounds.
+func (r *row) ratioTo(base *row) float64 {
+	n := min(len(r.rounds), len(base.rounds))
+	ratios := make([]float64, 0, n)
+	for i := range n {
+		if b := base.rounds[i].Rate(); b > 0 {
+			ratios = append(ratios, r.rounds[i].Rate()/b)
+		}
+	}
+	if len(ratios) == 0 {
+		return 0
+	}
+	slices.Sort(ratios)
+	if m := len(ratios); m%2 == 0 {
+		return (ratios[m/2-1] + ratios[m/2]) / 2
+	}
+	return ratios[len(ratios)/2]
+}
+
 // all is every round together, for counts and latency percentiles.
 func (r *row) all() *loadgen.Result { return loadgen.Merge(r.rounds...) }
 

@@ -41,23 +41,24 @@ func cpuModel() string {
 }
 
 // table renders the rows as a Markdown table (pasteable into the README), with each
-// scenario's median throughput as a ratio to (a)'s, and the targets.
+// scenario's throughput as a ratio to (a)'s (the median of the rounds' ratios, ratioTo), and
+// the targets.
 func table(rows []*row) string {
 	var b strings.Builder
 	b.WriteString("| scenario | requests | errors | req/s (median) | req/s (min–max) | p50 | p99 | server CPU/req | generator CPU/req | ÷ (a) |\n")
 	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	var base float64
+	var base *row
 	for _, r := range rows {
-		if r.letter == 'a' {
-			base = r.rate()
+		if r.letter == 'a' && r.rate() > 0 {
+			base = r
 		}
 	}
 	ratios := map[rune]float64{}
 	for _, r := range rows {
 		all, rates := r.all(), r.rates()
 		ratio := "–"
-		if base > 0 {
-			ratios[r.letter] = r.rate() / base
+		if base != nil {
+			ratios[r.letter] = r.ratioTo(base)
 			ratio = fmt.Sprintf("%.2f", ratios[r.letter])
 		}
 		fmt.Fprintf(&b, "| (%c) %s | %s | %d | %s | %s–%s | %s | %s | %s | %s | %s |\n",
@@ -66,7 +67,7 @@ func table(rows []*row) string {
 			micros(all.Percentile(0.50)), micros(all.Percentile(0.99)),
 			perRequest(r.serverCPU, all), perRequest(r.clientCPU, all), ratio)
 	}
-	if base > 0 {
+	if base != nil {
 		b.WriteString("\n")
 		for _, t := range []struct {
 			letter rune

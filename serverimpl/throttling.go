@@ -88,11 +88,9 @@ func (b *brake) admit(account, client string) *failure {
 	if !blocked {
 		return nil
 	}
-	return &failure{
-		code:       gen.ErrorCodeTooManyRequests,
-		message:    fmt.Sprintf("too many failed attempts; try again in %d seconds", int((wait+time.Second-1)/time.Second)),
-		retryAfter: wait,
-	}
+	f := &failure{code: gen.ErrorCodeTooManyRequests, retryAfter: wait}
+	f.message = fmt.Sprintf("too many failed attempts; try again in %d seconds", f.retryAfterSeconds())
+	return f
 }
 
 // record counts the attempt's outcome: a failure of the secret counts against the account and

@@ -4,16 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
 // authority is the four methods as plain Go, below HTTP: it checks credentials against the
 // directory, opens and ends sessions, and signs tokens. Handlers only translate.
 type authority struct {
 	directory   *directory
-	sessions    SessionStore
+	sessions    sessions.Store
+	holders     sync.Map // sessions.Holder → *sessions.Holder: one per holder, shared by its sessions
 	signer      *tokenSigner
 	clock       Clock
 	loginIdle   time.Duration
@@ -24,7 +27,7 @@ type authority struct {
 // issued is a token and its session, for the handler's answer and the request log.
 type issued struct {
 	token string
-	id    SessionID
+	id    sessions.ID
 }
 
 // accessTokenIdentifier is the consumer method's access_token_identifier, already shaped.
@@ -70,7 +73,7 @@ func (a *authority) checkLogin(ctx context.Context, organisation, username, pass
 	if !ok {
 		return issued{}, unitNotAllowed(*unit)
 	}
-	return a.open(ctx, claims{Username: u.username, Organisation: u.organisation, Unit: chosen}, a.loginIdle, true)
+	return a.open(ctx, sessions.MethodLogin, claims{Username: u.username, Organisation: u.organisation, Unit: chosen}, a.loginIdle, true)
 }
 
 func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string) (issued, *failure) {
@@ -82,7 +85,7 @@ func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string
 	if !ok {
 		return issued{}, unitNotAllowed(*unit)
 	}
-	return a.open(ctx, claims{Username: k.user, Organisation: k.organisation, Unit: chosen}, a.keyLifetime, false)
+	return a.open(ctx, sessions.MethodWebAPIKey, claims{Username: k.user, Organisation: k.organisation, Unit: chosen}, a.keyLifetime, false)
 }
 
 func (a *authority) checkConsumer(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
@@ -105,7 +108,7 @@ func (a *authority) checkConsumer(ctx context.Context, key string, id accessToke
 		AccountsReceivable: t.accountsReceivable,
 		Unit:               chosen,
 	}
-	return a.open(ctx, c, a.keyLifetime, false)
+	return a.open(ctx, sessions.MethodConsumerApplicationKey, c, a.keyLifetime, false)
 }
 
 func unitNotAllowed(unit string) *failure {
@@ -114,46 +117,76 @@ func unitNotAllowed(unit string) *failure {
 
 // open starts a session and signs its token. idle says whether the lifetime is idle time
 // (login tokens) or fixed from issue (key tokens).
-func (a *authority) open(_ context.Context, c claims, lifetime time.Duration, idle bool) (issued, *failure) {
+func (a *authority) open(ctx context.Context, method sessions.Method, c claims, lifetime time.Duration, idle bool) (issued, *failure) {
 	now := a.clock.Now()
-	id := newSessionID()
-	s := Session{Deadline: now.Add(lifetime).UnixNano()}
+	id := sessions.NewID()
+	t := now.UnixNano()
+	s := sessions.Session{Method: method, Holder: a.holder(&c), IssuedAt: t, LastUse: t, Deadline: now.Add(lifetime).UnixNano()}
 	if idle {
 		s.Idle = lifetime
 	}
-	if err := a.sessions.Add(id, s, now); err != nil {
-		if errors.Is(err, ErrSessionLimit) {
-			return issued{}, &failure{code: gen.ErrorCodeServiceUnavailable, message: ErrSessionLimit.Error() + "; release unused tokens", retryAfter: time.Minute}
+	if err := a.sessions.Add(ctx, id, s); err != nil {
+		if errors.Is(err, sessions.ErrLimit) {
+			return issued{}, &failure{code: gen.ErrorCodeServiceUnavailable, message: sessions.ErrLimit.Error() + "; release unused tokens", retryAfter: time.Minute}
 		}
-		return issued{}, fail(gen.ErrorCodeInternalError, "internal error")
+		return issued{}, storeFailure(err)
 	}
 	token, err := a.signer.sign(c, id, now, lifetime)
 	if err != nil {
-		a.sessions.Release(id, now)
+		_, _ = a.sessions.End(ctx, id, now, sessions.StateReleased)
 		return issued{}, fail(gen.ErrorCodeInternalError, "internal error")
 	}
 	return issued{token: token, id: id}, nil
 }
 
+// holder is the shared Holder for the claims' holder: the directory names a few holders, and
+// a million sessions of them cost a pointer each.
+func (a *authority) holder(c *claims) *sessions.Holder {
+	h := sessions.Holder{Username: c.Username, Organisation: c.Organisation, Unit: c.Unit,
+		Contact: c.Contact, AccountsReceivable: c.AccountsReceivable}
+	if p, ok := a.holders.Load(h); ok {
+		return p.(*sessions.Holder)
+	}
+	p, _ := a.holders.LoadOrStore(h, &h)
+	return p.(*sessions.Holder)
+}
+
+// storeRetryAfter is how long a client is asked to wait when the session store cannot be asked.
+const storeRetryAfter = time.Second
+
+// storeFailure answers a session store that could not be asked (a networked store that is down
+// or slow): 503, never a state the session is not known to be in.
+func storeFailure(error) *failure {
+	return &failure{code: gen.ErrorCodeServiceUnavailable, message: "the session store is unavailable; try again shortly", retryAfter: storeRetryAfter}
+}
+
 // release ends the token's session.
-func (a *authority) release(token string) (SessionID, *failure) {
+func (a *authority) release(ctx context.Context, token string) (sessions.ID, *failure) {
 	c, id, err := a.signer.parse(token)
 	if err != nil {
 		return id, fail(gen.ErrorCodeInvalidToken, err.Error())
 	}
 	now := a.clock.Now()
-	return id, sessionFailure(a.sessions.Release(id, now), c, now)
+	state, err := a.sessions.End(ctx, id, now, sessions.StateReleased)
+	if err != nil {
+		return id, storeFailure(err)
+	}
+	return id, sessionFailure(state, c, now)
 }
 
 // check is the token check behind CheckToken: a live, unreleased, correctly signed token,
 // whose use restarts a login token's idle time.
-func (a *authority) check(token string) (TokenInfo, *failure) {
+func (a *authority) check(ctx context.Context, token string) (TokenInfo, *failure) {
 	c, id, err := a.signer.parse(token)
 	if err != nil {
 		return TokenInfo{}, fail(gen.ErrorCodeInvalidToken, err.Error())
 	}
 	now := a.clock.Now()
-	if f := sessionFailure(a.sessions.Use(id, now), c, now); f != nil {
+	state, err := a.sessions.Use(ctx, id, now)
+	if err != nil {
+		return TokenInfo{}, storeFailure(err)
+	}
+	if f := sessionFailure(state, c, now); f != nil {
 		return TokenInfo{}, f
 	}
 	return tokenInfo(c), nil
@@ -162,13 +195,13 @@ func (a *authority) check(token string) (TokenInfo, *failure) {
 // sessionFailure turns a session's state into the answer for its token; nil for a live one.
 // A session the store no longer knows is judged by the token's own exp claim: sessions are
 // forgotten some time after they end, and a token from before a restart is simply unknown.
-func sessionFailure(state SessionState, c *claims, now time.Time) *failure {
+func sessionFailure(state sessions.State, c *claims, now time.Time) *failure {
 	switch state {
-	case SessionLive:
+	case sessions.StateLive:
 		return nil
-	case SessionReleased:
+	case sessions.StateReleased:
 		return fail(gen.ErrorCodeInvalidToken, "token has been released")
-	case SessionExpired:
+	case sessions.StateExpired:
 		return fail(gen.ErrorCodeTokenExpired, "token expired")
 	}
 	if !now.Before(c.ExpiresAt.time()) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
 // exchange is one request's state shared along the chain: the request log creates it, the
@@ -14,7 +15,7 @@ type exchange struct {
 	operation  string
 	key        string // the Basic username, once authentication parsed it; never logged
 	client     string // the TCP peer's address, for the brute-force brake
-	session    SessionID
+	session    sessions.ID
 	hasSession bool
 	code       gen.ErrorCode // status.code of a failure
 }
@@ -37,7 +38,7 @@ func exchangeFrom(ctx context.Context) *exchange {
 func basicKey(ctx context.Context) string { return exchangeFrom(ctx).key }
 
 // noteOutcome records what the request ended in, for the request log.
-func noteOutcome(ctx context.Context, id SessionID, f *failure) {
+func noteOutcome(ctx context.Context, id sessions.ID, f *failure) {
 	x := exchangeFrom(ctx)
 	if f != nil {
 		x.code = f.code

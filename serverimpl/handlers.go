@@ -39,7 +39,7 @@ func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.Log
 }
 
 func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestObject) (gen.ReleaseTokenResponseObject, error) {
-	id, f := h.authority.release(r.Body.Token)
+	id, f := h.authority.release(ctx, r.Body.Token)
 	noteOutcome(ctx, id, f)
 	if f == nil {
 		return gen.ReleaseToken200JSONResponse{ReleasedJSONResponse: gen.ReleasedJSONResponse{Data: noData(), Status: okStatus()}}, nil

@@ -1,6 +1,7 @@
 package serverimpl_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -144,7 +145,7 @@ func TestForgottenSessions(t *testing.T) {
 	}
 	s.clock.Advance(3 * time.Hour)
 	s.webAPIKeyToken(t) // an issue sweeps ended sessions
-	if n := s.Sessions(); n != 1 {
+	if n, _ := s.SessionStore().Len(context.Background()); n != 1 {
 		t.Fatalf("the store holds %d sessions, want only the live one", n)
 	}
 	checkToken(t, s, old, gen.ErrorCodeTokenExpired)

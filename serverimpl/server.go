@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
 // BasePath is where CRM.COM serves its Web API methods, and so where the stub serves them.
@@ -41,7 +42,7 @@ type Options struct {
 	// DisableFaults ignores FaultHeader and LatencyHeader (Options.Latency still applies).
 	DisableFaults bool
 	// Sessions stores sessions; nil: a new in-memory store holding at most MaxSessions.
-	Sessions SessionStore
+	Sessions sessions.Store
 	// MaxSessions bounds the live sessions of the default store: beyond it the issuing methods
 	// answer 503 SERVICE_UNAVAILABLE with Retry-After until tokens are released or expire.
 	// 0: DefaultMaxSessions; < 0: no bound. Ignored when Sessions is set.
@@ -95,7 +96,7 @@ func New(opts Options) (*Stub, error) {
 		if opts.MaxSessions == 0 {
 			opts.MaxSessions = DefaultMaxSessions
 		}
-		opts.Sessions = NewBoundedMemorySessionStore(opts.MaxSessions)
+		opts.Sessions = sessions.NewMemory(opts.MaxSessions)
 	}
 	throttling, err := opts.Throttle.withDefaults()
 	if err != nil {
@@ -200,5 +201,6 @@ func (s *Stub) Echo() *echo.Echo { return s.echo }
 // Clock is the clock the stub reads.
 func (s *Stub) Clock() Clock { return s.clock }
 
-// Sessions is the number of sessions the stub holds (live, or released and not yet forgotten).
-func (s *Stub) Sessions() int { return s.authority.sessions.Len() }
+// SessionStore is where the stub keeps its sessions (Options.Sessions, or its own in-memory
+// store).
+func (s *Stub) SessionStore() sessions.Store { return s.authority.sessions }

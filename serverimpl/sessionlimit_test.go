@@ -47,36 +47,3 @@ func TestMaxSessions(t *testing.T) {
 	s.loginToken(t)
 	s.webAPIKeyToken(t)
 }
-
-func TestMemorySessionStoreCountsLiveSessions(t *testing.T) {
-	store := serverimpl.NewBoundedMemorySessionStore(3)
-	now := epoch
-	ids := []serverimpl.SessionID{{1}, {2}, {3}}
-	for _, id := range ids {
-		if err := store.Add(id, serverimpl.Session{Deadline: now.Add(time.Hour).UnixNano()}, now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := store.Add(serverimpl.SessionID{4}, serverimpl.Session{Deadline: now.Add(time.Hour).UnixNano()}, now); err != serverimpl.ErrSessionLimit {
-		t.Fatalf("fourth session: %v, want ErrSessionLimit", err)
-	}
-	store.Release(ids[0], now)
-	store.Release(ids[0], now) // twice: counted once
-	if got := store.Live(); got != 2 {
-		t.Fatalf("live %d after a release, want 2", got)
-	}
-	if got := store.Use(ids[0], now); got != serverimpl.SessionReleased {
-		t.Fatalf("released session is %v", got)
-	}
-	if err := store.Add(serverimpl.SessionID{4}, serverimpl.Session{Deadline: now.Add(time.Hour).UnixNano()}, now); err != nil {
-		t.Fatal(err)
-	}
-	// Ended sessions are found by the sweep a full store makes before refusing.
-	later := now.Add(2 * time.Hour)
-	if err := store.Add(serverimpl.SessionID{5}, serverimpl.Session{Deadline: later.Add(time.Hour).UnixNano()}, later); err != nil {
-		t.Fatalf("a store full of ended sessions refused: %v", err)
-	}
-	if got := store.Live(); got != 1 {
-		t.Fatalf("live %d after the sweep, want 1", got)
-	}
-}

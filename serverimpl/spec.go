@@ -87,8 +87,12 @@ func (s *Stub) mountSpec(e *echo.Echo, docs specDocuments) {
 		return c.Blob(http.StatusOK, "application/yaml", docs.yaml)
 	})
 	e.GET("/healthz", func(c echo.Context) error {
+		n, err := s.authority.sessions.Len(c.Request().Context())
+		if err != nil {
+			return storeFailure(err)
+		}
 		writeJSON(c.Response(), http.StatusOK, map[string]any{
-			"data":   map[string]any{"healthy": true, "sessions": s.authority.sessions.Len()},
+			"data":   map[string]any{"healthy": true, "sessions": n},
 			"status": okStatus(),
 		})
 		return nil

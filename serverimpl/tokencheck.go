@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
 // TokenInfo is what a live token says about its holder (its claims).
@@ -54,7 +55,7 @@ func (e *TokenError) Error() string { return string(e.Code) + ": " + e.Message }
 // later call it with the token their request carries (for CRM.COM, a `token` member or
 // parameter); RequireToken does it for a whole route.
 func (s *Stub) CheckToken(token string) (TokenInfo, error) {
-	info, f := s.authority.check(token)
+	info, f := s.authority.check(context.Background(), token)
 	if f != nil {
 		return TokenInfo{}, &TokenError{Code: f.code, Message: f.message}
 	}
@@ -84,12 +85,12 @@ func (s *Stub) RequireToken() echo.MiddlewareFunc {
 			if token == "" {
 				return s.refuseToken(c, fail(gen.ErrorCodeInvalidToken, "no token: send Authorization: Bearer <token> or the token parameter"))
 			}
-			info, f := s.authority.check(token)
+			info, f := s.authority.check(r.Context(), token)
 			if f != nil {
 				return s.refuseToken(c, f)
 			}
 			x := exchangeFrom(r.Context())
-			if id, ok := parseSessionID(info.SessionID); ok {
+			if id, ok := sessions.ParseID(info.SessionID); ok {
 				x.session, x.hasSession = id, true
 			}
 			c.SetRequest(r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, info)))

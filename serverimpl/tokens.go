@@ -3,10 +3,8 @@ package serverimpl
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"hash"
@@ -15,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -178,37 +177,9 @@ func (s *tokenSigner) mac(dst, signingInput []byte) []byte {
 	return dst
 }
 
-// newSessionID returns 16 random bytes; crypto/rand never fails on supported platforms.
-func newSessionID() SessionID {
-	var id SessionID
-	_, _ = rand.Read(id[:])
-	return id
-}
-
-// String is the session ID as a jti: 32 upper-case hex digits.
-func (id SessionID) String() string {
-	const digits = "0123456789ABCDEF"
-	var b [2 * len(SessionID{})]byte
-	for i, v := range id {
-		b[2*i], b[2*i+1] = digits[v>>4], digits[v&0x0f]
-	}
-	return string(b[:])
-}
-
-func parseSessionID(jti string) (SessionID, bool) {
-	var id SessionID
-	if len(jti) != 2*len(id) || strings.ToUpper(jti) != jti {
-		return id, false
-	}
-	if _, err := hex.Decode(id[:], []byte(jti)); err != nil {
-		return id, false
-	}
-	return id, true
-}
-
 // sign returns the token for c, with iat, exp and jti filled in: the bytes golang-jwt's
 // SignedString makes for the same claims.
-func (s *tokenSigner) sign(c claims, id SessionID, issued time.Time, lifetime time.Duration) (string, error) {
+func (s *tokenSigner) sign(c claims, id sessions.ID, issued time.Time, lifetime time.Duration) (string, error) {
 	c.ID = id.String()
 	c.IssuedAt = claimTime{unix: issued.Unix(), numeric: s.numeric}
 	c.ExpiresAt = claimTime{unix: issued.Add(lifetime).Unix(), numeric: s.numeric}
@@ -245,11 +216,11 @@ type errBadToken string
 func (e errBadToken) Error() string { return string(e) }
 
 // parse checks the token's algorithm and signature and returns its claims and session.
-func (s *tokenSigner) parse(token string) (*claims, SessionID, error) {
+func (s *tokenSigner) parse(token string) (*claims, sessions.ID, error) {
 	if c, ok := s.parseOwn(token); ok {
-		id, ok := parseSessionID(c.ID)
+		id, ok := sessions.ParseID(c.ID)
 		if !ok {
-			return nil, SessionID{}, errBadToken("token has no valid jti claim")
+			return nil, sessions.ID{}, errBadToken("token has no valid jti claim")
 		}
 		return c, id, nil
 	}
@@ -410,21 +381,21 @@ func plainUnixTime(rest *string, t *claimTime) bool {
 }
 
 // parseAny is golang-jwt's parser: any header, and the reason for a refusal.
-func (s *tokenSigner) parseAny(token string) (*claims, SessionID, error) {
+func (s *tokenSigner) parseAny(token string) (*claims, sessions.ID, error) {
 	var c claims
 	tok, err := s.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return s.secret, nil })
 	switch {
 	case err == nil:
 	case tok != nil && tok.Header["alg"] != jwt.SigningMethodHS256.Alg() && !errors.Is(err, jwt.ErrTokenMalformed):
-		return nil, SessionID{}, errBadToken("token is not signed with HS256")
+		return nil, sessions.ID{}, errBadToken("token is not signed with HS256")
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
-		return nil, SessionID{}, errBadToken("token signature is invalid")
+		return nil, sessions.ID{}, errBadToken("token signature is invalid")
 	default:
-		return nil, SessionID{}, errBadToken("token is malformed")
+		return nil, sessions.ID{}, errBadToken("token is malformed")
 	}
-	id, ok := parseSessionID(c.ID)
+	id, ok := sessions.ParseID(c.ID)
 	if !ok {
-		return nil, SessionID{}, errBadToken("token has no valid jti claim")
+		return nil, sessions.ID{}, errBadToken("token has no valid jti claim")
 	}
 	return &c, id, nil
 }

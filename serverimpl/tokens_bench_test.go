@@ -1,6 +1,14 @@
 package serverimpl
 
-import "testing"
+import (
+	"testing"
+	"time"
+
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
+)
+
+// benchNow is a fixed instant for benchmarks.
+var benchNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // benchClaims are a web API key token's claims from the default fixtures.
 var benchClaims = claims{Username: "maytemplate", Organisation: "ps_dev", Unit: "1"}
@@ -11,7 +19,7 @@ func BenchmarkTokenSign(b *testing.B) {
 	for name, numeric := range map[string]bool{"string_dates": false, "numeric_dates": true} {
 		b.Run(name, func(b *testing.B) {
 			s := newTokenSigner([]byte("benchmark secret"), numeric)
-			id := newSessionID()
+			id := sessions.NewID()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := s.sign(benchClaims, id, benchNow, DefaultKeyTokenLifetime); err != nil {
@@ -26,7 +34,7 @@ func BenchmarkTokenSign(b *testing.B) {
 // cost release and the token check pay before the session lookup.
 func BenchmarkTokenParse(b *testing.B) {
 	s := newTokenSigner([]byte("benchmark secret"), false)
-	token, err := s.sign(benchClaims, newSessionID(), benchNow, DefaultKeyTokenLifetime)
+	token, err := s.sign(benchClaims, sessions.NewID(), benchNow, DefaultKeyTokenLifetime)
 	if err != nil {
 		b.Fatal(err)
 	}

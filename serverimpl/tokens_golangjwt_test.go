@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -34,7 +35,7 @@ func TestSignMakesGolangJWTsBytes(t *testing.T) {
 	for _, numeric := range []bool{false, true} {
 		s := newTokenSigner(jwtSecret, numeric)
 		for _, c := range sampleClaims() {
-			id := newSessionID()
+			id := sessions.NewID()
 			got, err := s.sign(c, id, issued, 2*time.Hour)
 			if err != nil {
 				t.Fatal(err)
@@ -68,13 +69,13 @@ func forge(t *testing.T, header, payload string) string {
 
 func TestParseAcceptsWhatGolangJWTAccepts(t *testing.T) {
 	s := newTokenSigner(jwtSecret, false)
-	own, err := s.sign(sampleClaims()[1], newSessionID(), time.Unix(1772366400, 0), time.Hour)
+	own, err := s.sign(sampleClaims()[1], sessions.NewID(), time.Unix(1772366400, 0), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	head, _, _ := strings.Cut(own, ".")
 	ownHeader, _ := base64.RawURLEncoding.DecodeString(head)
-	jti := newSessionID().String()
+	jti := sessions.NewID().String()
 	tokens := map[string]string{
 		"own":                   own,
 		"signature changed":     own[:len(own)-2] + "AA",
@@ -115,7 +116,7 @@ func TestParseAcceptsWhatGolangJWTAccepts(t *testing.T) {
 // same way.
 func FuzzDecodePlainClaims(f *testing.F) {
 	for _, c := range sampleClaims() {
-		c.ID, c.ExpiresAt, c.IssuedAt = newSessionID().String(), claimTime{unix: 7200}, claimTime{unix: 0, numeric: true}
+		c.ID, c.ExpiresAt, c.IssuedAt = sessions.NewID().String(), claimTime{unix: 7200}, claimTime{unix: 0, numeric: true}
 		b, err := c.appendJSON(nil)
 		if err != nil {
 			f.Fatal(err)
@@ -142,16 +143,16 @@ func FuzzDecodePlainClaims(f *testing.F) {
 // TestSessionIDStringIsUpperHex: the jti written without encoding/hex is what
 // strings.ToUpper(hex.EncodeToString(id)) writes, and parses back to the same ID.
 func TestSessionIDStringIsUpperHex(t *testing.T) {
-	ids := []SessionID{{}, {0xff, 0xfe, 0x0a, 0xa0, 0x09, 0x90}}
+	ids := []sessions.ID{{}, {0xff, 0xfe, 0x0a, 0xa0, 0x09, 0x90}}
 	for range 100 {
-		ids = append(ids, newSessionID())
+		ids = append(ids, sessions.NewID())
 	}
 	for _, id := range ids {
 		want := strings.ToUpper(hex.EncodeToString(id[:]))
 		if got := id.String(); got != want {
 			t.Errorf("%x: String() = %s, want %s", id[:], got, want)
 		}
-		if back, ok := parseSessionID(id.String()); !ok || back != id {
+		if back, ok := sessions.ParseID(id.String()); !ok || back != id {
 			t.Errorf("%x: does not parse back (%x, %v)", id[:], back[:], ok)
 		}
 	}
@@ -171,7 +172,7 @@ func TestSignAndParseReuseNoMemory(t *testing.T) {
 		if !utf8.ValidString(c.Username + c.Organisation + c.Unit) {
 			continue // JSON carries it as U+FFFD: compared with golang-jwt above
 		}
-		id := newSessionID()
+		id := sessions.NewID()
 		token, err := s.sign(c, id, now.Add(time.Duration(i)*time.Second), time.Hour)
 		if err != nil {
 			t.Fatal(err)

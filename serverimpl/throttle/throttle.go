@@ -101,6 +101,13 @@ func (l *Limiter) Reset(key string) {
 	l.mu.Unlock()
 }
 
+// Clear forgets every key's failures, as when the stub is reset to its start state.
+func (l *Limiter) Clear() {
+	l.mu.Lock()
+	clear(l.windows)
+	l.mu.Unlock()
+}
+
 // Len is the number of keys tracked now.
 func (l *Limiter) Len() int {
 	l.mu.Lock()

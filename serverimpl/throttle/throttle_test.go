@@ -89,3 +89,16 @@ func TestMemoryIsBounded(t *testing.T) {
 		t.Fatal("the newest key was dropped instead of the oldest")
 	}
 }
+
+func TestClear(t *testing.T) {
+	l := New(Config{MaxFailures: 1, Window: time.Minute})
+	l.Fail("a")
+	l.Fail("b")
+	if _, blocked := l.Blocked("a"); !blocked {
+		t.Fatal("a not blocked after its failure")
+	}
+	l.Clear()
+	if _, blocked := l.Blocked("a"); blocked || l.Len() != 0 {
+		t.Fatalf("after Clear: a blocked %v, %d keys tracked", blocked, l.Len())
+	}
+}

@@ -1,6 +1,7 @@
-package serverimpl
+package sessions
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"testing"
@@ -11,27 +12,35 @@ import (
 var benchNow = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // filledStore returns a store holding n live key sessions and their IDs.
-func filledStore(n int) (*MemorySessionStore, []SessionID) {
-	m := NewMemorySessionStore()
-	ids := make([]SessionID, n)
-	s := Session{Deadline: benchNow.Add(DefaultKeyTokenLifetime).UnixNano()}
+func filledStore(n int) (*Memory, []ID) {
+	m := NewMemory(0)
+	ids := make([]ID, n)
 	for i := range ids {
-		ids[i] = newSessionID()
-		_ = m.Add(ids[i], s, benchNow)
+		ids[i] = NewID()
+		_ = m.Add(ctx, ids[i], benchKeySession)
 	}
 	return m, ids
 }
+
+var (
+	ctx         = context.Background()
+	benchHolder = &Holder{Username: "maytemplate", Organisation: "ps_dev", Unit: "1"}
+	// benchKeySession is a key token's session, as the stub opens it.
+	benchKeySession = Session{Method: MethodWebAPIKey, Holder: benchHolder, IssuedAt: benchNow.UnixNano(),
+		LastUse: benchNow.UnixNano(), Deadline: benchNow.Add(2 * time.Hour).UnixNano()}
+)
 
 // BenchmarkSessionStore measures the store's operations on a store of 100,000 sessions: Add
 // (a new session), Use (a login session's idle time restarted, the token check's path) and
 // Release, alone and from all CPUs at once (lock contention between shards).
 func BenchmarkSessionStore(b *testing.B) {
-	login := Session{Deadline: benchNow.Add(DefaultLoginIdleTimeout).UnixNano(), Idle: DefaultLoginIdleTimeout}
+	login := benchKeySession
+	login.Method, login.Deadline, login.Idle = MethodLogin, benchNow.Add(time.Hour).UnixNano(), time.Hour
 	b.Run("add", func(b *testing.B) {
 		m, _ := filledStore(100_000)
 		b.ReportAllocs()
 		for b.Loop() {
-			_ = m.Add(newSessionID(), login, benchNow)
+			_ = m.Add(ctx, NewID(), login)
 		}
 	})
 	b.Run("use", func(b *testing.B) {
@@ -39,7 +48,7 @@ func BenchmarkSessionStore(b *testing.B) {
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			if m.Use(ids[i%len(ids)], benchNow) != SessionLive {
+			if st, _ := m.Use(ctx, ids[i%len(ids)], benchNow); st != StateLive {
 				b.Fatal("session not live")
 			}
 			i++
@@ -50,9 +59,9 @@ func BenchmarkSessionStore(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
-			i := int(newSessionID()[0]) // each goroutine starts elsewhere
+			i := int(NewID()[0]) // each goroutine starts elsewhere
 			for pb.Next() {
-				m.Use(ids[i%len(ids)], benchNow)
+				_, _ = m.Use(ctx, ids[i%len(ids)], benchNow)
 				i++
 			}
 		})
@@ -62,7 +71,7 @@ func BenchmarkSessionStore(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			m.Release(ids[i], benchNow)
+			_, _ = m.End(ctx, ids[i], benchNow, StateReleased)
 		}
 	})
 }
@@ -89,15 +98,14 @@ func heapPerSession(n int) float64 {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	m := NewMemorySessionStore()
-	s := Session{Deadline: benchNow.Add(DefaultKeyTokenLifetime).UnixNano()}
+	m := NewMemory(0)
 	for range n {
-		_ = m.Add(newSessionID(), s, benchNow)
+		_ = m.Add(ctx, NewID(), benchKeySession)
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	if m.Len() != n {
-		panic(fmt.Sprintf("store holds %d sessions, want %d", m.Len(), n))
+	if held, _ := m.Len(ctx); held != n {
+		panic(fmt.Sprintf("store holds %d sessions, want %d", held, n))
 	}
 	runtime.KeepAlive(m)
 	return float64(after.HeapAlloc-before.HeapAlloc) / float64(n)

@@ -1,0 +1,11 @@
+// Package fleettest holds only tests: three replica processes of the built `crmauth serve
+// --redis-url` sharing one real redis-server, driven by a round-robin client, proving that N
+// replicas behave exactly like one stub — through a replica killed with SIGKILL and restarted,
+// an advanced clock, Redis restarted with its append-only file, and Redis stopped and back.
+//
+//	go test ./internal/fleettest -v                                  # 20 s of load
+//	CRMAUTH_FLEET_DURATION=5s go test ./internal/fleettest -v        # shorter
+//
+// It needs redis-server (Debian package redis-server): without it the tests skip, with CI=true
+// they fail.
+package fleettest

@@ -1,6 +1,7 @@
 package serverimpl
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -53,6 +54,10 @@ type Options struct {
 	Throttle ThrottleOptions
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
+	// Health, when set, is asked by /healthz first: an error makes it answer 503
+	// SERVICE_UNAVAILABLE saying why (for example a shared store that does not answer:
+	// redisstate.State.Health).
+	Health func(ctx context.Context) error
 }
 
 // DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).

@@ -19,13 +19,14 @@ func (realClock) Now() time.Time { return time.Now() }
 
 // SettableClock is a Clock that stands still until told to move. It is safe for concurrent use.
 type SettableClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	start time.Time
 }
 
 // NewSettableClock returns a clock showing start.
 func NewSettableClock(start time.Time) *SettableClock {
-	return &SettableClock{now: start}
+	return &SettableClock{now: start, start: start}
 }
 
 // Now returns the time the clock shows.
@@ -48,6 +49,9 @@ func (c *SettableClock) Set(t time.Time) {
 	c.now = t
 	c.mu.Unlock()
 }
+
+// Reset makes the clock show its start time again, as when the stub is reset.
+func (c *SettableClock) Reset() { c.Set(c.start) }
 
 // OffsetClock is the wall clock plus an offset that only grows. A running stub uses it behind
 // the admin clock route: time keeps passing as usual (so short lifetimes still run out on
@@ -118,8 +122,17 @@ func (c *OffsetClock) ResetContext(ctx context.Context) error {
 	return nil
 }
 
-// advancer is what the admin clock route needs from a clock.
+// Reset sets the offset back to zero, as when the stub is reset.
+func (c *OffsetClock) Reset() {
+	c.mu.Lock()
+	c.offset = 0
+	c.mu.Unlock()
+}
+
+// advancer is what the admin routes need from a clock: move it forward, and back to where it
+// started on reset.
 type advancer interface {
 	Clock
 	Advance(d time.Duration)
+	Reset()
 }

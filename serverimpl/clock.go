@@ -122,12 +122,9 @@ func (c *OffsetClock) ResetContext(ctx context.Context) error {
 	return nil
 }
 
-// Reset sets the offset back to zero, as when the stub is reset.
-func (c *OffsetClock) Reset() {
-	c.mu.Lock()
-	c.offset = 0
-	c.mu.Unlock()
-}
+// Reset sets the offset back to zero, as when the stub is reset; a shared offset on every
+// replica (one that cannot be changed is left as it is; ResetContext reports it).
+func (c *OffsetClock) Reset() { _ = c.ResetContext(context.Background()) }
 
 // advancer is what the admin routes need from a clock: move it forward, and back to where it
 // started on reset.

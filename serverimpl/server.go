@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
+	"github.com/crmcom-community/crmauth/serverimpl/throttle"
 )
 
 // BasePath is where CRM.COM serves its Web API methods, and so where the stub serves them.
@@ -52,6 +53,10 @@ type Options struct {
 	// the defaults (DefaultMaxFailures per account, DefaultMaxFailuresPerClient per address,
 	// in DefaultFailureWindow).
 	Throttle ThrottleOptions
+	// FailureCounts makes the brake's two failure counts (throttle.Config.Name "accounts" and
+	// "clients"); nil: in memory (throttle.New). Replicas acting as one stub share them
+	// (redisstate).
+	FailureCounts func(throttle.Config) throttle.Counter
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
 	// Health, when set, is asked by /healthz first: an error makes it answer 503
@@ -150,7 +155,7 @@ func New(opts Options) (*Stub, error) {
 			clock:       opts.Clock,
 			loginIdle:   opts.LoginIdleTimeout,
 			keyLifetime: opts.KeyTokenLifetime,
-			brake:       newBrake(opts.Throttle, opts.Clock),
+			brake:       newBrake(opts.Throttle, opts.FailureCounts, opts.Clock),
 		},
 		logger:   opts.Logger,
 		declared: declaredStatuses(spec),

@@ -35,9 +35,6 @@ type ThrottleOptions struct {
 	MaxFailuresPerClient int           // 0: DefaultMaxFailuresPerClient; < 0: no per-address limit
 	Window               time.Duration // 0: DefaultFailureWindow
 	Disabled             bool          // no throttling at all
-	// Counters makes the brake's two failure counts (Name "accounts" and "clients"); nil:
-	// in memory (throttle.New). Replicas that act as one stub share them (redisstate).
-	Counters func(throttle.Config) throttle.Counter
 }
 
 func (o ThrottleOptions) withDefaults() (ThrottleOptions, error) {
@@ -65,8 +62,7 @@ type brake struct {
 	clients  throttle.Counter
 }
 
-func newBrake(o ThrottleOptions, clock Clock) *brake {
-	counter := o.Counters
+func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter, clock Clock) *brake {
 	if counter == nil {
 		counter = func(c throttle.Config) throttle.Counter { return throttle.New(c) }
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,6 +25,7 @@ type goRedis struct {
 // dialGoRedis builds a client for rawURL (see Config.URL for the forms) with every time-out
 // set to timeout. It does not connect: go-redis dials on first use.
 func dialGoRedis(rawURL string, forceCluster bool, timeout time.Duration) (*goRedis, error) {
+	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, errors.New("redis URL: not a URL") // url's error repeats the URL, password included
@@ -38,6 +40,7 @@ func dialGoRedis(rawURL string, forceCluster bool, timeout time.Duration) (*goRe
 		}
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = timeout, timeout, timeout, timeout
 		o.ContextTimeoutEnabled = true
+		o.DialerRetries = 1 // refused: answer 503 at once, not after five tries
 		g.client = redis.NewFailoverClient(o)
 	case forceCluster || q.Has("addr"):
 		o, err := redis.ParseClusterURL(rawURL)
@@ -46,6 +49,7 @@ func dialGoRedis(rawURL string, forceCluster bool, timeout time.Duration) (*goRe
 		}
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = timeout, timeout, timeout, timeout
 		o.ContextTimeoutEnabled = true
+		o.DialerRetries = 1 // refused: answer 503 at once, not after five tries
 		g.cluster = redis.NewClusterClient(o)
 		g.client = g.cluster
 	default:
@@ -55,10 +59,19 @@ func dialGoRedis(rawURL string, forceCluster bool, timeout time.Duration) (*goRe
 		}
 		o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout = timeout, timeout, timeout, timeout
 		o.ContextTimeoutEnabled = true
+		o.DialerRetries = 1 // refused: answer 503 at once, not after five tries
 		g.client = redis.NewClient(o)
 	}
 	return g, nil
 }
+
+// quiet drops go-redis's own log lines (one per failed dial, every request while Redis is
+// down): State logs an outage once, and its end once.
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var quietOnce sync.Once
 
 // scrub keeps an error about a URL from repeating the URL (and its password).
 func scrub(err error) error {
@@ -71,12 +84,30 @@ func scrub(err error) error {
 
 func (g *goRedis) close() error { return g.client.Close() }
 
-// eachMaster runs fn on every master: the one node, or every Cluster master.
+// eachMaster runs fn on every master in turn (not at once, unlike ForEachMaster: a scan's
+// callback then runs on one goroutine and can stop the whole scan): the one node, or every
+// Cluster master.
 func (g *goRedis) eachMaster(ctx context.Context, fn func(ctx context.Context, c redis.Cmdable) error) error {
-	if g.cluster != nil {
-		return g.cluster.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return fn(ctx, c) })
+	if g.cluster == nil {
+		return fn(ctx, g.client)
 	}
-	return fn(ctx, g.client)
+	var mu sync.Mutex
+	var masters []*redis.Client
+	err := g.cluster.ForEachMaster(ctx, func(_ context.Context, c *redis.Client) error {
+		mu.Lock()
+		masters = append(masters, c)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range masters {
+		if err := fn(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (g *goRedis) ping(ctx context.Context) error {

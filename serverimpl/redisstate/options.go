@@ -14,7 +14,7 @@ import (
 // stopped.
 func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
 	o.Sessions = s.Sessions()
-	o.Throttle.Counters = func(c throttle.Config) throttle.Counter { return s.Failures(c) }
+	o.FailureCounts = func(c throttle.Config) throttle.Counter { return s.Failures(c) }
 	if len(o.Secret) == 0 {
 		secret, err := s.Secret(ctx)
 		if err != nil {

@@ -3,6 +3,8 @@ package redisstate
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/url"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -128,3 +130,19 @@ type UnavailableError struct{ Err error }
 
 func (e *UnavailableError) Error() string { return "redis unavailable: " + e.Err.Error() }
 func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Describe is rawURL fit for a log line: scheme, host and path, without user, password or
+// query (which may hold a password too).
+func Describe(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	d := u.Scheme + "://" + u.Host + u.Path
+	if q := u.Query(); q.Has("master_name") {
+		d += " (Sentinel)"
+	} else if q.Has("addr") {
+		d += fmt.Sprintf(" (Cluster, %d addresses)", 1+len(q["addr"]))
+	}
+	return d
+}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"log/slog"
+	"net/url"
 	"sync/atomic"
 	"time"
 )

@@ -27,8 +27,18 @@ func pinToCPU(cpu int) error {
 	return nil
 }
 
-func pinThreads(mask uint64, cpu int) error {
-	tasks, err := os.ReadDir("/proc/self/task")
+// pinProcessToCPU keeps every thread of another process (redis-server) on one CPU.
+func pinProcessToCPU(pid, cpu int) error {
+	if cpu < 0 || cpu >= 64 || pid <= 0 {
+		return fmt.Errorf("cannot pin process %d to CPU %d", pid, cpu)
+	}
+	return pinTasks("/proc/"+strconv.Itoa(pid)+"/task", uint64(1)<<cpu, cpu)
+}
+
+func pinThreads(mask uint64, cpu int) error { return pinTasks("/proc/self/task", mask, cpu) }
+
+func pinTasks(dir string, mask uint64, cpu int) error {
+	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}

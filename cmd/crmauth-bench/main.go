@@ -16,6 +16,9 @@
 //	d  token/release of tokens pre-issued before the run (release alone is measured)
 //	e  the stub's exported token check (RequireToken, with a login token) in front of a route
 //	   mounted on the stub's Echo that returns the same answer as a
+//	f  b with the stub's sessions and failure counts in Redis (a redis-server the driver starts
+//	   on loopback, pinned with the server; skipped, saying why, without redis-server)
+//	g  e with the sessions in Redis: every check is a round trip to it
 package main
 
 import (
@@ -68,7 +71,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.workers, "workers", 8, "closed-loop concurrency: connections, one request in flight each")
 	fs.IntVar(&o.serverProcs, "server-procs", 1, "GOMAXPROCS of the server process")
 	fs.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of the load generator")
-	fs.StringVar(&o.scenarios, "scenarios", "abcde", "scenarios to run, by letter")
+	fs.StringVar(&o.scenarios, "scenarios", "abcdefg", "scenarios to run, by letter")
 	fs.BoolVar(&o.smoke, "smoke", false, "fail unless every scenario made requests without errors (figures are not judged)")
 	fs.BoolVar(&o.pin, "pin", true, "on Linux with 2+ CPUs, pin the server to CPU 0 and the load generator to CPU 1")
 	fs.StringVar(&o.profileDir, "cpuprofile", "", "write the server's CPU profile of each scenario to DIR/<letter>.pprof")
@@ -80,7 +83,7 @@ func parseOptions(args []string) (options, error) {
 	}
 	for i, l := range o.scenarios {
 		if scenarioByLetter(l) == nil {
-			return o, fmt.Errorf("unknown scenario %q (have a, b, c, d, e)", l)
+			return o, fmt.Errorf("unknown scenario %q (have a, b, c, d, e, f, g)", l)
 		}
 		if strings.ContainsRune(o.scenarios[:i], l) {
 			return o, fmt.Errorf("scenario %q given twice", l)
@@ -111,7 +114,17 @@ func run(args []string) error {
 			o.pinned, serverCPU = true, 0
 		}
 	}
-	t, err := startTarget(ctx, o.serverProcs, serverCPU)
+	redis, scenarios, err := startRedis(o, serverCPU, os.Stdout)
+	if err != nil {
+		return fmt.Errorf("redis-server for (f) and (g): %w", err)
+	}
+	o.scenarios = scenarios
+	redisURL := ""
+	if redis != nil {
+		defer redis.Close()
+		redisURL = redis.URL()
+	}
+	t, err := startTarget(ctx, o.serverProcs, serverCPU, redisURL)
 	if err != nil {
 		return err
 	}

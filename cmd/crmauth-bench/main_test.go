@@ -106,3 +106,35 @@ func TestRatioPairsRounds(t *testing.T) {
 		t.Fatalf("ratio to a round without requests: %v, want 0", got)
 	}
 }
+
+// (f) and (g) are printed with their paired ratios to (b) and (e), and f/b against its target.
+func TestTableShowsRedisScenariosWithTheirRatiosToBAndE(t *testing.T) {
+	out := table([]*row{
+		{letter: 'b', name: "stub", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+		{letter: 'e', name: "check", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+		{letter: 'f', name: "stub on redis", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+		{letter: 'g', name: "check on redis", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
+	})
+	for _, want := range []string{"| (f) stub on redis | 20 | 0 |", "| (g) check on redis | 20 | 0 |",
+		"target f/b ≥ 0.5 (sessions in Redis ÷ in memory): ", "g/e (sessions in Redis ÷ in memory): "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Without redis-server, (f) and (g) are dropped with the reason printed; the others still run.
+func TestRedisScenariosSkippedWithoutRedisServer(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	var w strings.Builder
+	srv, scenarios, err := startRedis(options{scenarios: "abfeg"}, -1, &w)
+	if err != nil || srv != nil {
+		t.Fatalf("startRedis without redis-server: %v, %v; want no server and no error", srv, err)
+	}
+	if scenarios != "abe" {
+		t.Errorf("scenarios %q, want abe", scenarios)
+	}
+	if !strings.Contains(w.String(), "skipping (f) and (g): redis-server not installed") {
+		t.Errorf("no reason printed: %q", w.String())
+	}
+}

@@ -37,6 +37,16 @@ var scenarios = []scenario{
 		}},
 	{'d', "token/release of pre-issued tokens", func(a targetAddrs) string { return a.Stub }, releaseSource},
 	{'e', "RequireToken on a route of the stub's Echo", func(a targetAddrs) string { return a.Stub }, protectedSource},
+	// (f) and (g) are (b) and (e) with the stub's sessions and failure counts in a local
+	// redis-server the driver starts (redis.go).
+	{'f', "web_api_key/token, sessions in Redis", func(a targetAddrs) string { return a.RedisStub },
+		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return loadgen.Fixed(webAPIKeyRaw(host)), nil
+		}},
+	{'g', "RequireToken on a route of the stub's Echo, sessions in Redis", func(a targetAddrs) string { return a.RedisStub },
+		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return protectedTokens(t, o, host, "redis")
+		}},
 }
 
 func scenarioByLetter(l rune) *scenario {
@@ -169,7 +179,7 @@ func releaseSource(t *target, o options, host string, r *row, done []*row) (load
 		seconds += o.warmup.Seconds()
 	}
 	n := max(1_000, min(int(math.Ceil(rate*seconds*1.5)), 2_000_000))
-	tokens, err := t.tokens(n, "key")
+	tokens, err := t.tokens(n, "key", "")
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +206,12 @@ func (p *releasePool) Next(int) ([]byte, bool) {
 // protectedSource gives each worker a login token of its own (idle-expiring, so every check
 // also records use), sent to the protected route.
 func protectedSource(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
-	tokens, err := t.tokens(o.workers, "login")
+	return protectedTokens(t, o, host, "")
+}
+
+// protectedTokens are protectedSource's requests with tokens from the stub on store.
+func protectedTokens(t *target, o options, host, store string) (loadgen.Source, error) {
+	tokens, err := t.tokens(o.workers, "login", store)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,12 @@ import (
 // slog.DiscardHandler and builds no line; `crmauth serve` logs to stderr, which would measure
 // the terminal, not the stub (BenchmarkStub's json_log case gives the cost of a log line).
 func buildStub() (*serverimpl.Stub, error) {
-	return serverimpl.New(serverimpl.Options{Secret: []byte("crmauth-bench signing secret, not for use elsewhere")})
+	return serverimpl.New(stubOptions())
+}
+
+// stubOptions are buildStub's options, which the Redis stub of (f) and (g) starts from too.
+func stubOptions() serverimpl.Options {
+	return serverimpl.Options{Secret: []byte("crmauth-bench signing secret, not for use elsewhere")}
 }
 
 // protect mounts (e)'s route on the stub's own Echo, the way the stub's documentation says

@@ -67,8 +67,36 @@ func table(rows []*row) string {
 			micros(all.Percentile(0.50)), micros(all.Percentile(0.99)),
 			perRequest(r.serverCPU, all), perRequest(r.clientCPU, all), ratio)
 	}
-	if base != nil {
+	// (f) and (g) are (b) and (e) with the sessions in Redis: their ratios to those say what
+	// Redis costs, paired by round like the ratios to (a).
+	byLetter := map[rune]*row{}
+	for _, r := range rows {
+		byLetter[r.letter] = r
+	}
+	var redisLines []string
+	for _, p := range []struct {
+		letter, base rune
+		min          float64
+	}{{'f', 'b', 0.5}, {'g', 'e', 0}} {
+		r, base := byLetter[p.letter], byLetter[p.base]
+		if r == nil || base == nil || base.rate() == 0 {
+			continue
+		}
+		got := r.ratioTo(base)
+		line := fmt.Sprintf("%c/%c (sessions in Redis ÷ in memory): %.2f", p.letter, p.base, got)
+		if p.min > 0 {
+			verdict := "met"
+			if got < p.min {
+				verdict = "NOT met"
+			}
+			line = fmt.Sprintf("target %c/%c ≥ %.1f (sessions in Redis ÷ in memory): %.2f, %s", p.letter, p.base, p.min, got, verdict)
+		}
+		redisLines = append(redisLines, line)
+	}
+	if base != nil || len(redisLines) > 0 {
 		b.WriteString("\n")
+	}
+	if base != nil {
 		for _, t := range []struct {
 			letter rune
 			min    float64
@@ -81,6 +109,9 @@ func table(rows []*row) string {
 				fmt.Fprintf(&b, "target %c/a ≥ %.1f: %.2f, %s\n", t.letter, t.min, got, verdict)
 			}
 		}
+	}
+	for _, l := range redisLines {
+		b.WriteString(l + "\n")
 	}
 	return b.String()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,6 +19,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
 // echoContext shortens handler signatures.
@@ -28,15 +31,19 @@ type targetAddrs struct {
 	Bare    string `json:"bare"`
 	Stub    string `json:"stub"`
 	Control string `json:"control"`
+	// RedisStub is the stub with its sessions in Redis, (f) and (g); empty without -redis-url.
+	RedisStub string `json:"redis_stub,omitempty"`
 }
 
 // runTarget is the child process: it serves the bare Echo baseline (a) and the whole stub
-// with (e)'s protected route mounted (b–e) on loopback listeners of their own, plus a control
-// listener for the driver, until its stdin closes — so it ends with the driver, however that
+// with (e)'s protected route mounted (b–e) on loopback listeners of their own, with
+// -redis-url the same stub keeping its state in Redis (f, g), plus a control listener for the
+// driver, until its stdin closes — so it ends with the driver, however that
 // ends.
 func runTarget(args []string) error {
 	fs := flag.NewFlagSet("crmauth-bench target", flag.ContinueOnError)
 	cpu := fs.Int("cpu", -1, "pin the process to this CPU (-1: do not pin)")
+	redisURL := fs.String("redis-url", "", "also serve the stub with its sessions in this Redis, for (f) and (g)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,6 +61,15 @@ func runTarget(args []string) error {
 		return err
 	}
 	protect(stub, answer)
+	var redisStub *serverimpl.Stub
+	if *redisURL != "" {
+		var st io.Closer
+		if redisStub, st, err = buildRedisStub(context.Background(), *redisURL); err != nil {
+			return fmt.Errorf("the stub on Redis: %w", err)
+		}
+		defer st.Close()
+		protect(redisStub, answer)
+	}
 
 	var addrs targetAddrs
 	var servers []*http.Server
@@ -68,14 +84,21 @@ func runTarget(args []string) error {
 		go func() { _ = srv.Serve(ln) }()
 		return ln.Addr().String(), nil
 	}
-	for _, s := range []struct {
+	listeners := []struct {
 		addr *string
 		h    http.Handler
 	}{
 		{&addrs.Bare, bareEcho(answer)},
 		{&addrs.Stub, stub},
-		{&addrs.Control, newControl(stub)},
-	} {
+		{&addrs.Control, newControl(stub, redisStub)},
+	}
+	if redisStub != nil {
+		listeners = append(listeners, struct {
+			addr *string
+			h    http.Handler
+		}{&addrs.RedisStub, redisStub})
+	}
+	for _, s := range listeners {
 		if *s.addr, err = serve(s.h); err != nil {
 			return err
 		}
@@ -119,7 +142,8 @@ func bareEcho(answer tokenAnswer) http.Handler {
 
 // newControl serves the driver's requests to the target: CPU time used so far, tokens
 // issued in-process for scenarios that need live tokens, CPU profiles around a scenario.
-func newControl(stub http.Handler) http.Handler {
+// With store=redis in its query, /tokens issues them from the stub on Redis.
+func newControl(stub, redisStub *serverimpl.Stub) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /cpu", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprint(w, processCPUTime().Nanoseconds())
@@ -130,13 +154,20 @@ func newControl(stub http.Handler) http.Handler {
 			http.Error(w, "n must be a positive number", http.StatusBadRequest)
 			return
 		}
+		from := stub
+		if r.URL.Query().Get("store") == "redis" {
+			if from = redisStub; from == nil {
+				http.Error(w, "no stub on Redis: the target runs without -redis-url", http.StatusBadRequest)
+				return
+			}
+		}
 		newRequest := webAPIKeyRequest
 		if r.URL.Query().Get("kind") == "login" {
 			newRequest = loginRequest
 		}
 		bw := bufio.NewWriter(w)
 		for range n {
-			token, err := issueInProcess(stub, newRequest())
+			token, err := issueInProcess(from, newRequest())
 			if err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return

@@ -24,13 +24,18 @@ type target struct {
 }
 
 // startTarget re-executes this binary as `crmauth-bench target` with GOMAXPROCS=procs,
-// pinned to cpu unless that is negative, and waits for its listen addresses.
-func startTarget(ctx context.Context, procs, cpu int) (*target, error) {
+// pinned to cpu unless that is negative, with the stub on Redis too when redisURL is set, and
+// waits for its listen addresses.
+func startTarget(ctx context.Context, procs, cpu int, redisURL string) (*target, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, self, "target", "-cpu", strconv.Itoa(cpu))
+	args := []string{"target", "-cpu", strconv.Itoa(cpu)}
+	if redisURL != "" {
+		args = append(args, "-redis-url", redisURL)
+	}
+	cmd := exec.CommandContext(ctx, self, args...)
 	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -103,9 +108,10 @@ func (t *target) cpuTime() (time.Duration, error) {
 	return time.Duration(ns), err
 }
 
-// tokens has the target issue n live tokens of the given kind ("key" or "login") in-process.
-func (t *target) tokens(n int, kind string) ([]string, error) {
-	s, err := t.call(http.MethodPost, "/tokens", url.Values{"n": {strconv.Itoa(n)}, "kind": {kind}})
+// tokens has the target issue n live tokens of the given kind ("key" or "login") in-process,
+// from the stub in memory, or with store "redis" from the stub on Redis.
+func (t *target) tokens(n int, kind, store string) ([]string, error) {
+	s, err := t.call(http.MethodPost, "/tokens", url.Values{"n": {strconv.Itoa(n)}, "kind": {kind}, "store": {store}})
 	if err != nil {
 		return nil, err
 	}

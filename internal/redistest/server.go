@@ -192,6 +192,17 @@ func (s *Server) logTail() string {
 	return strings.Join(lines, " | ")
 }
 
+// PID is the running process's id, or 0 when it is not running (for a benchmark that pins
+// it to a CPU).
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	return s.proc.Process.Pid
+}
+
 // Running reports whether the process is alive (it may still be starting).
 func (s *Server) Running() bool {
 	s.mu.Lock()

@@ -172,11 +172,13 @@ func testRedisRestarted(t *testing.T, f *fleet) {
 	stop := make(chan struct{})
 	restarted := make(chan error, 1)
 	var down time.Duration
+	var back time.Time
 	go func() {
 		time.Sleep(time.Second)
 		t0 := time.Now()
 		err := f.redis.Restart()
-		down = time.Since(t0)
+		back = time.Now()
+		down = back.Sub(t0)
 		time.Sleep(time.Second)
 		close(stop)
 		restarted <- err
@@ -187,6 +189,9 @@ func testRedisRestarted(t *testing.T, f *fleet) {
 		t.Fatal(err)
 	}
 	t.Logf("redis restarted in %v; %s", down.Round(time.Millisecond), l.report(time.Since(start)))
+	if last := l.lastUnavailable.Load(); last != 0 {
+		t.Logf("the last declared 503 came %v after Redis answered again", time.Unix(0, last).Sub(back).Round(time.Millisecond))
+	}
 	if failed, failures := l.failedCount(); failed != 0 {
 		t.Errorf("%d failed requests; the first:\n  %s", failed, strings.Join(failures, "\n  "))
 	}
@@ -347,4 +352,3 @@ func clockUnix(t *testing.T, f *fleet, r *replica) int64 {
 	}
 	return env.Data.Unix
 }
-

@@ -24,6 +24,7 @@ type load struct {
 	requests, issued, released, crossReplica atomic.Int64
 	doubles, races, checks                   atomic.Int64
 	unavailable                              atomic.Int64 // declared 503s, retried
+	lastUnavailable                          atomic.Int64 // when the last one came, Unix ns
 	ambiguous                                atomic.Int64 // releases whose first try got no answer: "released" accepted
 	retried                                  []atomic.Int64
 	byMethod                                 [3]atomic.Int64
@@ -70,6 +71,7 @@ func (l *load) call(q request, r *replica) (a answer, on *replica, retried bool)
 				return a, r, retried // an undeclared 503: the caller fails it
 			}
 			l.unavailable.Add(1)
+			l.lastUnavailable.Store(time.Now().UnixNano())
 			time.Sleep(50 * time.Millisecond)
 			retried = true
 			continue

@@ -156,7 +156,7 @@ type ConsumerApplicationKeyTokenRequest struct {
 // | `UNSUPPORTED_MEDIA_TYPE` | 415 | The request body is not `application/json`. |
 // | `TOO_MANY_REQUESTS` | 429 | Too many failed attempts or requests; wait the `Retry-After` seconds. |
 // | `INTERNAL_ERROR` | 500 | The server failed; the request may be retried. |
-// | `SERVICE_UNAVAILABLE` | 503 | The server cannot issue more tokens now (for example its session limit is reached); wait the `Retry-After` seconds. |
+// | `SERVICE_UNAVAILABLE` | 503 | The server cannot answer now: its session limit is reached, or the store it keeps sessions in does not answer; wait the `Retry-After` seconds. |
 type ErrorCode string
 
 // ErrorResponse The envelope of every failed request.
@@ -188,7 +188,7 @@ type ErrorStatus struct {
 	// | `UNSUPPORTED_MEDIA_TYPE` | 415 | The request body is not `application/json`. |
 	// | `TOO_MANY_REQUESTS` | 429 | Too many failed attempts or requests; wait the `Retry-After` seconds. |
 	// | `INTERNAL_ERROR` | 500 | The server failed; the request may be retried. |
-	// | `SERVICE_UNAVAILABLE` | 503 | The server cannot issue more tokens now (for example its session limit is reached); wait the `Retry-After` seconds. |
+	// | `SERVICE_UNAVAILABLE` | 503 | The server cannot answer now: its session limit is reached, or the store it keeps sessions in does not answer; wait the `Retry-After` seconds. |
 	Code ErrorCode `json:"code"`
 
 	// Description A fixed human-readable sentence for the code.
@@ -631,6 +631,8 @@ type ClientInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -648,6 +650,8 @@ type ClientInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -800,6 +804,8 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -827,6 +833,8 @@ func (c *Client) ReleaseTokenWithBody(ctx context.Context, contentType string, b
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -1172,6 +1180,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -1189,6 +1199,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -1463,6 +1475,11 @@ type ReleaseTokenResponse429Headers struct {
 	RetryAfter *int
 }
 
+// ReleaseTokenResponse503Headers the declared response headers of an HTTP 503 response for ReleaseToken
+type ReleaseTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ReleaseTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1480,8 +1497,12 @@ type ReleaseTokenResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReleaseTokenResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReleaseTokenResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1517,6 +1538,11 @@ func (r ReleaseTokenResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ReleaseTokenResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReleaseTokenResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1762,6 +1788,8 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -1785,6 +1813,8 @@ func (c *ClientWithResponses) ReleaseTokenWithBodyWithResponse(ctx context.Conte
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -2125,6 +2155,13 @@ func ParseReleaseTokenResponse(rsp *http.Response) (*ReleaseTokenResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2138,6 +2175,16 @@ func ParseReleaseTokenResponse(rsp *http.Response) (*ReleaseTokenResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ReleaseTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2823,6 +2870,23 @@ func (response ReleaseToken500JSONResponse) VisitReleaseTokenResponse(w http.Res
 	return err
 }
 
+type ReleaseToken503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ReleaseToken503JSONResponse) VisitReleaseTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebApiKeyTokenRequestObject struct {
 	Body *GetWebApiKeyTokenJSONRequestBody
 }
@@ -3188,110 +3252,112 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fx7d9q6sv8quj5nrZ30GkKe+5Su+wcNJKUJkBBomr3pDcIWoGAkaskhTpPvfpdGsrGNSaCPfc66a//R",
-	"1QCWNJoZzeM3I3+zHD6dcUaYFFb5mzUm2CU+/Nkm0g8rQ0l89cklwvHpTFLOrLJ1RRzOXIEkR3NMJRqQ",
-	"IfcJkn5I2QjhEaasaNkWecDTmUes8n7JtoQzJlOs5ppSRqfB1Crv2pYMZ8QqW5RJMiK+9fxsW9fX15VA",
-	"jgmT1MGSLK/eGROEF09QzhBMTpAcEzQlcsxdRB5mxJEiRYb1HgvqIJ9gb/o/Pcvxp2qanmUlqTMUCelT",
-	"NrKeFUU+ETPOBAG+vMdum3wNiJDqk8OZJAz+xLOZZ+jZuROK0m/R0kJvWwjKRieUeK76LILpFPuhVbYq",
-	"aIqZiyX3QzRUPyMqkHncsq177AWaDVhiq8wCz7MtIbEMhCbBVQTXm58q5/Xqbbt22a1ddSw7h2u+JlxN",
-	"z7hE99ijLhpyH8mxWhE4pzg2JULgkZo1GjHgblhGM5/PiC9D1LO4P8KMCthuz0oS/Aw8WzD0nz4ZWmXr",
-	"HzsLVdvRv4qdmu9zv23Yq5m9mmqXE033FEtnjOZjLJMSx45DZlKgrX6GFf3tovVsW3Umic+wB2tuKDtq",
-	"xqbldkX8e+KjIaZe4JMNJNWptZuV89tau91q5wpKLGYmrjpmmIk58WG7hh1pOUUEIgK7++kySBOkWJzc",
-	"Q8xh0Khjn7jqbGJPbMzmvAkWDL/2ORuhQKitTomNZliIOfddxH2UVMiND81xu1atNTv1yvlVrjxeXzI6",
-	"Uz4djTOy8fiIMsO6ny+ZHNIwc9O0uTxxbhbnI7HrtATPSPh9kjMDFxLrsgnjc4YmJNxYKGe1m1xhTEiY",
-	"sDc2mmJvyP0pAZkEesG0BIIEFT9dAOuQk2D6We1GMdtO+trr6+tC1ufl0WWG7GRdJFC2kF3LrzgOEaLD",
-	"J4R9nyAzE2SPYMb9guA2FW/l+Lh2dXXbaZ3Vmrd1UMSTei3fHmIgB0lFD6JgHIaU+BmXkBY64+lh8AgR",
-	"YEMTU4zoPWGag38r8UZKbCOuPdIK6fRYxmMvxq+QfX+72GO/7mh8z3kgDzPqk0zAVjNfrqsMep+1zxf1",
-	"dq2aqw6ad2MskFkwLXv9c0SLCUo9gkWWsornE+yGKP51U30FUl8gMRk65tGotjAghC0o+Om6GhMSK6mt",
-	"gtiR+t+oqh0vn1A62Fp/W2mt4STa6qdEY7zgBQ49jt0O5+fYH5ENNUYmhi0E8567IeIqhjo6QGf0/dqC",
-	"uajcnLcqivrW7XmlfVp7MbJXcbpijeQceYqK1eG8ekwTdHi4f4QGoSTi1wXvqRWV0RD0kSCPTqlEW/2l",
-	"TRpJtBNKvoEI8s9Ge9Mz0Tpb4nWKmxtxy6y+tnJHe3inuOUTffBQlIoiRTiwSCUh1CFdhu8x9fDA21Rf",
-	"BRGCcnauRJHNb+AXIyWfYGe8Afeuau1P9ePabbdZ+VSpn1fen9deynUczJRhoUIEBE0BTlCsULueZwzN",
-	"OFIcPkQevVdTAKFC8w3IfBcxEAUsEJBEqdl+WWb0Evloq5/DjP72OyT9UMMlCA8l8VEfUJcCwC59JDTM",
-	"kgkWE4+85gwTGA5QDw6wrkh0NzZqS5FgRe9wWR/ipy0SfiyRzxXaoh/PPu1e0vPjj+PBqaM+17uP9d0m",
-	"/fi2SMKPu85+XX359Y/Tt16dzulg/yOr33HqfGgO/zj9tKe/+xSo7xpXdVGffjpwjutH9bvafqvTLTU6",
-	"N/NGtaIWmN18vqQtWn9oPk52m9Va2KxW5mo8Zu2ZGt/qXpbanZOTxl3zuF39dNx8rO83qpd7l3de7bLU",
-	"PG52/njfeHTmjbtLOrwsnjmdB4E/1Xb9AN/uDSbnbHw3mPDfryaXg+aBX7g+k7efThr315d1dRx/rREB",
-	"Ab6kkUYoNqLMgAXGXhB2Tzw+I2AzOpw3MAsNjrVpli7HPpfSy5rXTvS10WWDFUD2KzYIlVq3jUrzJgJv",
-	"cvJxztEUsxBhKcl0JkXyGHlYEj8bl5jnDUF5wyhD+6XovP1kG5ElF4KOzCb/Dbagy6hsclnxPD7f2BwE",
-	"S4OTdkH9CtoXCOKjKQ4hZAzE+jlit1nv3DZbndvK+XnrekXMDMvEKQZ5oEKq2C5abwDru9kkikrUs95q",
-	"yFI9hs0efj4wsxZ5aKuf3ayJfbpMBLMZ9yVxG8SluAPA9EZiYlx+vGo10/I54f60QJjitAth2QZSuepe",
-	"XLTanVr1tlGr1iu3nZuLNeLRaSBgv1ly06Ix+0IynKUffSjM5/OCivQLge9FlBvxxTz69aGrWk6xE0SW",
-	"xwkQXEwDcC6Bo9TjxBhE57pUrYW9Cw2qUyWyIfYEsS3MwtbQKv/5DQJ2nX/+aaVBl1sQypdnO/3QIv22",
-	"bGuGhYie+5LdYkyPhkQczkQwJf5vIpXPF9GpirCwRCqakogzosIuNULOOZrjUJR7rJ9DWx9hjzMCKEF/",
-	"QVYfST4iKqZFcyrHqB8T2S+i6zFhaMDlGGGf9BhgM7b+IlIiDbACTBAXdr7l8qZszW4nREju493/Uidq",
-	"luD0iiHfXgGfFHeWsa90lSm5qm1N8cM5YSM5tsp7h4e2NaUs+ryof0XVJjspv3WIWTz+Dhk1ECmWpiib",
-	"4lD5IOUkCw723UKpVNrdnMaFWuWSqH4GtoCWpERPBXLGxJkoN6xcnS5jLAg82N9T9KizjqVipYG0N6Xx",
-	"Of6GD+6IIxXVx0bBKwvTckZCE1HFBb0Xz2VS4UAOtyCH27TQ1tJF5R2ssrWbo5erZ37JpOVbmnillwer",
-	"YMDSqFLC3qwg5EsOc8GgHueqxPU4RDg2pjoIK6LjdqN43GosHKTLnWCq7D+VAvE505Us0CMBObAgyihA",
-	"qbLHKhf13wRysMQeHwWk2GM99qSV7gl96HQu0BOaEswoG6GnHnsqFArxP/XkUo0QPaGDUgk9IaXByuLb",
-	"CCMdO0Uwp6kzGk8Qlx+V7LQpMBXIcgI9Vf5CzWSAVQgAqBAz4kld6lU/gveNrOocAHZwgtxHHqh4EfWN",
-	"n+wjhqfGYsP4IkrvJ1nTgT3tmj1tXCfCMETZZOqMY5s/9glgEZpMKpBLPDpQHCCeDmwEpktUndVu0tRc",
-	"kwGqXNQBdwYp67OZ9PsvYNJbah0o5ts6lsKCHB0oVjLOCirKDuNdbicB9QxZq2DoFKkrHGOyhrCV4xPA",
-	"7yWeUcyOLeN2tnKRIUxDlSky1kA91YoRbBTNmMY3c2acY2EaAQaBTCHQZoal8BQm2TeTmHNN3FXxbpwH",
-	"bHFfiXQ7mRAgKqNl1AonrW7TzH+AnlCTx7V9qVsUZljGvGrUOh9a1WXKDg1l6llNhoCtqSXjXgcwEWby",
-	"Lex55m+BAGtTduaiddXZjtZaxifVUrsZJrwEci64mRs5wnSHK6ZTlPezwXN/IeFsMqkm23urJluR+mpF",
-	"0cn/O93CA646N+OMVTNV8UdP6DC2l6nugHfJLgUQtoraiPTpQqfy4DCYcT8948uo2hCQfHDJ4DVECq9c",
-	"YIHba+1RBSIsmCrPt9xLk98okC7yvV7YzBZZsnWhnLQ3PhaWbS1rvGXn1gdWJmp56MpSO0oecPslG2LZ",
-	"1kNBsatwj8GtCOCbrrNF4VRuR0iqySD+kB+9ZCp3BsBcVN8yGIZtNbk84QFTfzbgQKd+zdZ1VuTYy/hY",
-	"tnkoF3X/ErGkugh/IKDLMDinoaa4hvboYWs4o+WaeJ7yfmfziAkKMrq/WUk7e7r06B+LuYpLp2vtWmHK",
-	"a+afsiivWc+hFFPHtmytcGO5Z3ftollxxUHdqKaStj9Jjq2OCnKtSC4qG9vchMlN4phL1i61+dURRQ7A",
-	"t8LgrcZxlqGo5yiLiWGh3OQ2wtFVQEzuiR/71kRbXjqfi4oiGaDem+NQoD4LPK+POIu6CIs61U0mnyXb",
-	"Uk/p0p70A5KTfy2wuldhryv9aDbbMzOsTO6u4hUSWfC/p/c0slqZvtMs4yOE4lWOQN6ahQCXBIaG9IG4",
-	"aBxMMSv4BLtKIEgQJglziNkKifGgJdQk3thygoyVdmNHeiGaqxRYJ1cAjwF3Erq1DHQkhWgasZLzLxbO",
-	"E+05H9HvgT9S3ZZlayZuXXJvEEcAbMqW2Hd8IgsX6psSQDiR3Kyydedysiyx9KwvS66VfPY5ufLL4y6i",
-	"5zaCRpLEv/J89FxWNvEEdhLWSm05T0Kts5dO3uvVxVWnIt8ctc7AGIkAgotiIiZunS0Hga+dmRpk4un5",
-	"1j8Xa4z+UfVvZRRu2WylQqE4l/X4SECJlWeg3+gcbIioXiSUN7/F9zcRh2jpJZeP2Q+jp3HfTdIVbuzU",
-	"og4MykYQQCx3r/xCTxefmg3cnNn0Rohwmitxl8Sqvh7Jo1AzLcR1GyUe3WtolPDI6Yl0Th+8OisVnT2P",
-	"DaYnJffzRy8t6oPS26PXkfIke/QO8rjTyd9bhWULIjBFGWFdK7smAwRD0ZbGDjVWF/gemmEfkvYZ9rEK",
-	"9wYhcrkU23aPeZyNIOTFDO3vIWeMfexI4otM4Wdtxt3h6wlt0XrYvJvstiefao3SH9X25LLUqI5Kl936",
-	"Y6t7U2rW6g+t6uig1amFjbAu6uzTo0PrR/Xp7ph8bnuDz+/Fzef2yg6Vm88focOkcXfzcDm5CS/vnMNG",
-	"Z3LQrFYe2tXR4WXHObx87Jaa3ZuH5qR53O42FMH37vUBdKyoOf74PJ7DHJ3uQ6tamzero73mcV3Up97Y",
-	"1R0vu43OaN7qOHvNO9jwV/dU7e3jabMz2ru8qx+0qpVSq1YrNTqV+eWdU2p1u3uNyU2pWWqfXj6OSs3j",
-	"j2+L4X379OtJ+Lt7vvfhqO18/dz6eCmr+4/v+fWHbnXG2823DXw0PhvORq8o1f6+8mhSJchW2frfPyuF",
-	"P3DhsVR4e1v48t+9XvGVL/6Z5xRAZarGyKw4ZK82ymyq3a+bu1eXBJJ/3ErBevZLxqprQpdlS1OvRmC9",
-	"7sPgylsZZ6ULrCr+NqVV9ZhLhjjwpH48GhohtnzYY1In99sq2oaMK3MIMyXEo4NX/Us3EUytvtKSoF3F",
-	"wmmTCRHkxo7tmgwqM/r9db+lcGqj6lpGikpPiBP4VIZXcIERZsyvU+ZzamXdBOsSEaAS+tZjzFTMXIQZ",
-	"SldJyj3WrwRyzH36CLOUzTBtrrd6Qam070xICH+Q8nZfK4G+eGmVrYF6enGSx1LOUvzOpz9ZBvoLSEYn",
-	"JklT6/Vrtd/3j0uV2tHB4d7B/u+77w+r1drJyeHJ7+/f7+2+3esrzceQsfb1zO1ud79Raswvu929ZrUb",
-	"NquN/Ua3vtuutU/ak5vd9p17fHlXf2h16kdrMUjfOhnyqK8HO6BMJkkyF1TRFFMmMWXEF1Zup8qQB35c",
-	"wYgqq3w4JL6AvJQP1HC4m8vcRFgml2/SmjhljGWPaXyDQ69GNGskscw1W11/NV8+IWcB+KInM6dHh0TS",
-	"Kcmvx6bJ2IEhffS0FkJpeh0B33mCDpWxYggfojdvqOuRN2+QWrhsABsH6j3YJVGGHUVnPhESYhL1FUyx",
-	"mrYdE8cpGhczUCmIN0x9JSSfCTTn/gT4LxFnDsmfeE4Gt3hGbyckXDBgvSNiZw6HImHOYRPC9BMCCmjr",
-	"pjPugxPIpSKyKbcJm5Im6TusTpY+G828QKhDvQrGXmcD70yFRyDOvDDbxsTnDBINtc0e+8c/TG0t0xDb",
-	"YzXQCn3D1o6STbWCgeRsZQFMOKtNt1GcOUdTMh0QH1qg1FJ9FeVGqPVvQq0WeNKOYL75GHTEpEOMRCg3",
-	"aKTGEbeVevdYX7v+PtrqQx+PjfqJY68+Rg0B20VkHi7qriu6lMa/S+CLiMoeoyLZxwXtByL61I8hsb6+",
-	"Vo9tNIcWAA+Qb8DgFddhiinBTJ3+FHWaX+vDZe8S7Q1CJZDzBCLWYy9BYukioKZTX6E3sCzgjKCh28VI",
-	"DQAD7zH9PxR706mKQIKOGHH1ch8alePC1YfK3uFREXV8oksQU6XsfIa/BgTp8EKU1e5c+LHH5lBI1rYz",
-	"ssxYTGDfOGrSXlhjoufUHXEv2huYmqGQByqjNokSI0QvHO3RRDbIDzwielGgo0wkJYkta3UWaKt/rLsv",
-	"C51wRspL8HjfRt3OSeFf20pLsERTLqS5yFTssYY+BLqNB/RgoCQfVdJ9ohaJ2LnUeWMjwcHhmDYZ6I0B",
-	"eJdt9bWd1/69D8zrJ02/GozDbRC2QB4PXC9ElAlJsKtIHRBldOmIcWhouOJAkOaC8e7AB5coPfShYuwi",
-	"lyrXSZj0QpXH6jMOJOmwGck5dYitr0wZ0n0C2wcu2T2GWSjHYPDBdEHNCnithW6OHNN1Dl2ZUbnu7hHy",
-	"yD3xBHIJmRVRBfVV7iuI7GtdAqIZ6gdyWPhXX9e4h2ARNXNXtBdEanGS7gPoMX2dN7LKYlEUm5BQAKn6",
-	"4K2w0lqVHB4wtY+ZcgkOfOqxrZSLVjMtfEHUCQI9McRHjkfVGceu6xMhikiXiuLGfbU1yhDusTllLp/b",
-	"xpGbbRhboqSgFwfb7fOp+VLPmuVVj+V1TgRMUk/3YcFSiDDFFaKkHkcL0IKajHHepdsKegys2JjPNf2m",
-	"5gW88shQKrka0zwMPH1DAjkewb6I7tOqbfwmNGd1IOlRh5jc1ISHjXrHsq3A90w4Kco7O3xGmOCB75Ai",
-	"90c7ZtDOVGPYkkrInaJgrpKO/UyoYdnWPfGFDi93i6UiNCmqmfGMWmVrv1gq7gOKLceQsexsFEFAds1F",
-	"TvbaJjLwmY4K8qJSbTtXRh9bcS1eS9/sssfau4fFUrG0XURXxkC/lnCAqJcyDn12jfaHOi9eWZBPxKTG",
-	"que3U/bLiFBwE1QdyNxOat1LJsVLfdTw81IvdV/lp8pO9Fgm648r48NFTvSbSIEBYDU6ifA4EWtBYMXn",
-	"TON2SU4sXwkfEOWmBAAQdZVXQClZoDdvlkI8CZVniPTcN29U5EEMbyLwwYR++lDEfQB11ypbp0S+0ORr",
-	"2VFF8T13N36/Rcz3CnMvsBBRr+viXoXpWwlz9h+ubARM3r14ofE3+WllF3eiLVs3UkN6eU+Yy/3aonKU",
-	"vLFFkP5ZCd703xI3Dqe21Cl5LUveXnMLG3ZFr3+XY42+7uc0vib9gGRf67RXKm2oEt/BWJ1j/Iwbk3/j",
-	"2T+CZ//H3NNMpEFaiV+5uHmgtTRv6VibdxJvKIMhu68PWfXuGBi///r4TCOeGra7xrBsQx6MO1xnuZy2",
-	"PTV47+3rg7PNfc+2dbgOW9MtgDBqjS3mNAomcV+45LUK8f0Tbm0tzMopkVHu+EosZNmWxCOxfGvM+qJW",
-	"38nLMH80LoOSgUoPWQqdywYiieqDjqCWAhFT7n4hEokCCB00vHmThPyo6xGA+968KWucIoP3wasMFkBf",
-	"j6mRdoQxwzTqOR5IpIJ3GK2yAOhVNzViCFSiNFyF9S5n+hJKhcUplNqHjbDJoFLwJWaJ7sNkmqRSZnAS",
-	"ylt4dAJJcO77ukzaHD2PAK1FknieMDhI6sqGCquAkLzACbqAfig+csZcEBYVpRYqex6VnpSywjMgz6QL",
-	"/L5WIh0o7OV1FYGxBd15iZ4VmvbjlC2Rs7bXSDVjrR+zvGbuFu98+PUeJNnp/bfz+FXOI6vOYNfWqJR8",
-	"j1uIgMfV7qGBJ8oWG9scsEBADm5KHdBvbQAbeDsDWNQiqrDQjHAw01dEdA+23WNgv8Cexf3fSn/BAkfY",
-	"hU8cPp2CYU4UtDR8m4DkDELaY4wQl7jIx5BPAormESlNGWxqfErsaIxVNY1LkO1uGYifRh1O20VUSRTM",
-	"IEON3j8VNZlj/UKuKOmF9BVnXtIFeHlk9dMgqbkIxv3sTS7tbDKrax8QTysk9TwEiC9n0b3KMsIGcdJj",
-	"tQ9NeNAei12o8l4qBzSr5NVj8txJspHqh7xKQvWWXuMUKVzSYP+dRf2lWdTGL7/6zqT8ZSMZv9br13u3",
-	"RVL0/91BpbzM8onbxIssVbV/NNFIVsRXYL6ovVvSkG+P/Sjma4zrd3SbrEx8cgHYHstBYOPr6NFFSj6l",
-	"UirHwn31sf/tub8iOfoRdPUdGkGuyci8B4Xq6A3vY8JWIK/pzqpfkkxU0vXTKAfOTysSUOKvB0HtlNSS",
-	"kOgGRjK/N+15+RX0/4Fx/xkJ/473/xKwKNFR9zo+lDCVL1ptWMS/h7eK/blslT0s6T2JsuYxFxJuGOrY",
-	"mS6OTVljmaZtTchgAHYqVIFlXI2jTEjsedqub/WjyqU2oOrRguNPC2oRbUp31Hwzqtgkd+73oncE67pn",
-	"5kdLMcRsM7uNFjTBpXou8pwMXDMxCXyGUc9fnv8vAAD//w==",
+	"7H1bd+K48u9X0fH+rzVJH0PIrWc3vc4DHUiaToCEQKczQ58gbAEKRmIsOcTp5Lv/l0qysY0J0JfZ+2Ee",
+	"ZnUASypVleryq5Lnm+Xw6YwzwqSwyt+sMcEu8eHPNpF+WBlK4qtPLhGOT2eScmaVrWvicOYKJDmaYyrR",
+	"gAy5T5D0Q8pGCI8wZUXLtsgjns48YpUPS7YlnDGZYjXXlDI6DaZWed+2ZDgjVtmiTJIR8a2XF9u6ubmp",
+	"BHJMmKQOlmR59c6YILx4gnKGYHKC5JigKZFj7iLyOCOOFCkyrA9YUAf5BHvT/9ezHH+qpulZVpI6Q5GQ",
+	"PmUj60VR5BMx40wQ4MsH7LbJXwERUn1yOJOEwZ94NvMMPXv3QlH6LVpa6G0LQdnolBLPVZ9FMJ1iP7TK",
+	"VgVNMXOx5H6IhupnRAUyj1u29YC9QLMBS2yVWeB5tiUkloHQJLiK4Hrzc+WiXr1r1666teuOZedwzdeE",
+	"q+kZl+gBe9RFQ+4jOVYrAucUx6ZECDxSs0YjBtwNy2jm8xnxZYh6FvdHmFEB2+1ZSYJfgGcLhv6PT4ZW",
+	"2frX3kLV9vSvYq/m+9xvG/ZqZq+m2uVE0z3F0hmj+RjLpMSx45CZFGinn2FFf7dovdhWnUniM+zBmlvK",
+	"jpqxabldE/+B+GiIqRf4ZAtJdWrtZuXirtZut9q5ghKLmYmrjhlmYk582K5hR1pOEYGIwO5+ugzSBCkW",
+	"J/cQcxg06sQnrjqb2BNbszlvggXDb3zORigQaqtTYqMZFmLOfRdxHyUVcutDc9KuVWvNTr1ycZ0rj/VL",
+	"RmfKp6NxRjYeH1FmWPfzJZNDGmZumjaXJ87N4nwkdp2W4DkJv09yZuBCYl02YXzO0ISEWwvlvHabK4wJ",
+	"CRP2xkZT7A25PyUgk0AvmJZAkKDipwtgE3ISTD+v3Spm20lfe3NzU8j6vDy6zJC9rIsEyhaya/kVxyFC",
+	"dPiEsO8TZGaC7BHMuF8Q3LbirZyc1K6v7zqt81rzrg6KeFqv5dtDDOQgqehBFIzDkBI/4xLSQmc8PQwe",
+	"IQJsaGKKEX0gTHPwHyXeSoltxLVHWiGdHst47MX4FbLv7xZ77Ncdje85D+RxRn2SCdhq5stNlUHvs/bl",
+	"st6uVXPVQfNujAUyC6Zlr3+OaDFBqUewyFJW8XyC3RDFv26rr0DqKyQmQ8c8GtUWBoSwBQU/XVdjQmIl",
+	"tVUQO1L/GlW14+UTSgdb6+8qrTWcRDv9lGiMF7zEocex2+H8AvsjsqXGyMSwhWA+cDdEXMVQb4/QOf2w",
+	"sWAuK7cXrYqivnV3UWmf1V6N7FWcrlgjOUeeomJ1OK8e0wQdHx++RYNQEvHrgvfUispoCPpEkEenVKKd",
+	"/tImjSTaCSXfQgT5Z6O97ZlonS/xOsXNrbhlVt9YuaM9vFfc8ok+eChKRZEiHFikkhDqkC7DD5h6eOBt",
+	"q6+CCEE5u1CiyOY38IuRkk+wM96Ce9e19uf6Se2u26x8rtQvKh8uaq/lOg5myrCYRIfxeca6jCNt4UPk",
+	"0Qc1DqgTmllA2/uIayhggYDMaUKY0LwWkvtZNi3vFZ5CQeKx/9x+RYomKpJkvUfSDzXUgsSY+9ILf1nW",
+	"t0Qq2unn7FZFBAPi4EAQRKWIyddiW0hJGeDk73p7caygl0nuDw8l8VEfEKkCQFJ9JDQElQmkE4+sCxQS",
+	"+BbsHoKDuhDB1tZGLkfJFa15y7oTP22R8FOJfKnQFv10/nn/il6cfBoPzhz1ud59qu836ad3RRJ+2ncO",
+	"6+rLv/44e+fV6ZwODj+x+j2nzsfm8I+zzwf6u8+B+q5xXRf16ecj56T+tn5fO2x1uqVG53beqFbUArPb",
+	"L1e0ReuPzafJfrNaC5vVylyNx6w9U+Nb3atSu3N62rhvnrSrn0+aT/XDRvXq4Oreq12VmifNzh8fGk/O",
+	"vHF/RYdXxXOn8yjw59q+H+C7g8Hkgo3vBxP++/XkatA88gs35/Lu82nj4eaqbr38agMLAnxNo41QbESZ",
+	"AVKMLSXsgXh8RsCedjhvYBYajG9bBEOOfS6ll3U9nehro8sGRwFkQGwRRrbuGpXmbQRs5WAVnKMpZiHC",
+	"UpLpTIrkMfKwJH42ZjPPG4LyhlGGDkvRefvJNiZLLgRkmU32d/92W9BlVDa5rHgen29tDoKlwUm7oH4F",
+	"7QsE8dEUh2DzArG5n+k26527ZqtzV7m4aN2syCdgmdikkkcqpDK70XoDWN/NJphUop71TsO5YIrNHn4+",
+	"aLUReWinn92siQu7TASzGfclcRvEpbgDoP1WYmJcfrpuNdPyOeX+tECY4rQLIesWUrnuXl622p1a9a5R",
+	"q9Yrd53byw1i9WkgYL9ZctOiMftCMpylH30szOfzgsqCCoHvRZQb8cU8+vVhvVpOsRNElscJEFxMA3Au",
+	"gTHVY9AAROe6VK2FvUtdcKBKZEPsCWJbmIWtoVX+8xskMzo3/9NKA1J3IJSvL3b6oQU0YdnWDAsRPfc1",
+	"u8WYHg0XOZyJYEr830QK6yiiMxWIYolU0CkRZ0RFp2qEnHM0x6Eo91g/h7Y+wh5nBBCU/oKsPpJ8RFS8",
+	"j+ZUjlE/JrJfRDdjwtCAyzHCPukxwK1s/UWkRBp8BgglLnp9y+VN2ZrdTYiKvPD+/1Enapbg9Ioh39YA",
+	"c4o7y7hgugKXXNW2pvjxgrCRHFvlg+Nj25pSFn1e1AajSpydlN8mxCwef4+MGogUS1OUTXGofJBykgUH",
+	"+26hVCrtb0/jQq1ySVQ/A1tAS1KipwI5Y+JMlBtWrk6XeBYEHh0eKHrUWcdSsdLA/dvS+BJ/wwf3xJGK",
+	"6hOj4JWFaTknoYmo4mLnq+cyqXAghzuQw11aaBvpovIOVtnaz9HL1TO/ZtLyLU280uuDVTBgacQtYW9W",
+	"EPI1h7lgUE9yVeJmHCIcG1MdhBXRSbtRPGk1Fg7S5U4wVfZfpU18znSVD/RIAD4giDIKUMbtscpl/TeB",
+	"HCyxx0cBKfZYjz1rpXtGHzudS/SMpgQzykbouceeC4VC/J96cql+ip7RUamEnpHSYGXxbYSRjp0iCNjU",
+	"YI0niEuzSnbaFJjqbDmBLCt/oWYyoDMEAFSIGfGkLoOrH8H7RlZ1DsUHcILcRx6oeBH1jZ/sI4anxmLD",
+	"+CJK7ydZ74I97Zs9bV1DwzBE2WTqjGObP/YJpOmaTCqQSzw6UBwgng5sBKZLVJ3XbtPU3JABqlzWAZMH",
+	"KeuzmfT7r+D1O2odaHSwdSyFBXl7pFjJOCuoKDuMd7mbLDZkyFoF0adIXeEYk/WVnRyfAH4v8YxidmwZ",
+	"d7NVnQxhGsZNkbEBIqxWjCC1aMY09psz4xwL0yQxCGQKnTczLIWnMMmhmcSca+KuinfjPGCH+0qku8mE",
+	"AFEZLaNWOG11m2b+I/SMmjzue5C6fWOGZcyrRq3zsVVdpuzYUKae1WQI2JpaMu4DARNhJt/Bnmf+Fghw",
+	"SGVnLlvXnd1orWXsVi21n2HCawDwgpu5kSNMd7xiOkV5Pxs89xcSziaTarKDd2qyFamvVhSd/L/X7U3g",
+	"qnMzzlg1U90Q6Bkdx/Yy1TnxPtnBAcJWURuRPl3oVB6yBjMepmdcQuXKr6JucbXOoIkSTQiZiQSMypYx",
+	"uA22r2IUFkyVU1xuQcrvr0jXRtfXg7O1qWw5LScjjk+MZVvLh8Gyc8sqK3O4POBlqYsnD//9mo2+bOux",
+	"oNhVeMDgcQTwTZcno0grt5Em1ZsRf8gPbDIFT4NtLoqWGXjDtppcnvKAqT8bcNZTv2bLYSvS72XoLNtz",
+	"lVus+BqxpLqIjCDWyzA4pw+puIH26GEb+KnlVoI85f3OnhsTL2R0f7tOgOzp0qN/LBwrLp2ujUusKYea",
+	"f8qilGczX1NMHduytcLD5Z7djWuNxRUHdX1pJm10kmxaHSXkmo5clDY2tAk7m8Q1l0xcaserI4wcwG+F",
+	"lVuN6yxDUy9RVhPDRLnJboSrqwCZPBA/9rWJFsZ0fhcVSTLAvTfHoUB9FnheH3EWdVwWdeqbTEZLtqWe",
+	"0vU96QckJx9bYHdrYbBr/Wg2+zMzrEz2ruMVElnxf6ZPNzJVmR7dLOMjxGItRyCPzUKCSwJDQ/pIXDQO",
+	"ppgVfIJdJRAkCJOEOcRshcT40BKKEm9sOWHGSruxI70QzVVKrJMtgMuAOwndWgY+kkI0TWvJ+RcL54n2",
+	"go/o98Ahqc7UsjUTdy55MAgkADhlSxw6PpGFS/VNCSCdSG5W2bp3OVmWWHrW1yXXSj77klz59XGX0XNb",
+	"QSVJ4tc8Hz2XlU08gZ2EuVJbzpNQ6/y1k7e+2rjqVOSbo9Y5GCMRQERRTATCrfPlyG/dmalBZp6eb/Nz",
+	"scHoH1X/Vkbhls1WKv6Jc1uPjyC5kDwDBUfnYEuE9TKhvPnt0L+JOC5LL7l8zH4YTY17lJKucGunFjWu",
+	"UDaCAGK50+cXerr41Gzh5symt0KI01yJuyZW9UBJHsWXaSFu2jjx5N5A44RHzk6lc/bo1Vmp6Bx4bDA9",
+	"LblfPnlpUR+V3r1dj5wn2aN3kMedTv7eKixbIIEpygjr2tkNGSAYinY0lqixu8D30Az7kNvPsI9VuDcI",
+	"kcul2LV7zONsBHEuZujwADlj7GNHEl9kCkEbM+4e30xoi9bD5v1kvz35XGuU/qi2J1elRnVUuurWn1rd",
+	"21KzVn9sVUdHrU4tbIR1UWefnxxaf1uf7o/Jl7Y3+PJB3H5pr+xYuf3yCTpOGve3j1eT2/Dq3jludCZH",
+	"zWrlsV0dHV91nOOrp26p2b19bE6aJ+1uQxH84N4cQQeLmuOPL+M5zNHpPraqtXmzOjpontRFfeqNXd0B",
+	"s9/ojOatjnPQvIcN/+Weqb19Omt2RgdX9/WjVrVSatVqpUanMr+6d0qtbvegMbktNUvts6unUal58uld",
+	"MXxon/11Gv7uXhx8fNt2/vrS+nQlq4dPH/jNx251xtvNdw38dnw+nI3WKNXhofJoUmXFVtn6/39WCn/g",
+	"wlOp8O6u8PX/9nrFNV/8T55TAJWpGiOz4pCtbZzZVrvXm7u1SwLJP26lYD37NWPVNaHLsqWpVyPwXvdl",
+	"cOWtjLPSBVcVf5tSq3rMJUMceFI/Hg2NEFw+7DGpM/pdaNdTGVfmEGZKim+P1vqXbiKYWn39J0G7ioXT",
+	"JhMiyK0d2w0ZVGb0++uAS+HUVtW2jBSVnhAn8KkMr+GyJ8yYX7fM59TKOgrWJSOAIvQN0ZipmLkIM5Su",
+	"mpR7rF8J5Jj79AlmKZth2lzv9IJS6dCZkBD+IOXdvlYCfUnVKlsD9fTiJI+lnKX4nU9/siz0N5CMTk2S",
+	"ptbr12q/H56UKrW3R8cHR4e/7384rlZrp6fHp79/+HCw/+6grzQfQ8ba1zO3u93DRqkxv+p2D5rVbtis",
+	"Ng4b3fp+u9Y+bU9u99v37snVff2x1am/3YhB+obOkEd9PtgBZTJJkrnMi6aYMokpI76wcjtXhjzw44pG",
+	"VGnlwyHxBeSlfKCGwz1m5ibCMrl869jEKWMse0zjGxx6N6JZI4llriTreqz58hk5C5QXPZs5PTokkk5J",
+	"fn02TcYeDOmj541gSdP7CPjOM3SsjBVD+BC9eUNdj7x5g9TCZQPYOFD/wS6JMuwoOvOJkBCTqK9gitW0",
+	"7Zk4TtG4mIFKQbxh6ish+UygOfcnwH+JOHNI/sRzMrjDM3o3IeGCAZsdETtzOBQJcw6bEKa/kAoREFs3",
+	"oXEfnEAuFZFNuUvYlDRJ32F1svTZaOYFQh3qVdj1Jht4bwpBAnHmhdm2Jj5nkGiobfbYv/5lam2ZBtke",
+	"q4FWaGTUjpJNtYKB5GxlAUw4q023UZw5R1MyHRAfWqLUUn0V5UZQ9W9CrRZ40o5gvvkYdMSkQ4xE0DZo",
+	"pMYRd5V691hfu/4+2ulDX4+N+oljrz5GDQK7RWQeLuouLLqUxr9P4IuIyh6jItnXBe0IIvrUjyGxvn4F",
+	"AbbRHFoCPIC7AXhXXIcppgQzdfpT1Gl+bQ6XvU+0OwiVQM4TiFiPvQaJoZ0hXH0C/2zo1K8bMLAs4Iyg",
+	"obvFSA3gAkWP6X+h+JtOVQQSdMSIq5f72KicFK4/Vg6O3xZRxye67jBVys5n+K+AIB1eiLLanQs/9tgc",
+	"CsvadkaWGYsJ7BtHTdsLa0z0nLpD7lV7A1MzFPJAZdQmUWKE6IWjPZrIBvmBR0QvCnSUiaQksWWtzgLt",
+	"9E90N2ahE85IeQke79uo2zkt/HtXaQmWaMqFNJe+ij3W0IdAt/WAHgyU5KPKuk/UIhE7lzpxbCQ4OBzT",
+	"NgO9MgDvsp2+tvPav/eBef2k6VeDcbgLwhbI44HrhYgyIQl2FakDoowuHTEODQ7XHAjSXDDeHfjgEqWH",
+	"PhSWXeRS5ToJk16o8lh9xoEkHTYjOacOsfX1MkO6T2D7wCW7xzAL5RgMPpguKFQBr7XQzZFjus4xhReN",
+	"qFx3/y3yyAPxBHIJmRVRBfVV7iuI7GtdAqIZ6gdyWPh3X5fCh2ARNXNXtBtEanGa7gvoMX31ObLKYlEJ",
+	"m5BQAKn64K2w0lqVHB4wtY+ZcgkOfOqxnZSLVjMtfEHUGQI9MsRHjkfVGceu6xMhikiXiuJGfrU1yhDu",
+	"sTllLp/bxpGbbRhboqSgFwfb7fOp+VLPmuVVj+V1UgRMUk/3ZcFSiDDFFaKkHkcL0JKajHHep3sJegys",
+	"2JjPNf2m5gW88shQKrka0zwMPH1jAjkewb6I7h6rbfwmNGd1IOlRh5jc1ISHjXrHsq3A90w4Kcp7e3xG",
+	"mOCB75Ai90d7ZtDeVGPYkkrInaJgrpKO/UyoYdnWA/GFDi/3i/vFkhqrZsYzapWtw2KpeAgothxDxrK3",
+	"VQQB2TUXOdlrm8jAZzoqyItKte1cGX3sxAV4LX2zyx5r7x8XS8XSbhFdGwO9LuEAUS9lHPrsGu0PdV68",
+	"sgqfiEmNVc9vr+yXEaHgJqg6kLmd1XZ0veyVvmr4eam3uq/yU2UneiyT9cfl8OEiJ/pNpMAAsBqdRHic",
+	"iLUgsOJzpnG7JCeWr88PiHJTAgCIusoroJQs0Js3SyGehMozRHrumzcq8iCGNxH4YEI/fSji4n/dtcrW",
+	"GZGvNP1adlRR/MDdrd8FEvO9wtxLLETU+7q4Z2GaVcKc/YcrGwOTdzFeaQROflrZ1Z1o09aN1ZBePhDm",
+	"cr+2qBwlb3ARpH9Wgjf9uMSNw6kddUrWZcm7G25hyy7pze92bNDn/ZLG16QfkOwrsA5KpS1V4jsYq3OM",
+	"n3GD8h88+0fw7P+ae5uJNEgr8ZqLnEdaS/OWjrV5L/E2Nxiyv37IqvfswPjD9eMz3Xdq2P4Gw7JdeDDu",
+	"eJPlcnr11OCDd+sHZzv6XmzreBO2pvv+YNQGW8zpDkzivnDpaxXi+yfc4lqYlTMio9xxTSxk2ZbEI7F8",
+	"i8z6qlbfy8swfzQug5KBSg9ZCp3LBiKJ6oOOoJYCEVPufiUSiQIIHTS8eZOE/KjrEYD73rwpa5wig/fB",
+	"ax8WQF+PqZF2hDHDNOo5HkikgncYrbIA6F03NWIIVKI0HMNNf6YvpVRYnEKpfdgImwwqBV9ilmg5TKZJ",
+	"KmUGJ6G8hUcnkATnvtvMpM0kbukj0BlIPE8YHCR1hUOFVUBIXuAEXUA/FB85Yy4Ii4pSC5W9iEpPSlnh",
+	"GZBn0gV+XyuRDhQO8rqKwNiC7rxGzwpN+3HKlsjZ2GukmrE2j1nWmbvFOyB+vQdJtnf/4zx+lfPIqjPY",
+	"tQ0qJd/jFiLgcbV7aOCJssXGNgcsEJCDm1IHNFkbwAbe1gAWtYgqLDQjHMz0lRHdeG33GNgvsGdx07fS",
+	"X7DAEXbhE4dPp2CYEwUtDd8mIDmDkPYYI8QlLvIx5JOAonlESlMGmxqfEjsaY1VN4xJkuzsG4qdRh9Nu",
+	"EVUSBTP9Nhvzrq6osxzrl5dFSS+krzjzQjPAyyOrnwZJzcUw7mdvdhV7LP9WDSDyukPcdH7zwHN107OY",
+	"JG7LaIQ6cb1G6EvYEzKT5TREoFJyyMwXLyOiMvXyitX3acApZrikfVW8fSGp5yFApjmL7oOWETbImB6r",
+	"10l4+h6LXb3ysipXNavk1Y3y3F6y4euHvF/iiCy9mis6GEnH8k+297dme1u/0Ow7wYPXjXn8qrZf74UX",
+	"yds/jnQzR7p8WLdxlEuF+x/NpZJF/xWwNmrvlzSq3WM/Cmsbu/wdDTUrc7tcjFk5lyWQOb6BH90d5VMq",
+	"pbncOSCo/+2lvyL/+xEA+T0aQTrNyLwHtfjohf9jwlaAy+nmsV+SL1XSJeIozc/PnBJo6a/Hee2U1JKo",
+	"7xb2Nb/97mX5/0jwX5janJPwn5Tmb8HDEk2D6yGwhKl81WrDIiogFrBG1ip7WNIHEgEDYy4kxM86PaCL",
+	"Y6Mj46gzT8hgAHYqVDFpXHCkTEjsedqu7/Sj4qw2oOrRguNPC2oRbUr31Hwzqtgk9x4OoldG69Ju5kdL",
+	"McRsM7uNFvT5pdpK8pwM3KQxGEWGUS9fX/43AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

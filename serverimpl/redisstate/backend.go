@@ -22,6 +22,9 @@ type backend interface {
 	scan(ctx context.Context, pattern string, fn func(keys []string) error) error
 	subscribe(ctx context.Context, channel string, fn func(payload string))
 	memoryUsage(ctx context.Context, key string) (int64, error)
+	lrange(ctx context.Context, key string) ([]string, error)
+	hincrBy(ctx context.Context, key, field string, n int64) error
+	hgetAll(ctx context.Context, key string) (map[string]string, error)
 }
 
 var _ backend = (*goRedis)(nil)
@@ -30,4 +33,4 @@ var _ backend = (*goRedis)(nil)
 type script struct{ src string }
 
 // allScripts are loaded into the client at Open.
-var allScripts = []*script{useScript, endScript, failScript, advanceScript, setOffsetScript}
+var allScripts = []*script{useScript, endScript, failScript, advanceScript, setOffsetScript, appendScript}

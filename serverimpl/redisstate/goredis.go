@@ -265,3 +265,16 @@ func (g *goRedis) subscribe(ctx context.Context, channel string, fn func(payload
 func (g *goRedis) memoryUsage(ctx context.Context, key string) (int64, error) {
 	return g.client.MemoryUsage(ctx, key).Result()
 }
+
+// lrange is the whole list at key, head first.
+func (g *goRedis) lrange(ctx context.Context, key string) ([]string, error) {
+	return g.client.LRange(ctx, key, 0, -1).Result()
+}
+
+func (g *goRedis) hincrBy(ctx context.Context, key, field string, n int64) error {
+	return g.client.HIncrBy(ctx, key, field, n).Err()
+}
+
+func (g *goRedis) hgetAll(ctx context.Context, key string) (map[string]string, error) {
+	return g.client.HGetAll(ctx, key).Result()
+}

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/crmcom-community/crmauth/internal/redistest"
+	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
+	"github.com/crmcom-community/crmauth/serverimpl/throttle"
 )
 
 var ctx = context.Background()
@@ -38,4 +40,9 @@ func open(t testing.TB, url string, cfg redisstate.Config) *redisstate.State {
 func clusterURL(c *redistest.Cluster) string {
 	a := c.Addrs()
 	return "redis://" + a[0] + "?addr=" + strings.Join(a[1:], "&addr=")
+}
+
+// throttleAccounts is the brake's account counts as serverimpl configures them.
+func throttleAccounts() throttle.Config {
+	return throttle.Config{Name: "accounts", MaxFailures: serverimpl.DefaultMaxFailures, Window: serverimpl.DefaultFailureWindow}
 }

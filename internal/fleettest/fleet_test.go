@@ -190,7 +190,7 @@ func testRedisRestarted(t *testing.T, f *fleet) {
 	}
 	t.Logf("redis restarted in %v; %s", down.Round(time.Millisecond), l.report(time.Since(start)))
 	if last := l.lastUnavailable.Load(); last != 0 {
-		t.Logf("the last declared 503 came %v after Redis answered again", time.Unix(0, last).Sub(back).Round(time.Millisecond))
+		t.Logf("the last declared 503 came %v after Redis answered PING again (negative: before)", time.Unix(0, last).Sub(back).Round(time.Millisecond))
 	}
 	if failed, failures := l.failedCount(); failed != 0 {
 		t.Errorf("%d failed requests; the first:\n  %s", failed, strings.Join(failures, "\n  "))

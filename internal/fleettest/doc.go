@@ -3,7 +3,7 @@
 // replicas behave exactly like one stub — through a replica killed with SIGKILL and restarted,
 // an advanced clock, Redis restarted with its append-only file, and Redis stopped and back.
 //
-//	go test ./internal/fleettest -v                                  # 20 s of load
+//	go test ./internal/fleettest -v                                  # 20 s of load (5 s with -race)
 //	CRMAUTH_FLEET_DURATION=5s go test ./internal/fleettest -v        # shorter
 //
 // It needs redis-server (Debian package redis-server): without it the tests skip, with CI=true

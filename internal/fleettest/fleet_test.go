@@ -19,7 +19,7 @@ const replicas = 3
 // workers is the round-robin client's concurrency.
 const workers = 64
 
-// loadDuration is CRMAUTH_FLEET_DURATION, 20 s by default (3 s with -short).
+// loadDuration is CRMAUTH_FLEET_DURATION, 20 s by default (5 s under -race, 3 s with -short).
 func loadDuration(t *testing.T) time.Duration {
 	if s := os.Getenv("CRMAUTH_FLEET_DURATION"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -30,6 +30,9 @@ func loadDuration(t *testing.T) time.Duration {
 	}
 	if testing.Short() {
 		return 3 * time.Second
+	}
+	if raceEnabled {
+		return 5 * time.Second
 	}
 	return 20 * time.Second
 }

@@ -47,6 +47,11 @@ var (
 	// ErrTemporary: worth trying again later — a transport failure, a 429 or a 5xx.
 	ErrTemporary = errors.New("crmauth: temporary failure")
 
+	// ErrTokenPlacement: EditRequest could not put the token where its TokenPlacement says —
+	// a body that is not a JSON object, a content type that is not JSON, a method the
+	// placement has no place for. The request was not to be sent; nothing was sent.
+	ErrTokenPlacement = errors.New("crmauth: cannot place the token on the request")
+
 	// ErrClosed: the TokenSource was closed.
 	ErrClosed = errors.New("crmauth: token source closed")
 )

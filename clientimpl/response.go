@@ -44,8 +44,12 @@ func readAnswer(op string, resp *http.Response, now time.Time) (answer, error) {
 	}, nil
 }
 
-func (a answer) isJSON() bool {
-	return a.mediaType == "application/json" || strings.HasSuffix(a.mediaType, "+json")
+func (a answer) isJSON() bool { return isJSONMediaType(a.mediaType) }
+
+// isJSONMediaType reports whether mediaType (lower case, without parameters) is JSON:
+// application/json or any +json type.
+func isJSONMediaType(mediaType string) bool {
+	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
 }
 
 // refusal turns a non-2xx answer into an *APIError, with CRM.COM's status when the answer is

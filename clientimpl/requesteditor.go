@@ -41,7 +41,8 @@ type TokenPlacement struct {
 
 // DefaultTokenPlacement is CRM.COM's own convention (its Web API introduction page): the
 // `token` query parameter on GET (and every other method without a body), and a `token`
-// member of the JSON body on POST, PUT and PATCH. The stub reads the token from both places.
+// member of the JSON body on POST, PUT and PATCH. The stub's CheckToken accepts the token
+// whichever of the two carried it.
 var DefaultTokenPlacement = TokenPlacement{QueryParameter: "token", BodyMember: "token"}
 
 // BearerTokenPlacement sends "Authorization: Bearer <token>" on every request, for gateways
@@ -77,7 +78,7 @@ func WithTokenPlacement(p TokenPlacement) SourceOption {
 // A body that gets the token must be a JSON object with a JSON Content-Type
 // (application/json or any +json type). The token is added as its last member, every other
 // byte of the body kept; a member of the same name is given the token as its value instead, so
-// there is never two. An empty body (none, or only white space) becomes {"token":"…"}, and gets
+// there are never two. An empty body (none, or only white space) becomes {"token":"…"}, and gets
 // Content-Type application/json when it has none: a CRM.COM method called with POST takes its
 // token in the body, whatever else it takes. ContentLength and GetBody are set for the new
 // body, so a redirect or a retry of the transport sends it again. Anything else — an array, a

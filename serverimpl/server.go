@@ -129,10 +129,6 @@ func New(opts Options) (*Stub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
 	}
-	docs, err := loadSpecDocuments()
-	if err != nil {
-		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
-	}
 
 	s := &Stub{
 		opts:  opts,
@@ -180,7 +176,7 @@ func New(opts Options) (*Stub, error) {
 		BaseURL:              BasePath,
 		OperationMiddlewares: perOperation,
 	})
-	s.mountSpec(e, docs)
+	s.mountSpec(e)
 	if adminClock != nil {
 		s.mountAdminClock(e, adminClock)
 	}

@@ -53,6 +53,12 @@ type Options struct {
 	Throttle ThrottleOptions
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
+	// Routes, when set, mounts routes of your own next to CRM.COM's methods, or configures
+	// the Echo instance otherwise: New calls it once, after the stub's own routes and before
+	// anything is served, so Start and Listen serve them from the first request. Guard a
+	// route with s.RequireToken(); such routes are not validated against the spec, but do get
+	// the envelope, CORS and the request log.
+	Routes func(e *echo.Echo, s *Stub)
 }
 
 // DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).
@@ -130,10 +136,6 @@ func New(opts Options) (*Stub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
 	}
-	docs, err := loadSpecDocuments()
-	if err != nil {
-		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
-	}
 
 	s := &Stub{
 		opts:  opts,
@@ -181,21 +183,25 @@ func New(opts Options) (*Stub, error) {
 		BaseURL:              BasePath,
 		OperationMiddlewares: perOperation,
 	})
-	s.mountSpec(e, docs)
+	s.mountSpec(e)
 	if adminClock != nil {
 		s.mountAdminClock(e, adminClock)
 	}
 	mountDocs(e)
 	s.echo = e
+	if opts.Routes != nil {
+		opts.Routes(e, s)
+	}
 	return s, nil
 }
 
 // ServeHTTP serves the stub.
 func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Echo is the stub's Echo instance, for mounting more routes next to CRM.COM's methods (for
-// example a method guarded by RequireToken). Mount them before serving requests; routes added
-// here are not validated against the spec, but do get the envelope, CORS and the request log.
+// Echo is the stub's Echo instance. To mount routes of your own, use Options.Routes: Start and
+// Listen are already serving when they return, and Echo's router must not change while it
+// serves. Adding routes here is safe only on a stub from New (or NewHandler) that has not yet
+// served a request.
 func (s *Stub) Echo() *echo.Echo { return s.echo }
 
 // Clock is the clock the stub reads.

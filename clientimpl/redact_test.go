@@ -1,66 +1,16 @@
 package clientimpl_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmcom-community/crmauth/clientimpl"
+	"github.com/crmcom-community/crmauth/internal/redacttest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
-
-// printers are every way a value reaches a log or a screen: fmt's verbs, slog's Text and JSON
-// handlers (as an attribute, and nested in a struct, an any and a map), and encoding/json.
-var printers = func() map[string]func(v any) string {
-	p := map[string]func(v any) string{}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%x", "%10.3v"} {
-		p["fmt "+verb] = func(v any) string { return fmt.Sprintf(verb, v) }
-	}
-	p["fmt Sprint"] = func(v any) string { return fmt.Sprint(v) }
-	p["fmt Sprintln of a slice"] = func(v any) string { return fmt.Sprintln([]any{v}) }
-	p["fmt %+v nested in a struct"] = func(v any) string { return fmt.Sprintf("%+v", struct{ Creds any }{v}) }
-	p["fmt %#v nested in a struct"] = func(v any) string { return fmt.Sprintf("%#v", struct{ Creds any }{v}) }
-	for name, handler := range map[string]func(*bytes.Buffer) slog.Handler{
-		"Text": func(b *bytes.Buffer) slog.Handler { return slog.NewTextHandler(b, nil) },
-		"JSON": func(b *bytes.Buffer) slog.Handler { return slog.NewJSONHandler(b, nil) },
-	} {
-		for shape, wrap := range map[string]func(v any) any{
-			"an attribute":       func(v any) any { return v },
-			"nested in a struct": func(v any) any { return struct{ Request struct{ Creds any } }{struct{ Creds any }{v}} },
-			"nested in a map":    func(v any) any { return map[string]any{"creds": v} },
-			"in a slice":         func(v any) any { return []any{v} },
-		} {
-			p["slog "+name+"Handler, "+shape] = func(v any) string {
-				var b bytes.Buffer
-				slog.New(handler(&b)).Info("got", slog.Any("value", wrap(v)))
-				return b.String()
-			}
-		}
-		p["slog "+name+"Handler, With"] = func(v any) string {
-			var b bytes.Buffer
-			slog.New(handler(&b)).With("value", v).Info("got")
-			return b.String()
-		}
-	}
-	p["encoding/json Marshal"] = func(v any) string { b, err := json.Marshal(v); return string(b) + errText(err) }
-	p["encoding/json MarshalIndent nested"] = func(v any) string {
-		b, err := json.MarshalIndent(struct{ Creds any }{v}, "", "  ")
-		return string(b) + errText(err)
-	}
-	return p
-}()
-
-func errText(err error) string {
-	if err != nil {
-		return " error: " + err.Error()
-	}
-	return ""
-}
 
 // TestSecretsArePrintedRedacted prints every type that holds a secret (a password, a key, an
 // authentication or pass code, a whole token) with every printer: the secret never shows,
@@ -115,17 +65,7 @@ func TestSecretsArePrintedRedacted(t *testing.T) {
 		{"*Token", &token, []string{token.Value, tokenSig}, "jdoe"},
 		{"*TokenSource", source, []string{jdoe.Password, live.Value, liveSig}, "jdoe"},
 	} {
-		for printer, print := range printers {
-			out := print(c.value)
-			for _, secret := range c.secrets {
-				if strings.Contains(out, secret) {
-					t.Errorf("%s, %s: the secret %q is printed: %s", c.name, printer, secret, out)
-				}
-			}
-			if !strings.Contains(out, c.identity) && !strings.Contains(out, strings.ReplaceAll(c.identity, `"`, `\"`)) {
-				t.Errorf("%s, %s: %q does not show: %s", c.name, printer, c.identity, out)
-			}
-		}
+		redacttest.Check(t, c.name, c.value, c.secrets, c.identity)
 	}
 }
 

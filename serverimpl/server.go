@@ -162,6 +162,7 @@ func New(opts Options) (*Stub, error) {
 		},
 	}))
 	e.Use(cors(opts.AllowedOrigins))
+	e.Use(singleAuthorization)
 
 	keyed, err := basicKeyOperations(spec)
 	if err != nil {

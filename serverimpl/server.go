@@ -27,7 +27,7 @@ const (
 // Options configure the stub. The zero value is the stub with its embedded defaults.
 type Options struct {
 	Fixtures         *Fixtures     // nil: the embedded defaults (DefaultFixtures)
-	Secret           []byte        // the HS256 signing secret; nil: random per start
+	Secret           SigningSecret // the HS256 signing secret; nil: random per start
 	Clock            Clock         // nil: real time (an OffsetClock when AdminClock is set)
 	LoginIdleTimeout time.Duration // 0: 1h (authentication/token tokens)
 	KeyTokenLifetime time.Duration // 0: 2h (web API key and consumer tokens)
@@ -165,6 +165,7 @@ func New(opts Options) (*Stub, error) {
 		},
 	}))
 	e.Use(cors(opts.AllowedOrigins))
+	e.Use(singleAuthorization)
 
 	keyed, err := basicKeyOperations(spec)
 	if err != nil {

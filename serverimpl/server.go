@@ -21,6 +21,20 @@ const BasePath = "/crmapi/rest/v2"
 const (
 	DefaultLoginIdleTimeout = time.Hour
 	DefaultKeyTokenLifetime = 2 * time.Hour
+	// DefaultLoginTokenLifetime is a login token's lifetime with LoginExpiryFixed (R12 on).
+	DefaultLoginTokenLifetime = 2 * time.Hour
+)
+
+// LoginExpiry is how authentication/token tokens end.
+type LoginExpiry string
+
+const (
+	// LoginExpiryIdle (the default, as the seeds describe CRM.COM): a login token ends after
+	// LoginIdleTimeout of not being used; every use restarts that time.
+	LoginExpiryIdle LoginExpiry = "idle"
+	// LoginExpiryFixed (CRM.COM from R12.0.0 on): a login token ends LoginTokenLifetime after
+	// issue, used or not, as key tokens do.
+	LoginExpiryFixed LoginExpiry = "fixed"
 )
 
 // Options configure the stub. The zero value is the stub with its embedded defaults.
@@ -34,6 +48,11 @@ type Options struct {
 	Logger           *slog.Logger  // nil: discard
 	AllowedOrigins   []string      // CORS; nil/empty: any origin
 	Latency          time.Duration // added to every CRM.COM method call
+
+	// LoginExpiry is how login tokens end; "": LoginExpiryIdle (after LoginIdleTimeout unused).
+	LoginExpiry LoginExpiry
+	// LoginTokenLifetime is a login token's fixed lifetime with LoginExpiryFixed; 0: 2h.
+	LoginTokenLifetime time.Duration
 
 	// AdminClock mounts the admin clock routes (AdminClockPath, AdminClockAdvancePath). The
 	// Clock must then be able to Advance (SettableClock, OffsetClock); nil gets an OffsetClock.
@@ -52,6 +71,9 @@ type Options struct {
 	Throttle ThrottleOptions
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
+	// Extensions add to the stub past CRM.COM's four methods, before it serves: package
+	// gateway's gateway to an upstream and its forward auth check are two.
+	Extensions []Extension
 }
 
 // DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).
@@ -83,7 +105,17 @@ func New(opts Options) (*Stub, error) {
 	if opts.KeyTokenLifetime == 0 {
 		opts.KeyTokenLifetime = DefaultKeyTokenLifetime
 	}
-	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.Latency < 0 {
+	if opts.LoginTokenLifetime == 0 {
+		opts.LoginTokenLifetime = DefaultLoginTokenLifetime
+	}
+	switch opts.LoginExpiry {
+	case "":
+		opts.LoginExpiry = LoginExpiryIdle
+	case LoginExpiryIdle, LoginExpiryFixed:
+	default:
+		return nil, fmt.Errorf("serverimpl: LoginExpiry %q: use %q or %q", opts.LoginExpiry, LoginExpiryIdle, LoginExpiryFixed)
+	}
+	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.LoginTokenLifetime < 0 || opts.Latency < 0 {
 		return nil, errors.New("serverimpl: lifetimes and latency must not be negative")
 	}
 	if opts.Logger == nil {
@@ -143,6 +175,7 @@ func New(opts Options) (*Stub, error) {
 			signer:      newTokenSigner(opts.Secret, opts.NumericDates),
 			clock:       opts.Clock,
 			loginIdle:   opts.LoginIdleTimeout,
+			loginFixed:  loginFixedLifetime(opts),
 			keyLifetime: opts.KeyTokenLifetime,
 			brake:       newBrake(opts.Throttle, opts.Clock),
 		},
@@ -186,6 +219,9 @@ func New(opts Options) (*Stub, error) {
 	}
 	mountDocs(e)
 	s.echo = e
+	if err := s.extend(opts.Extensions); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -53,6 +53,7 @@ func (s *Stub) mountOtherMethods(h http.Handler) {
 	wrapped := echo.WrapHandler(h)
 	s.echo.Any(BasePath+"/*", func(c echo.Context) error {
 		if own[c.Request().URL.Path] {
+			c.Response().Header().Set("Allow", "OPTIONS, POST") // as Echo's own 405 says
 			return fail(gen.ErrorCodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use POST", c.Request().Method))
 		}
 		return wrapped(c)

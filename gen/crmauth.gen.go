@@ -597,7 +597,8 @@ type ClientInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -613,7 +614,8 @@ type ClientInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -746,7 +748,8 @@ func (c *Client) GetConsumerApplicationKeyToken(ctx context.Context, body GetCon
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -772,7 +775,8 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1138,7 +1142,8 @@ type ClientWithResponsesInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1154,7 +1159,8 @@ type ClientWithResponsesInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1716,7 +1722,8 @@ func (c *ClientWithResponses) GetConsumerApplicationKeyTokenWithResponse(ctx con
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1738,7 +1745,8 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -3188,110 +3196,114 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fx7d9q6sv8quj5nrZ30GkKe+5Su+wcNJKUJkBBomr3pDcIWoGAkaskhTpPvfpdGsrGNSaCPfc66a//R",
-	"1QCWNJoZzeM3I3+zHD6dcUaYFFb5mzUm2CU+/Nkm0g8rQ0l89cklwvHpTFLOrLJ1RRzOXIEkR3NMJRqQ",
-	"IfcJkn5I2QjhEaasaNkWecDTmUes8n7JtoQzJlOs5ppSRqfB1Crv2pYMZ8QqW5RJMiK+9fxsW9fX15VA",
-	"jgmT1MGSLK/eGROEF09QzhBMTpAcEzQlcsxdRB5mxJEiRYb1HgvqIJ9gb/o/Pcvxp2qanmUlqTMUCelT",
-	"NrKeFUU+ETPOBAG+vMdum3wNiJDqk8OZJAz+xLOZZ+jZuROK0m/R0kJvWwjKRieUeK76LILpFPuhVbYq",
-	"aIqZiyX3QzRUPyMqkHncsq177AWaDVhiq8wCz7MtIbEMhCbBVQTXm58q5/Xqbbt22a1ddSw7h2u+JlxN",
-	"z7hE99ijLhpyH8mxWhE4pzg2JULgkZo1GjHgblhGM5/PiC9D1LO4P8KMCthuz0oS/Aw8WzD0nz4ZWmXr",
-	"HzsLVdvRv4qdmu9zv23Yq5m9mmqXE033FEtnjOZjLJMSx45DZlKgrX6GFf3tovVsW3Umic+wB2tuKDtq",
-	"xqbldkX8e+KjIaZe4JMNJNWptZuV89tau91q5wpKLGYmrjpmmIk58WG7hh1pOUUEIgK7++kySBOkWJzc",
-	"Q8xh0Khjn7jqbGJPbMzmvAkWDL/2ORuhQKitTomNZliIOfddxH2UVMiND81xu1atNTv1yvlVrjxeXzI6",
-	"Uz4djTOy8fiIMsO6ny+ZHNIwc9O0uTxxbhbnI7HrtATPSPh9kjMDFxLrsgnjc4YmJNxYKGe1m1xhTEiY",
-	"sDc2mmJvyP0pAZkEesG0BIIEFT9dAOuQk2D6We1GMdtO+trr6+tC1ufl0WWG7GRdJFC2kF3LrzgOEaLD",
-	"J4R9nyAzE2SPYMb9guA2FW/l+Lh2dXXbaZ3Vmrd1UMSTei3fHmIgB0lFD6JgHIaU+BmXkBY64+lh8AgR",
-	"YEMTU4zoPWGag38r8UZKbCOuPdIK6fRYxmMvxq+QfX+72GO/7mh8z3kgDzPqk0zAVjNfrqsMep+1zxf1",
-	"dq2aqw6ad2MskFkwLXv9c0SLCUo9gkWWsornE+yGKP51U30FUl8gMRk65tGotjAghC0o+Om6GhMSK6mt",
-	"gtiR+t+oqh0vn1A62Fp/W2mt4STa6qdEY7zgBQ49jt0O5+fYH5ENNUYmhi0E8567IeIqhjo6QGf0/dqC",
-	"uajcnLcqivrW7XmlfVp7MbJXcbpijeQceYqK1eG8ekwTdHi4f4QGoSTi1wXvqRWV0RD0kSCPTqlEW/2l",
-	"TRpJtBNKvoEI8s9Ge9Mz0Tpb4nWKmxtxy6y+tnJHe3inuOUTffBQlIoiRTiwSCUh1CFdhu8x9fDA21Rf",
-	"BRGCcnauRJHNb+AXIyWfYGe8Afeuau1P9ePabbdZ+VSpn1fen9deynUczJRhoUIEBE0BTlCsULueZwzN",
-	"OFIcPkQevVdTAKFC8w3IfBcxEAUsEJBEqdl+WWb0Evloq5/DjP72OyT9UMMlCA8l8VEfUJcCwC59JDTM",
-	"kgkWE4+85gwTGA5QDw6wrkh0NzZqS5FgRe9wWR/ipy0SfiyRzxXaoh/PPu1e0vPjj+PBqaM+17uP9d0m",
-	"/fi2SMKPu85+XX359Y/Tt16dzulg/yOr33HqfGgO/zj9tKe/+xSo7xpXdVGffjpwjutH9bvafqvTLTU6",
-	"N/NGtaIWmN18vqQtWn9oPk52m9Va2KxW5mo8Zu2ZGt/qXpbanZOTxl3zuF39dNx8rO83qpd7l3de7bLU",
-	"PG52/njfeHTmjbtLOrwsnjmdB4E/1Xb9AN/uDSbnbHw3mPDfryaXg+aBX7g+k7efThr315d1dRx/rREB",
-	"Ab6kkUYoNqLMgAXGXhB2Tzw+I2AzOpw3MAsNjrVpli7HPpfSy5rXTvS10WWDFUD2KzYIlVq3jUrzJgJv",
-	"cvJxztEUsxBhKcl0JkXyGHlYEj8bl5jnDUF5wyhD+6XovP1kG5ElF4KOzCb/Dbagy6hsclnxPD7f2BwE",
-	"S4OTdkH9CtoXCOKjKQ4hZAzE+jlit1nv3DZbndvK+XnrekXMDMvEKQZ5oEKq2C5abwDru9kkikrUs95q",
-	"yFI9hs0efj4wsxZ5aKuf3ayJfbpMBLMZ9yVxG8SluAPA9EZiYlx+vGo10/I54f60QJjitAth2QZSuepe",
-	"XLTanVr1tlGr1iu3nZuLNeLRaSBgv1ly06Ix+0IynKUffSjM5/OCivQLge9FlBvxxTz69aGrWk6xE0SW",
-	"xwkQXEwDcC6Bo9TjxBhE57pUrYW9Cw2qUyWyIfYEsS3MwtbQKv/5DQJ2nX/+aaVBl1sQypdnO/3QIv22",
-	"bGuGhYie+5LdYkyPhkQczkQwJf5vIpXPF9GpirCwRCqakogzosIuNULOOZrjUJR7rJ9DWx9hjzMCKEF/",
-	"QVYfST4iKqZFcyrHqB8T2S+i6zFhaMDlGGGf9BhgM7b+IlIiDbACTBAXdr7l8qZszW4nREju493/Uidq",
-	"luD0iiHfXgGfFHeWsa90lSm5qm1N8cM5YSM5tsp7h4e2NaUs+ryof0XVJjspv3WIWTz+Dhk1ECmWpiib",
-	"4lD5IOUkCw723UKpVNrdnMaFWuWSqH4GtoCWpERPBXLGxJkoN6xcnS5jLAg82N9T9KizjqVipYG0N6Xx",
-	"Of6GD+6IIxXVx0bBKwvTckZCE1HFBb0Xz2VS4UAOtyCH27TQ1tJF5R2ssrWbo5erZ37JpOVbmnillwer",
-	"YMDSqFLC3qwg5EsOc8GgHueqxPU4RDg2pjoIK6LjdqN43GosHKTLnWCq7D+VAvE505Us0CMBObAgyihA",
-	"qbLHKhf13wRysMQeHwWk2GM99qSV7gl96HQu0BOaEswoG6GnHnsqFArxP/XkUo0QPaGDUgk9IaXByuLb",
-	"CCMdO0Uwp6kzGk8Qlx+V7LQpMBXIcgI9Vf5CzWSAVQgAqBAz4kld6lU/gveNrOocAHZwgtxHHqh4EfWN",
-	"n+wjhqfGYsP4IkrvJ1nTgT3tmj1tXCfCMETZZOqMY5s/9glgEZpMKpBLPDpQHCCeDmwEpktUndVu0tRc",
-	"kwGqXNQBdwYp67OZ9PsvYNJbah0o5ts6lsKCHB0oVjLOCirKDuNdbicB9QxZq2DoFKkrHGOyhrCV4xPA",
-	"7yWeUcyOLeN2tnKRIUxDlSky1kA91YoRbBTNmMY3c2acY2EaAQaBTCHQZoal8BQm2TeTmHNN3FXxbpwH",
-	"bHFfiXQ7mRAgKqNl1AonrW7TzH+AnlCTx7V9qVsUZljGvGrUOh9a1WXKDg1l6llNhoCtqSXjXgcwEWby",
-	"Lex55m+BAGtTduaiddXZjtZaxifVUrsZJrwEci64mRs5wnSHK6ZTlPezwXN/IeFsMqkm23urJluR+mpF",
-	"0cn/O93CA646N+OMVTNV8UdP6DC2l6nugHfJLgUQtoraiPTpQqfy4DCYcT8948uo2hCQfHDJ4DVECq9c",
-	"YIHba+1RBSIsmCrPt9xLk98okC7yvV7YzBZZsnWhnLQ3PhaWbS1rvGXn1gdWJmp56MpSO0oecPslG2LZ",
-	"1kNBsatwj8GtCOCbrrNF4VRuR0iqySD+kB+9ZCp3BsBcVN8yGIZtNbk84QFTfzbgQKd+zdZ1VuTYy/hY",
-	"tnkoF3X/ErGkugh/IKDLMDinoaa4hvboYWs4o+WaeJ7yfmfziAkKMrq/WUk7e7r06B+LuYpLp2vtWmHK",
-	"a+afsiivWc+hFFPHtmytcGO5Z3ftollxxUHdqKaStj9Jjq2OCnKtSC4qG9vchMlN4phL1i61+dURRQ7A",
-	"t8LgrcZxlqGo5yiLiWGh3OQ2wtFVQEzuiR/71kRbXjqfi4oiGaDem+NQoD4LPK+POIu6CIs61U0mnyXb",
-	"Uk/p0p70A5KTfy2wuldhryv9aDbbMzOsTO6u4hUSWfC/p/c0slqZvtMs4yOE4lWOQN6ahQCXBIaG9IG4",
-	"aBxMMSv4BLtKIEgQJglziNkKifGgJdQk3thygoyVdmNHeiGaqxRYJ1cAjwF3Erq1DHQkhWgasZLzLxbO",
-	"E+05H9HvgT9S3ZZlayZuXXJvEEcAbMqW2Hd8IgsX6psSQDiR3Kyydedysiyx9KwvS66VfPY5ufLL4y6i",
-	"5zaCRpLEv/J89FxWNvEEdhLWSm05T0Kts5dO3uvVxVWnIt8ctc7AGIkAgotiIiZunS0Hga+dmRpk4un5",
-	"1j8Xa4z+UfVvZRRu2WylQqE4l/X4SECJlWeg3+gcbIioXiSUN7/F9zcRh2jpJZeP2Q+jp3HfTdIVbuzU",
-	"og4MykYQQCx3r/xCTxefmg3cnNn0Rohwmitxl8Sqvh7Jo1AzLcR1GyUe3WtolPDI6Yl0Th+8OisVnT2P",
-	"DaYnJffzRy8t6oPS26PXkfIke/QO8rjTyd9bhWULIjBFGWFdK7smAwRD0ZbGDjVWF/gemmEfkvYZ9rEK",
-	"9wYhcrkU23aPeZyNIOTFDO3vIWeMfexI4otM4Wdtxt3h6wlt0XrYvJvstiefao3SH9X25LLUqI5Kl936",
-	"Y6t7U2rW6g+t6uig1amFjbAu6uzTo0PrR/Xp7ph8bnuDz+/Fzef2yg6Vm88focOkcXfzcDm5CS/vnMNG",
-	"Z3LQrFYe2tXR4WXHObx87Jaa3ZuH5qR53O42FMH37vUBdKyoOf74PJ7DHJ3uQ6tamzero73mcV3Up97Y",
-	"1R0vu43OaN7qOHvNO9jwV/dU7e3jabMz2ru8qx+0qpVSq1YrNTqV+eWdU2p1u3uNyU2pWWqfXj6OSs3j",
-	"j2+L4X379OtJ+Lt7vvfhqO18/dz6eCmr+4/v+fWHbnXG2823DXw0PhvORq8o1f6+8mhSJchW2frfPyuF",
-	"P3DhsVR4e1v48t+9XvGVL/6Z5xRAZarGyKw4ZK82ymyq3a+bu1eXBJJ/3ErBevZLxqprQpdlS1OvRmC9",
-	"7sPgylsZZ6ULrCr+NqVV9ZhLhjjwpH48GhohtnzYY1In99sq2oaMK3MIMyXEo4NX/Us3EUytvtKSoF3F",
-	"wmmTCRHkxo7tmgwqM/r9db+lcGqj6lpGikpPiBP4VIZXcIERZsyvU+ZzamXdBOsSEaAS+tZjzFTMXIQZ",
-	"SldJyj3WrwRyzH36CLOUzTBtrrd6Qam070xICH+Q8nZfK4G+eGmVrYF6enGSx1LOUvzOpz9ZBvoLSEYn",
-	"JklT6/Vrtd/3j0uV2tHB4d7B/u+77w+r1drJyeHJ7+/f7+2+3esrzceQsfb1zO1ud79Raswvu929ZrUb",
-	"NquN/Ua3vtuutU/ak5vd9p17fHlXf2h16kdrMUjfOhnyqK8HO6BMJkkyF1TRFFMmMWXEF1Zup8qQB35c",
-	"wYgqq3w4JL6AvJQP1HC4m8vcRFgml2/SmjhljGWPaXyDQ69GNGskscw1W11/NV8+IWcB+KInM6dHh0TS",
-	"Kcmvx6bJ2IEhffS0FkJpeh0B33mCDpWxYggfojdvqOuRN2+QWrhsABsH6j3YJVGGHUVnPhESYhL1FUyx",
-	"mrYdE8cpGhczUCmIN0x9JSSfCTTn/gT4LxFnDsmfeE4Gt3hGbyckXDBgvSNiZw6HImHOYRPC9BMCCmjr",
-	"pjPugxPIpSKyKbcJm5Im6TusTpY+G828QKhDvQrGXmcD70yFRyDOvDDbxsTnDBINtc0e+8c/TG0t0xDb",
-	"YzXQCn3D1o6STbWCgeRsZQFMOKtNt1GcOUdTMh0QH1qg1FJ9FeVGqPVvQq0WeNKOYL75GHTEpEOMRCg3",
-	"aKTGEbeVevdYX7v+PtrqQx+PjfqJY68+Rg0B20VkHi7qriu6lMa/S+CLiMoeoyLZxwXtByL61I8hsb6+",
-	"Vo9tNIcWAA+Qb8DgFddhiinBTJ3+FHWaX+vDZe8S7Q1CJZDzBCLWYy9BYukioKZTX6E3sCzgjKCh28VI",
-	"DQAD7zH9PxR706mKQIKOGHH1ch8alePC1YfK3uFREXV8oksQU6XsfIa/BgTp8EKU1e5c+LHH5lBI1rYz",
-	"ssxYTGDfOGrSXlhjoufUHXEv2huYmqGQByqjNokSI0QvHO3RRDbIDzwielGgo0wkJYkta3UWaKt/rLsv",
-	"C51wRspL8HjfRt3OSeFf20pLsERTLqS5yFTssYY+BLqNB/RgoCQfVdJ9ohaJ2LnUeWMjwcHhmDYZ6I0B",
-	"eJdt9bWd1/69D8zrJ02/GozDbRC2QB4PXC9ElAlJsKtIHRBldOmIcWhouOJAkOaC8e7AB5coPfShYuwi",
-	"lyrXSZj0QpXH6jMOJOmwGck5dYitr0wZ0n0C2wcu2T2GWSjHYPDBdEHNCnithW6OHNN1Dl2ZUbnu7hHy",
-	"yD3xBHIJmRVRBfVV7iuI7GtdAqIZ6gdyWPhXX9e4h2ARNXNXtBdEanGS7gPoMX2dN7LKYlEUm5BQAKn6",
-	"4K2w0lqVHB4wtY+ZcgkOfOqxrZSLVjMtfEHUCQI9McRHjkfVGceu6xMhikiXiuLGfbU1yhDusTllLp/b",
-	"xpGbbRhboqSgFwfb7fOp+VLPmuVVj+V1TgRMUk/3YcFSiDDFFaKkHkcL0IKajHHepdsKegys2JjPNf2m",
-	"5gW88shQKrka0zwMPH1DAjkewb6I7tOqbfwmNGd1IOlRh5jc1ISHjXrHsq3A90w4Kco7O3xGmOCB75Ai",
-	"90c7ZtDOVGPYkkrInaJgrpKO/UyoYdnWPfGFDi93i6UiNCmqmfGMWmVrv1gq7gOKLceQsexsFEFAds1F",
-	"TvbaJjLwmY4K8qJSbTtXRh9bcS1eS9/sssfau4fFUrG0XURXxkC/lnCAqJcyDn12jfaHOi9eWZBPxKTG",
-	"que3U/bLiFBwE1QdyNxOat1LJsVLfdTw81IvdV/lp8pO9Fgm648r48NFTvSbSIEBYDU6ifA4EWtBYMXn",
-	"TON2SU4sXwkfEOWmBAAQdZVXQClZoDdvlkI8CZVniPTcN29U5EEMbyLwwYR++lDEfQB11ypbp0S+0ORr",
-	"2VFF8T13N36/Rcz3CnMvsBBRr+viXoXpWwlz9h+ubARM3r14ofE3+WllF3eiLVs3UkN6eU+Yy/3aonKU",
-	"vLFFkP5ZCd703xI3Dqe21Cl5LUveXnMLG3ZFr3+XY42+7uc0vib9gGRf67RXKm2oEt/BWJ1j/Iwbk3/j",
-	"2T+CZ//H3NNMpEFaiV+5uHmgtTRv6VibdxJvKIMhu68PWfXuGBi///r4TCOeGra7xrBsQx6MO1xnuZy2",
-	"PTV47+3rg7PNfc+2dbgOW9MtgDBqjS3mNAomcV+45LUK8f0Tbm0tzMopkVHu+EosZNmWxCOxfGvM+qJW",
-	"38nLMH80LoOSgUoPWQqdywYiieqDjqCWAhFT7n4hEokCCB00vHmThPyo6xGA+968KWucIoP3wasMFkBf",
-	"j6mRdoQxwzTqOR5IpIJ3GK2yAOhVNzViCFSiNFyF9S5n+hJKhcUplNqHjbDJoFLwJWaJ7sNkmqRSZnAS",
-	"ylt4dAJJcO77ukzaHD2PAK1FknieMDhI6sqGCquAkLzACbqAfig+csZcEBYVpRYqex6VnpSywjMgz6QL",
-	"/L5WIh0o7OV1FYGxBd15iZ4VmvbjlC2Rs7bXSDVjrR+zvGbuFu98+PUeJNnp/bfz+FXOI6vOYNfWqJR8",
-	"j1uIgMfV7qGBJ8oWG9scsEBADm5KHdBvbQAbeDsDWNQiqrDQjHAw01dEdA+23WNgv8Cexf3fSn/BAkfY",
-	"hU8cPp2CYU4UtDR8m4DkDELaY4wQl7jIx5BPAormESlNGWxqfErsaIxVNY1LkO1uGYifRh1O20VUSRTM",
-	"IEON3j8VNZlj/UKuKOmF9BVnXtIFeHlk9dMgqbkIxv3sTS7tbDKrax8QTysk9TwEiC9n0b3KMsIGcdJj",
-	"tQ9NeNAei12o8l4qBzSr5NVj8txJspHqh7xKQvWWXuMUKVzSYP+dRf2lWdTGL7/6zqT8ZSMZv9br13u3",
-	"RVL0/91BpbzM8onbxIssVbV/NNFIVsRXYL6ovVvSkG+P/Sjma4zrd3SbrEx8cgHYHstBYOPr6NFFSj6l",
-	"UirHwn31sf/tub8iOfoRdPUdGkGuyci8B4Xq6A3vY8JWIK/pzqpfkkxU0vXTKAfOTysSUOKvB0HtlNSS",
-	"kOgGRjK/N+15+RX0/4Fx/xkJ/473/xKwKNFR9zo+lDCVL1ptWMS/h7eK/blslT0s6T2JsuYxFxJuGOrY",
-	"mS6OTVljmaZtTchgAHYqVIFlXI2jTEjsedqub/WjyqU2oOrRguNPC2oRbUp31Hwzqtgkd+73oncE67pn",
-	"5kdLMcRsM7uNFjTBpXou8pwMXDMxCXyGUc9fnv8vAAD//w==",
+	"7F17c+K4sv8quj6napNcQ8hr9gxT9w8mkAyTAAmByWSXuUHYAhSMxFhyiDPJd7+llmxsYxKYx55Tt/aP",
+	"rQ1gSa3uVj9+3fJ8sxw+nXFGmBRW+Zs1JtglPvzZJtIPK0NJfPXJJcLx6UxSzqyydUUczlyBJEdzTCUa",
+	"kCH3CZJ+SNkI4RGmrGjZFnnA05lHrPJBybaEMyZTrOaaUkanwdQq79mWDGfEKluUSTIivvX8bFvX19eV",
+	"QI4Jk9TBkiyv3hkThBdPUM4QTE6QHBM0JXLMXUQeZsSRIkWG9R4L6iCfYG/6Pz3L8adqmp5lJakzFAnp",
+	"UzaynhVFPhEzzgQBvrzHbpt8DYiQ6pPDmSQM/sSzmWfo2b0TitJv0dJCb1sIykYnlHiu+iyC6RT7oVW2",
+	"KmiKmYsl90M0VD8jKpB53LKte+wFmg1YYqvMAs+zLSGxDIQmwVUE15ufKuf16m27dtmtXXUsO4drviZc",
+	"Tc+4RPfYoy4ach/JsVoROKc4NiVC4JGaNRox4G5YRjOfz4gvQ9SzuD/CjArYbs9KEvwMPFsw9J8+GVpl",
+	"6x+7C1Xb1b+K3Zrvc79t2KuZvZpqlxNN9xRLZ4zmYyyTEseOQ2ZSoK1+hhX97aL1bFt1JonPsAdrbig7",
+	"asam5XZF/HvioyGmXuCTDSTVqbWblfPbWrvdaucKSixmJq46ZpiJOfFhu4YdaTlFBCICu/vpMkgTpFic",
+	"3EPMYdCoY5+46mxiT2zM5rwJFgy/9jkboUCorU6JjWZYiDn3XcR9lFTIjQ/NcbtWrTU79cr5Va48Xl8y",
+	"OlM+HY0zsvH4iDLDup8vmRzSMHPTtLk8cW4W5yOx67QEz0j4fZIzAxcS67IJ43OGJiTcWChntZtcYUxI",
+	"mLA3Nppib8j9KQGZBHrBtASCBBU/XQDrkJNg+lntRjHbTvra6+vrQtbn5dFlhuxmXSRQtpBdy684DhGi",
+	"wyeEfZ8gMxNkj2DG/YLgNhVv5fi4dnV122md1Zq3dVDEk3ot3x5iIAdJRQ+iYByGlPgZl5AWOuPpYfAI",
+	"EWBDE1OM6D1hmoN/K/FGSmwjrj3SCun0WMZjL8avkH1/u9hjv+5ofM95IA8z6pNMwFYzX66rDHqftc8X",
+	"9XatmqsOmndjLJBZMC17/XNEiwlKPYJFlrKK5xPshij+dVN9BVJfIDEZOubRqLYwIIQtKPjpuhoTEiup",
+	"rYLYkfq/UVU7Xj6hdLC1/rbSWsNJtNVPicZ4wQscehy7Hc7PsT8iG2qMTAxbCOY9d0PEVQz15hCd0fdr",
+	"C+aicnPeqijqW7fnlfZp7cXIXsXpijWSc+QpKlaH8+oxTdDR0cEbNAglEb8ueE+tqIyGoI8EeXRKJdrq",
+	"L23SSKKdUPINRJB/NtqbnonW2RKvU9zciFtm9bWVO9rDO8Utn+iDh6JUFCnCgUUqCaEO6TJ8j6mHB96m",
+	"+iqIEJSzcyWKbH4Dvxgp+QQ74w24d1Vrf6of1267zcqnSv288v689lKu42CmDAsVIiBoCnCCYoXa9Txj",
+	"aMaR4vAh8ui9mgIIFZpvQOa7iIEoYIGAJErN9ssyo5fIR1v9HGb0t98h6YcaLkF4KImP+oC6FAB26SOh",
+	"YZZMsJh45DVnmMBwgHpwgHVForuxUVuKBCt6h8v6ED9tkfBjiXyu0Bb9ePZp75KeH38cD04d9bnefazv",
+	"NenHt0USftxzDurqy69/nL716nROBwcfWf2OU+dDc/jH6ad9/d2nQH3XuKqL+vTToXNcf1O/qx20Ot1S",
+	"o3Mzb1QraoHZzedL2qL1h+bjZK9ZrYXNamWuxmPWnqnxre5lqd05OWncNY/b1U/Hzcf6QaN6uX9559Uu",
+	"S83jZueP941HZ964u6TDy+KZ03kQ+FNtzw/w7f5gcs7Gd4MJ//1qcjloHvqF6zN5++mkcX99WVfH8dca",
+	"ERDgSxpphGIjygxYYOwFYffE4zMCNqPDeQOz0OBYm2bpcuxzKb2see1EXxtdNlgBZL9ig1CpdduoNG8i",
+	"8CYnH+ccTTELEZaSTGdSJI+RhyXxs3GJed4QlDeMMnRQis7bT7YRWXIh6Mhs8t9gC7qMyiaXFc/j843N",
+	"QbA0OGkX1K+gfYEgPpriEELGQKyfI3ab9c5ts9W5rZyft65XxMywTJxikAcqpIrtovUGsL6bTaKoRD3r",
+	"rYYs1WPY7OHnAzNrkYe2+tnNmtiny0Qwm3FfErdBXIo7AExvJCbG5cerVjMtnxPuTwuEKU67EJZtIJWr",
+	"7sVFq92pVW8btWq9ctu5uVgjHp0GAvabJTctGrMvJMNZ+tGHwnw+L6hIvxD4XkS5EV/Mo18fuqrlFDtB",
+	"ZHmcAMHFNADnEjhKPU6MQXSuS9Va2LvQoDpVIhtiTxDbwixsDa3yn98gYNf5559WGnS5BaF8ebbTDy3S",
+	"b8u2ZliI6Lkv2S3G9GhIxOFMBFPi/yZS+XwRnaoIC0ukoimJOCMq7FIj5JyjOQ5Fucf6ObT1EfY4I4AS",
+	"9Bdk9ZHkI6JiWjSncoz6MZH9IroeE4YGXI4R9kmPATZj6y8iJdIAK8AEcWHnWy5vytbsdkKE5D7e+y91",
+	"omYJTq8Y8u0V8ElxZxn7SleZkqva1hQ/nBM2kmOrvH90ZFtTyqLPi/pXVG2yk/Jbh5jF4++QUQORYmmK",
+	"sikOlQ9STrLgYN8tlEqlvc1pXKhVLonqZ2ALaElK9FQgZ0yciXLDytXpMsaCwMODfUWPOutYKlYaSHtT",
+	"Gp/jb/jgjjhSUX1sFLyyMC1nJDQRVVzQe/FcJhUO5HALcrhNC20tXVTewSpbezl6uXrml0xavqWJV3p5",
+	"sAoGLI0qJezNCkK+5DAXDOpxrkpcj0OEY2Oqg7AiOm43isetxsJButwJpsr+UykQnzNdyQI9EpADC6KM",
+	"ApQqe6xyUf9NIAdL7PFRQIo91mNPWume0IdO5wI9oSnBjLIReuqxp0KhEP+nnlyqEaIndFgqoSekNFhZ",
+	"fBthpGOnCOY0dUbjCeLyo5KdNgWmAllOoKfKX6iZDLAKAQAVYkY8qUu96kfwvpFVnQPADk6Q+8gDFS+i",
+	"vvGTfcTw1FhsGF9E6f0kazqwpz2zp43rRBiGKJtMnXFs88c+ASxCk0kFcolHB4oDxNOBjcB0iaqz2k2a",
+	"mmsyQJWLOuDOIGV9NpN+/wVMekutA8V8W8dSWJA3h4qVjLOCirLDeJfbSUA9Q9YqGDpF6grHmKwhbOX4",
+	"BPB7iWcUs2PLuJ2tXGQI01Bliow1UE+1YgQbRTOm8c2cGedYmEaAQSBTCLSZYSk8hUkOzCTmXBN3Vbwb",
+	"5wFb3Fci3U4mBIjKaBm1wkmr2zTzH6In1ORxbV/qFoUZljGvGrXOh1Z1mbIjQ5l6VpMhYGtqybjXAUyE",
+	"mXwLe575WyDA2pSduWhddbajtZbxSbXUXoYJL4GcC27mRo4w3dGK6RTl/Wzw3F9IOJtMqsn236rJVqS+",
+	"WlF08v9Ot/CAq87NOGPVTFX80RM6iu1lqjvgXbJLAYStojYifbrQqTw4DGY8SM/4Mqo2BCQfXDJ4DZHC",
+	"KxdY4PZae1SBCAumyvMt99LkNwqki3yvFzazRZZsXSgn7Y2PhWVbyxpv2bn1gZWJWh66stSOkgfcfsmG",
+	"WLb1UFDsKtxjcCsC+KbrbFE4ldsRkmoyiD/kRy+Zyp0BMBfVtwyGYVtNLk94wNSfDTjQqV+zdZ0VOfYy",
+	"PpZtHspF3b9ELKkuwh8I6DIMzmmoKa6hPXrYGs5ouSaep7zf2TxigoKM7m9W0s6eLj36x2Ku4tLpWrtW",
+	"mPKa+acsymvWcyjF1LEtWyvcWO7ZXbtoVlxxUDeqqaTtT5Jjq6OCXCuSi8rGNjdhcpM45pK1S21+dUSR",
+	"A/CtMHircZxlKOo5ymJiWCg3uY1wdBUQk3vix7410ZaXzueiokgGqPfmOBSozwLP6yPOoi7Cok51k8ln",
+	"ybbUU7q0J/2A5ORfC6zuVdjrSj+azfbMDCuTu6t4hUQW/O/pPY2sVqbvNMv4CKF4lSOQt2YhwCWBoSF9",
+	"IC4aB1PMCj7BrhIIEoRJwhxitkJiPGgJNYk3tpwgY6Xd2JFeiOYqBdbJFcBjwJ2Ebi0DHUkhmkas5PyL",
+	"hfNEe85H9Hvgj1S3ZdmaiVuX3BvEEQCbsiUOHJ/IwoX6pgQQTiQ3q2zduZwsSyw968uSayWffU6u/PK4",
+	"i+i5jaCRJPGvPB89l5VNPIGdhLVSW86TUOvspZP3enVx1anIN0etMzBGIoDgopiIiVtny0Hga2emBpl4",
+	"er71z8Uao39U/VsZhVs2W6lQKM5lPT4SUGLlGeg3OgcbIqoXCeXNb/H9TcQhWnrJ5WP2w+hp3HeTdIUb",
+	"O7WoA4OyEQQQy90rv9DTxadmAzdnNr0RIpzmStwlsaqvR/Io1EwLcd1GiUf3GholPHJ6Ip3TB6/OSkVn",
+	"32OD6UnJ/fzRS4v6sPT2zetIeZI9egd53Onk763CsgURmKKMsK6VXZMBgqFoS2OHGqsLfA/NsA9J+wz7",
+	"WIV7gxC5XIptu8c8zkYQ8mKGDvaRM8Y+diTxRabwszbj7vD1hLZoPWzeTfbak0+1RumPantyWWpUR6XL",
+	"bv2x1b0pNWv1h1Z1dNjq1MJGWBd19unRofU39enemHxue4PP78XN5/bKDpWbzx+hw6Rxd/NwObkJL++c",
+	"o0ZnctisVh7a1dHRZcc5unzslprdm4fmpHnc7jYUwffu9SF0rKg5/vg8nsMcne5Dq1qbN6uj/eZxXdSn",
+	"3tjVHS97jc5o3uo4+8072PBX91Tt7eNpszPav7yrH7aqlVKrVis1OpX55Z1TanW7+43JTalZap9ePo5K",
+	"zeOPb4vhffv060n4u3u+/+FN2/n6ufXxUlYPHt/z6w/d6oy3m28b+M34bDgbvaJUBwfKo0mVIFtl63//",
+	"rBT+wIXHUuHtbeHLf/d6xVe++GeeUwCVqRojs+KQvdoos6l2v27uXl0SSP5xKwXr2S8Zq64JXZYtTb0a",
+	"gfW6D4Mrb2WclS6wqvjblFbVYy4Z4sCT+vFoaITY8mGPSZ3cb6toGzKuzCHMlBDfHL7qX7qJYGr1lZYE",
+	"7SoWTptMiCA3dmzXZFCZ0e+v+y2FUxtV1zJSVHpCnMCnMryCC4wwY36dMp9TK+smWJeIAJXQtx5jpmLm",
+	"IsxQukpS7rF+JZBj7tNHmKVshmlzvdULSqUDZ0JC+IOUt/taCfTFS6tsDdTTi5M8lnKW4nc+/cky0F9A",
+	"MjoxSZpar1+r/X5wXKrU3hwe7R8e/L73/qharZ2cHJ38/v79/t7b/b7SfAwZa1/P3O52Dxqlxvyy291v",
+	"Vrths9o4aHTre+1a+6Q9udlr37nHl3f1h1an/mYtBulbJ0Me9fVgB5TJJEnmgiqaYsokpoz4wsrtVBny",
+	"wI8rGFFllQ+HxBeQl/KBGg53c5mbCMvk8k1aE6eMsewxjW9w6NWIZo0klrlmq+uv5ssn5CwAX/Rk5vTo",
+	"kEg6Jfn12DQZuzCkj57WQihNryPgO0/QoTJWDOFDtLNDXY/s7CC1cNkANg7Ue7BLogw7is58IiTEJOor",
+	"mGI1bbsmjlM0LmagUhBvmPpKSD4TaM79CfBfIs4ckj/xnAxu8YzeTki4YMB6R8TOHA5FwpzDJoTpJwQU",
+	"0NZNZ9wHJ5BLRWRTbhM2JU3Sd1idLH02mnmBUId6FYy9zgbemQqPQJx5YbaNic8ZJBpqmz32j3+Y2lqm",
+	"IbbHaqAV+oatHSWbagUDydnKAphwVptuozhzjqZkOiA+tECppfoqyo1Q69+EWi3wpB3BfPMx6IhJhxiJ",
+	"UG7QSI0jbiv17rG+dv19tNWHPh4b9RPHXn2MGgK2i8g8XNRdV3QpjX+XwBcRlT1GRbKPC9oPRPSpH0Ni",
+	"fX2tHttoDi0AHiDfgMErrsMUU4KZOv0p6jS/1ofL3iXaG4RKIOcJRKzHXoLE0kVATae+Qm9gWcAZQUO3",
+	"i5EaAAbeY/r/UOxNpyoCCTpixNXLfWhUjgtXHyr7R2+KqOMTXYKYKmXnM/w1IEiHF6KsdufCjz02h0Ky",
+	"tp2RZcZiAvvGUZP2whoTPafuiHvR3sDUDIU8UBm1SZQYIXrhuLFG6X9qcYknJGGWzFHtm0P9NSB+2GMq",
+	"FZsSddi2onFKNyNWnNY60E6BlXyjofoIROoDnARLnJmhx2AKXVZXkqjo1nBDz1a+B9hGhLkAtUQKa5oO",
+	"beSSGWEuNNVo+2923mOGVWVjN1Y6BH1Y/cBTMbBS34FSWKJOPNaCjGJjuOto99jQ51PU3tsvloolxFX8",
+	"/LqR3drZgaOws7NdRBUkZDDQzKJCe1Ic9hg4a93ouNWP/D5UcVChAHwqQAEmRIr+J5iwH2u0iWNhK6IX",
+	"hbVKDJQkFFwbL4G2+se617bQCWeKTdnWAht1OyeFf20rOrFEUy6kubZW7LGGNnm6aSvFNljJJ2qRSGOW",
+	"+qxsJDiEF6YpCjqhAMxnW33t1XU014ej0k86ejUYh9twtAXyeOB6IaJMSIJdReqAKG2gI8ahfeWKA0Ga",
+	"CyaWAz64RFkdH/oDXORSxXvCpBeWFVFanSHuhCQJyTl1iK0vyBnSfQLbBy7ZPYZZKMfg3kEJoEIJvNaK",
+	"ZAws01UtXYcbY4b23iCP3BNPIJeQmVKOvjPGviCyrw8vEM1QP5DDwr/6uqNhCLqlmbuimSRSi5N010eP",
+	"6cvbkQ8WixLohIQCSNVmdoVP1qrk8ICpfcxUAODApx7bSgVkaqaF54/6fqADivjI8aiy6Nh1fSJEEenC",
+	"YHxNQ22NMoSVwWAun9smbDPbMJ5DSUEvDp5anUv9pZ41y6sey+uTCZiknu66g6XA2MB6bBEbQsNxMqJ9",
+	"l24i6THwWWM+1/SbCifwyiNDCYdeO+Jh4Bmj53gE+yK6Pa228ZvQnNVpg0cdYpAIkww06h3LtgLfM8mD",
+	"KO/u8hlhgge+Q4rcH+2aQbtTXbGQVEKmHIXulXSkbwJLy7buiS90MrFXLBX31Vg1M55Rq2wdFEvFA6hZ",
+	"yDHkp7sbxYuApXCRg1W0iQx8pmPAvBxEe8qVseZW3HmhpR9b//bekTLP20V0Zdzxa+kliHopv9Rn12h/",
+	"qFGQle0XiQzE+PD85tl+GREKfpmqA5nbN687B6V4qWsefl7qnO8HjEplJ3osg/HEfRDDRQb8m0hBP2A1",
+	"OolkKBFZQxjN50yjtElOLL8AYEBUUCIAbqqrLBIaBwTa2VlylhL6DMBnujs7Ks4khjcR1GScqD4UcddH",
+	"3bXK1imRL7R0W3ZUP37P3Y3fZhLzvcLcCyxE1Nm8uEVjupTCnP2HK9s+kzdtXmjzTn5a2bOfaMLXbfMA",
+	"JtwT5nK/tqgTJu/nEaR/VoI33dbEjYPnLXVKXsNEttfcwoY98Ovf3Fmji/85jaZKPyDZl3jtl0obqsR3",
+	"MFZnlD/jfuzf1YsfqV78x9zKTSS9WolfuaZ7qLU0b+lYm3cT76ODIXuvD1n1piAYf/D6+EzbpRq2t8aw",
+	"bPsljDtaZ7mcJk01eP/t64OzrZzPtnW0DlvTDZ8wao0t5rSFJlF+uNK3Ct//E+7oLczKKZERUvBKLGTZ",
+	"lsQjsXxH0PqiVt/Ny6x/NC6DApFKD1kKi80GIolak46glgIR09zwQiQSBRA6aNjZSebzKhuGXH5np6xR",
+	"qQy6Cy+uWMC6PaZG2lFFAaZRz/FAIhW8w2gNOcgiMh0BEKhEoIsK613OSBFtnWTizgUsgFPYRpSiwrzr",
+	"oJqCEINEFbcBKmFxpqbYpeafp1K5aD+LltZkNqYyc/BFyil5dAK5du5L4Ex2Hj2PoASAJPE8YcC11D0g",
+	"Fb0BIXnxGbSW/VAY5oy5ICyqdC5OxnlUz1RnAp4BtUl62u/rT9PxyH5eqxrYdFDRl+hZodA/TtkSOWs7",
+	"p1SH3/qh0WtWdfEikV/vqJLXB/72Ub/KR2XVGcznGuW37/E+EZq92gs18ESZfGNBAxYISPVN/Qya+A0u",
+	"BK/8AMNdRBUWmhEOZvrekW7st3sM7BfYs/hSgdJfMPQRROITh0+nYKcTVVJdE0ggfwZ27zFGiEtc5GNI",
+	"WwGs84iUprY6Na4r9mfGqppuOEiqt0zdiEZtcwASL6qwkAhHLzWLbi5g/Za3KLcGx4Ezb36DIkxk9dNY",
+	"rLldyP3s9UCDy6dX1z4gnlZI6nkIgGXOosu65YzHWwLeeyz21Mp7qVTTrJLnDvPcSbI774e8SkL1lt4N",
+	"Filc0mD/naz9pcnaxm9U+87c/2UjGb8r7td7t0Xu9f/dQaW8zPKJ28SLLLVK/Gg+k2yzWAEto/ZeSSPL",
+	"Pfaj0LIxrt/RwrQyv8rFeXssB+iN33EQ3c7lUyqlcizcVx/73577K3KwHwFx36ERpLSMzHvQ/RD9swFj",
+	"wlYAvOl2vV+STFTSRfko1c5PKxKI5a/HWu2U1JLI6wZGMr/h8Xn53zX4D4z7z0j4d7z/l2BSiTbN12Go",
+	"hKl80WrDIv49vKruz2Wr7GFJ70mUNY+5kNDwoGNnujg2ZQ2ZRj0RMhiAnQpVYBmDL5QJiT1P2/WtflQg",
+	"1QZUPVpw/GlBLaJN6a6ab0YVm+Tu/X704mldXs38aCmGmG1mt9GCzspUI0+ek4G7SyaBzzDq+cvz/wUA",
+	"AP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

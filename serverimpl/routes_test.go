@@ -10,19 +10,19 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
-// TestOptionsRoutes: a route mounted through Options.Routes answers the very first request a
-// Start-ed stub gets (Start is serving when it returns, too late for Echo()), and
+// TestRoutes: a route mounted through Options.Extensions with Routes answers the very first
+// request a Start-ed stub gets (Start is serving when it returns, too late for Echo()), and
 // RequireToken, taken from the Stub Routes is given, guards it.
-func TestOptionsRoutes(t *testing.T) {
+func TestRoutes(t *testing.T) {
 	var given *serverimpl.Stub
 	s := startStub(t, func(o *serverimpl.Options) {
-		o.Routes = func(e *echo.Echo, stub *serverimpl.Stub) {
+		o.Extensions = append(o.Extensions, serverimpl.Routes(func(e *echo.Echo, stub *serverimpl.Stub) {
 			given = stub
 			e.GET("/contacts", func(c echo.Context) error {
 				info, _ := serverimpl.TokenInfoFrom(c.Request().Context())
 				return c.JSON(http.StatusOK, map[string]string{"username": info.Username})
 			}, stub.RequireToken())
-		}
+		}))
 	})
 	if given != s.Stub {
 		t.Fatalf("Routes was given %p, not the stub Start serves (%p)", given, s.Stub)

@@ -22,6 +22,20 @@ const BasePath = "/crmapi/rest/v2"
 const (
 	DefaultLoginIdleTimeout = time.Hour
 	DefaultKeyTokenLifetime = 2 * time.Hour
+	// DefaultLoginTokenLifetime is a login token's lifetime with LoginExpiryFixed (R12 on).
+	DefaultLoginTokenLifetime = 2 * time.Hour
+)
+
+// LoginExpiry is how authentication/token tokens end.
+type LoginExpiry string
+
+const (
+	// LoginExpiryIdle (the default, as the seeds describe CRM.COM): a login token ends after
+	// LoginIdleTimeout of not being used; every use restarts that time.
+	LoginExpiryIdle LoginExpiry = "idle"
+	// LoginExpiryFixed (CRM.COM from R12.0.0 on): a login token ends LoginTokenLifetime after
+	// issue, used or not, as key tokens do.
+	LoginExpiryFixed LoginExpiry = "fixed"
 )
 
 // Options configure the stub. The zero value is the stub with its embedded defaults.
@@ -35,6 +49,11 @@ type Options struct {
 	Logger           *slog.Logger  // nil: discard
 	AllowedOrigins   []string      // CORS; nil/empty: any origin
 	Latency          time.Duration // added to every CRM.COM method call
+
+	// LoginExpiry is how login tokens end; "": LoginExpiryIdle (after LoginIdleTimeout unused).
+	LoginExpiry LoginExpiry
+	// LoginTokenLifetime is a login token's fixed lifetime with LoginExpiryFixed; 0: 2h.
+	LoginTokenLifetime time.Duration
 
 	// AdminClock mounts the admin clock routes (AdminClockPath, AdminClockAdvancePath). The
 	// Clock must then be able to Advance (SettableClock, OffsetClock); nil gets an OffsetClock.
@@ -53,12 +72,9 @@ type Options struct {
 	Throttle ThrottleOptions
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
-	// Routes, when set, mounts routes of your own next to CRM.COM's methods, or configures
-	// the Echo instance otherwise: New calls it once, after the stub's own routes and before
-	// anything is served, so Start and Listen serve them from the first request. Guard a
-	// route with s.RequireToken(); such routes are not validated against the spec, but do get
-	// the envelope, CORS and the request log.
-	Routes func(e *echo.Echo, s *Stub)
+	// Extensions add to the stub past CRM.COM's four methods, before it serves: routes of
+	// your own (Routes), package gateway's gateway to an upstream and its forward auth check.
+	Extensions []Extension
 }
 
 // DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).
@@ -90,7 +106,17 @@ func New(opts Options) (*Stub, error) {
 	if opts.KeyTokenLifetime == 0 {
 		opts.KeyTokenLifetime = DefaultKeyTokenLifetime
 	}
-	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.Latency < 0 {
+	if opts.LoginTokenLifetime == 0 {
+		opts.LoginTokenLifetime = DefaultLoginTokenLifetime
+	}
+	switch opts.LoginExpiry {
+	case "":
+		opts.LoginExpiry = LoginExpiryIdle
+	case LoginExpiryIdle, LoginExpiryFixed:
+	default:
+		return nil, fmt.Errorf("serverimpl: LoginExpiry %q: use %q or %q", opts.LoginExpiry, LoginExpiryIdle, LoginExpiryFixed)
+	}
+	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.LoginTokenLifetime < 0 || opts.Latency < 0 {
 		return nil, errors.New("serverimpl: lifetimes and latency must not be negative")
 	}
 	if opts.Logger == nil {
@@ -146,6 +172,7 @@ func New(opts Options) (*Stub, error) {
 			signer:      newTokenSigner(opts.Secret, opts.NumericDates),
 			clock:       opts.Clock,
 			loginIdle:   opts.LoginIdleTimeout,
+			loginFixed:  loginFixedLifetime(opts),
 			keyLifetime: opts.KeyTokenLifetime,
 			brake:       newBrake(opts.Throttle, opts.Clock),
 		},
@@ -190,8 +217,8 @@ func New(opts Options) (*Stub, error) {
 	}
 	mountDocs(e)
 	s.echo = e
-	if opts.Routes != nil {
-		opts.Routes(e, s)
+	if err := s.extend(opts.Extensions); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -199,8 +226,8 @@ func New(opts Options) (*Stub, error) {
 // ServeHTTP serves the stub.
 func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Echo is the stub's Echo instance. To mount routes of your own, use Options.Routes: Start and
-// Listen are already serving when they return, and Echo's router must not change while it
+// Echo is the stub's Echo instance. To mount routes of your own, use Options.Extensions with
+// Routes: Start and Listen are already serving when they return, and Echo's router must not change while it
 // serves. Adding routes here is safe only on a stub from New (or NewHandler) that has not yet
 // served a request.
 func (s *Stub) Echo() *echo.Echo { return s.echo }

@@ -24,12 +24,12 @@ func (c *closeRecorder) Close() error { c.closed = true; return nil }
 // login with the generated client, a query parameter reaching RequireToken, the request body
 // closed, a cancelled request refused.
 func TestTransport(t *testing.T) {
-	stub, err := serverimpl.New(serverimpl.Options{Routes: func(e *echo.Echo, s *serverimpl.Stub) {
+	stub, err := serverimpl.New(serverimpl.Options{Extensions: []serverimpl.Extension{serverimpl.Routes(func(e *echo.Echo, s *serverimpl.Stub) {
 		e.GET("/whoami", func(c echo.Context) error {
 			info, _ := serverimpl.TokenInfoFrom(c.Request().Context())
 			return c.String(http.StatusOK, info.Username)
 		}, s.RequireToken())
-	}})
+	})}})
 	if err != nil {
 		t.Fatal(err)
 	}

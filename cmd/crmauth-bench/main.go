@@ -16,6 +16,9 @@
 //	d  token/release of tokens pre-issued before the run (release alone is measured)
 //	e  the stub's exported token check (RequireToken, with a login token) in front of a route
 //	   mounted on the stub's Echo that returns the same answer as a
+//	f  a GET (login token as the token parameter) through the stub's gateway (package gateway)
+//	   to an upstream in the target process answering with a's bytes
+//	g  the same GET on that upstream directly: f's latency minus g's is what the gateway adds
 package main
 
 import (
@@ -68,7 +71,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.workers, "workers", 8, "closed-loop concurrency: connections, one request in flight each")
 	fs.IntVar(&o.serverProcs, "server-procs", 1, "GOMAXPROCS of the server process")
 	fs.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of the load generator")
-	fs.StringVar(&o.scenarios, "scenarios", "abcde", "scenarios to run, by letter")
+	fs.StringVar(&o.scenarios, "scenarios", "abcdehi", "scenarios to run, by letter")
 	fs.BoolVar(&o.smoke, "smoke", false, "fail unless every scenario made requests without errors (figures are not judged)")
 	fs.BoolVar(&o.pin, "pin", true, "on Linux with 2+ CPUs, pin the server to CPU 0 and the load generator to CPU 1")
 	fs.StringVar(&o.profileDir, "cpuprofile", "", "write the server's CPU profile of each scenario to DIR/<letter>.pprof")
@@ -80,7 +83,7 @@ func parseOptions(args []string) (options, error) {
 	}
 	for i, l := range o.scenarios {
 		if scenarioByLetter(l) == nil {
-			return o, fmt.Errorf("unknown scenario %q (have a, b, c, d, e)", l)
+			return o, fmt.Errorf("unknown scenario %q (have a to g)", l)
 		}
 		if strings.ContainsRune(o.scenarios[:i], l) {
 			return o, fmt.Errorf("scenario %q given twice", l)

@@ -25,9 +25,10 @@ type echoContext = echo.Context
 
 // targetAddrs is the one JSON line the target prints on stdout once it listens.
 type targetAddrs struct {
-	Bare    string `json:"bare"`
-	Stub    string `json:"stub"`
-	Control string `json:"control"`
+	Bare     string `json:"bare"`
+	Stub     string `json:"stub"`
+	Control  string `json:"control"`
+	Upstream string `json:"upstream"` // (i), and behind the stub's gateway for (h)
 }
 
 // runTarget is the child process: it serves the bare Echo baseline (a) and the whole stub
@@ -45,7 +46,12 @@ func runTarget(args []string) error {
 			return err
 		}
 	}
-	stub, err := buildStub()
+	// The gateway's upstream listens first: the stub is built knowing its address.
+	upstreamLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	stub, err := buildStub("http://" + upstreamLn.Addr().String())
 	if err != nil {
 		return err
 	}
@@ -59,6 +65,9 @@ func runTarget(args []string) error {
 	var servers []*http.Server
 	serve := func(h http.Handler) (string, error) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if h == nil { // the upstream, on its listener
+			ln, err, h = upstreamLn, nil, benchUpstream(answer)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -75,6 +84,7 @@ func runTarget(args []string) error {
 		{&addrs.Bare, bareEcho(answer)},
 		{&addrs.Stub, stub},
 		{&addrs.Control, newControl(stub)},
+		{&addrs.Upstream, nil},
 	} {
 		if *s.addr, err = serve(s.h); err != nil {
 			return err

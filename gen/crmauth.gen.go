@@ -156,7 +156,7 @@ type ConsumerApplicationKeyTokenRequest struct {
 // | `UNSUPPORTED_MEDIA_TYPE` | 415 | The request body is not `application/json`. |
 // | `TOO_MANY_REQUESTS` | 429 | Too many failed attempts or requests; wait the `Retry-After` seconds. |
 // | `INTERNAL_ERROR` | 500 | The server failed; the request may be retried. |
-// | `SERVICE_UNAVAILABLE` | 503 | The server cannot issue more tokens now (for example its session limit is reached); wait the `Retry-After` seconds. |
+// | `SERVICE_UNAVAILABLE` | 503 | The server cannot answer now: its session limit is reached, or the store it keeps sessions in does not answer; wait the `Retry-After` seconds. |
 type ErrorCode string
 
 // ErrorResponse The envelope of every failed request.
@@ -188,7 +188,7 @@ type ErrorStatus struct {
 	// | `UNSUPPORTED_MEDIA_TYPE` | 415 | The request body is not `application/json`. |
 	// | `TOO_MANY_REQUESTS` | 429 | Too many failed attempts or requests; wait the `Retry-After` seconds. |
 	// | `INTERNAL_ERROR` | 500 | The server failed; the request may be retried. |
-	// | `SERVICE_UNAVAILABLE` | 503 | The server cannot issue more tokens now (for example its session limit is reached); wait the `Retry-After` seconds. |
+	// | `SERVICE_UNAVAILABLE` | 503 | The server cannot answer now: its session limit is reached, or the store it keeps sessions in does not answer; wait the `Retry-After` seconds. |
 	Code ErrorCode `json:"code"`
 
 	// Description A fixed human-readable sentence for the code.
@@ -633,6 +633,8 @@ type ClientInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -650,6 +652,8 @@ type ClientInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -804,6 +808,8 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -831,6 +837,8 @@ func (c *Client) ReleaseTokenWithBody(ctx context.Context, contentType string, b
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -1178,6 +1186,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -1195,6 +1205,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+	// kept: the token is as it was; release it again after the `Retry-After` seconds.
 	//
 	// A token that is never released still dies on its own: a login token after one hour of
 	// idle time, a key token two hours after issue.
@@ -1469,6 +1481,11 @@ type ReleaseTokenResponse429Headers struct {
 	RetryAfter *int
 }
 
+// ReleaseTokenResponse503Headers the declared response headers of an HTTP 503 response for ReleaseToken
+type ReleaseTokenResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ReleaseTokenResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1486,8 +1503,12 @@ type ReleaseTokenResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReleaseTokenResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReleaseTokenResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1523,6 +1544,11 @@ func (r ReleaseTokenResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ReleaseTokenResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReleaseTokenResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1770,6 +1796,8 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -1793,6 +1821,8 @@ func (c *ClientWithResponses) ReleaseTokenWithBodyWithResponse(ctx context.Conte
 //
 // The answer has no data (`data` is `null`). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
+// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
+// kept: the token is as it was; release it again after the `Retry-After` seconds.
 //
 // A token that is never released still dies on its own: a login token after one hour of
 // idle time, a key token two hours after issue.
@@ -2133,6 +2163,13 @@ func ParseReleaseTokenResponse(rsp *http.Response) (*ReleaseTokenResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2146,6 +2183,16 @@ func ParseReleaseTokenResponse(rsp *http.Response) (*ReleaseTokenResponse, error
 			headers.RetryAfter = &value
 		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers ReleaseTokenResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2831,6 +2878,23 @@ func (response ReleaseToken500JSONResponse) VisitReleaseTokenResponse(w http.Res
 	return err
 }
 
+type ReleaseToken503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ReleaseToken503JSONResponse) VisitReleaseTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetWebApiKeyTokenRequestObject struct {
 	Body *GetWebApiKeyTokenJSONRequestBody
 }
@@ -3196,114 +3260,115 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F17c+K4sv8quj6napNcQ8hr9gxT9w8mkAyTAAmByWSXuUHYAhSMxFhyiDPJd7+llmxsYxKYx55Tt/aP",
-	"rQ1gSa3uVj9+3fJ8sxw+nXFGmBRW+Zs1JtglPvzZJtIPK0NJfPXJJcLx6UxSzqyydUUczlyBJEdzTCUa",
-	"kCH3CZJ+SNkI4RGmrGjZFnnA05lHrPJBybaEMyZTrOaaUkanwdQq79mWDGfEKluUSTIivvX8bFvX19eV",
-	"QI4Jk9TBkiyv3hkThBdPUM4QTE6QHBM0JXLMXUQeZsSRIkWG9R4L6iCfYG/6Pz3L8adqmp5lJakzFAnp",
-	"UzaynhVFPhEzzgQBvrzHbpt8DYiQ6pPDmSQM/sSzmWfo2b0TitJv0dJCb1sIykYnlHiu+iyC6RT7oVW2",
-	"KmiKmYsl90M0VD8jKpB53LKte+wFmg1YYqvMAs+zLSGxDIQmwVUE15ufKuf16m27dtmtXXUsO4drviZc",
-	"Tc+4RPfYoy4ach/JsVoROKc4NiVC4JGaNRox4G5YRjOfz4gvQ9SzuD/CjArYbs9KEvwMPFsw9J8+GVpl",
-	"6x+7C1Xb1b+K3Zrvc79t2KuZvZpqlxNN9xRLZ4zmYyyTEseOQ2ZSoK1+hhX97aL1bFt1JonPsAdrbig7",
-	"asam5XZF/HvioyGmXuCTDSTVqbWblfPbWrvdaucKSixmJq46ZpiJOfFhu4YdaTlFBCICu/vpMkgTpFic",
-	"3EPMYdCoY5+46mxiT2zM5rwJFgy/9jkboUCorU6JjWZYiDn3XcR9lFTIjQ/NcbtWrTU79cr5Va48Xl8y",
-	"OlM+HY0zsvH4iDLDup8vmRzSMHPTtLk8cW4W5yOx67QEz0j4fZIzAxcS67IJ43OGJiTcWChntZtcYUxI",
-	"mLA3Nppib8j9KQGZBHrBtASCBBU/XQDrkJNg+lntRjHbTvra6+vrQtbn5dFlhuxmXSRQtpBdy684DhGi",
-	"wyeEfZ8gMxNkj2DG/YLgNhVv5fi4dnV122md1Zq3dVDEk3ot3x5iIAdJRQ+iYByGlPgZl5AWOuPpYfAI",
-	"EWBDE1OM6D1hmoN/K/FGSmwjrj3SCun0WMZjL8avkH1/u9hjv+5ofM95IA8z6pNMwFYzX66rDHqftc8X",
-	"9XatmqsOmndjLJBZMC17/XNEiwlKPYJFlrKK5xPshij+dVN9BVJfIDEZOubRqLYwIIQtKPjpuhoTEiup",
-	"rYLYkfq/UVU7Xj6hdLC1/rbSWsNJtNVPicZ4wQscehy7Hc7PsT8iG2qMTAxbCOY9d0PEVQz15hCd0fdr",
-	"C+aicnPeqijqW7fnlfZp7cXIXsXpijWSc+QpKlaH8+oxTdDR0cEbNAglEb8ueE+tqIyGoI8EeXRKJdrq",
-	"L23SSKKdUPINRJB/NtqbnonW2RKvU9zciFtm9bWVO9rDO8Utn+iDh6JUFCnCgUUqCaEO6TJ8j6mHB96m",
-	"+iqIEJSzcyWKbH4Dvxgp+QQ74w24d1Vrf6of1267zcqnSv288v689lKu42CmDAsVIiBoCnCCYoXa9Txj",
-	"aMaR4vAh8ui9mgIIFZpvQOa7iIEoYIGAJErN9ssyo5fIR1v9HGb0t98h6YcaLkF4KImP+oC6FAB26SOh",
-	"YZZMsJh45DVnmMBwgHpwgHVForuxUVuKBCt6h8v6ED9tkfBjiXyu0Bb9ePZp75KeH38cD04d9bnefazv",
-	"NenHt0USftxzDurqy69/nL716nROBwcfWf2OU+dDc/jH6ad9/d2nQH3XuKqL+vTToXNcf1O/qx20Ot1S",
-	"o3Mzb1QraoHZzedL2qL1h+bjZK9ZrYXNamWuxmPWnqnxre5lqd05OWncNY/b1U/Hzcf6QaN6uX9559Uu",
-	"S83jZueP941HZ964u6TDy+KZ03kQ+FNtzw/w7f5gcs7Gd4MJ//1qcjloHvqF6zN5++mkcX99WVfH8dca",
-	"ERDgSxpphGIjygxYYOwFYffE4zMCNqPDeQOz0OBYm2bpcuxzKb2see1EXxtdNlgBZL9ig1CpdduoNG8i",
-	"8CYnH+ccTTELEZaSTGdSJI+RhyXxs3GJed4QlDeMMnRQis7bT7YRWXIh6Mhs8t9gC7qMyiaXFc/j843N",
-	"QbA0OGkX1K+gfYEgPpriEELGQKyfI3ab9c5ts9W5rZyft65XxMywTJxikAcqpIrtovUGsL6bTaKoRD3r",
-	"rYYs1WPY7OHnAzNrkYe2+tnNmtiny0Qwm3FfErdBXIo7AExvJCbG5cerVjMtnxPuTwuEKU67EJZtIJWr",
-	"7sVFq92pVW8btWq9ctu5uVgjHp0GAvabJTctGrMvJMNZ+tGHwnw+L6hIvxD4XkS5EV/Mo18fuqrlFDtB",
-	"ZHmcAMHFNADnEjhKPU6MQXSuS9Va2LvQoDpVIhtiTxDbwixsDa3yn98gYNf5559WGnS5BaF8ebbTDy3S",
-	"b8u2ZliI6Lkv2S3G9GhIxOFMBFPi/yZS+XwRnaoIC0ukoimJOCMq7FIj5JyjOQ5Fucf6ObT1EfY4I4AS",
-	"9Bdk9ZHkI6JiWjSncoz6MZH9IroeE4YGXI4R9kmPATZj6y8iJdIAK8AEcWHnWy5vytbsdkKE5D7e+y91",
-	"omYJTq8Y8u0V8ElxZxn7SleZkqva1hQ/nBM2kmOrvH90ZFtTyqLPi/pXVG2yk/Jbh5jF4++QUQORYmmK",
-	"sikOlQ9STrLgYN8tlEqlvc1pXKhVLonqZ2ALaElK9FQgZ0yciXLDytXpMsaCwMODfUWPOutYKlYaSHtT",
-	"Gp/jb/jgjjhSUX1sFLyyMC1nJDQRVVzQe/FcJhUO5HALcrhNC20tXVTewSpbezl6uXrml0xavqWJV3p5",
-	"sAoGLI0qJezNCkK+5DAXDOpxrkpcj0OEY2Oqg7AiOm43isetxsJButwJpsr+UykQnzNdyQI9EpADC6KM",
-	"ApQqe6xyUf9NIAdL7PFRQIo91mNPWume0IdO5wI9oSnBjLIReuqxp0KhEP+nnlyqEaIndFgqoSekNFhZ",
-	"fBthpGOnCOY0dUbjCeLyo5KdNgWmAllOoKfKX6iZDLAKAQAVYkY8qUu96kfwvpFVnQPADk6Q+8gDFS+i",
-	"vvGTfcTw1FhsGF9E6f0kazqwpz2zp43rRBiGKJtMnXFs88c+ASxCk0kFcolHB4oDxNOBjcB0iaqz2k2a",
-	"mmsyQJWLOuDOIGV9NpN+/wVMekutA8V8W8dSWJA3h4qVjLOCirLDeJfbSUA9Q9YqGDpF6grHmKwhbOX4",
-	"BPB7iWcUs2PLuJ2tXGQI01Bliow1UE+1YgQbRTOm8c2cGedYmEaAQSBTCLSZYSk8hUkOzCTmXBN3Vbwb",
-	"5wFb3Fci3U4mBIjKaBm1wkmr2zTzH6In1ORxbV/qFoUZljGvGrXOh1Z1mbIjQ5l6VpMhYGtqybjXAUyE",
-	"mXwLe575WyDA2pSduWhddbajtZbxSbXUXoYJL4GcC27mRo4w3dGK6RTl/Wzw3F9IOJtMqsn236rJVqS+",
-	"WlF08v9Ot/CAq87NOGPVTFX80RM6iu1lqjvgXbJLAYStojYifbrQqTw4DGY8SM/4Mqo2BCQfXDJ4DZHC",
-	"KxdY4PZae1SBCAumyvMt99LkNwqki3yvFzazRZZsXSgn7Y2PhWVbyxpv2bn1gZWJWh66stSOkgfcfsmG",
-	"WLb1UFDsKtxjcCsC+KbrbFE4ldsRkmoyiD/kRy+Zyp0BMBfVtwyGYVtNLk94wNSfDTjQqV+zdZ0VOfYy",
-	"PpZtHspF3b9ELKkuwh8I6DIMzmmoKa6hPXrYGs5ouSaep7zf2TxigoKM7m9W0s6eLj36x2Ku4tLpWrtW",
-	"mPKa+acsymvWcyjF1LEtWyvcWO7ZXbtoVlxxUDeqqaTtT5Jjq6OCXCuSi8rGNjdhcpM45pK1S21+dUSR",
-	"A/CtMHircZxlKOo5ymJiWCg3uY1wdBUQk3vix7410ZaXzueiokgGqPfmOBSozwLP6yPOoi7Cok51k8ln",
-	"ybbUU7q0J/2A5ORfC6zuVdjrSj+azfbMDCuTu6t4hUQW/O/pPY2sVqbvNMv4CKF4lSOQt2YhwCWBoSF9",
-	"IC4aB1PMCj7BrhIIEoRJwhxitkJiPGgJNYk3tpwgY6Xd2JFeiOYqBdbJFcBjwJ2Ebi0DHUkhmkas5PyL",
-	"hfNEe85H9Hvgj1S3ZdmaiVuX3BvEEQCbsiUOHJ/IwoX6pgQQTiQ3q2zduZwsSyw968uSayWffU6u/PK4",
-	"i+i5jaCRJPGvPB89l5VNPIGdhLVSW86TUOvspZP3enVx1anIN0etMzBGIoDgopiIiVtny0Hga2emBpl4",
-	"er71z8Uao39U/VsZhVs2W6lQKM5lPT4SUGLlGeg3OgcbIqoXCeXNb/H9TcQhWnrJ5WP2w+hp3HeTdIUb",
-	"O7WoA4OyEQQQy90rv9DTxadmAzdnNr0RIpzmStwlsaqvR/Io1EwLcd1GiUf3GholPHJ6Ip3TB6/OSkVn",
-	"32OD6UnJ/fzRS4v6sPT2zetIeZI9egd53Onk763CsgURmKKMsK6VXZMBgqFoS2OHGqsLfA/NsA9J+wz7",
-	"WIV7gxC5XIptu8c8zkYQ8mKGDvaRM8Y+diTxRabwszbj7vD1hLZoPWzeTfbak0+1RumPantyWWpUR6XL",
-	"bv2x1b0pNWv1h1Z1dNjq1MJGWBd19unRofU39enemHxue4PP78XN5/bKDpWbzx+hw6Rxd/NwObkJL++c",
-	"o0ZnctisVh7a1dHRZcc5unzslprdm4fmpHnc7jYUwffu9SF0rKg5/vg8nsMcne5Dq1qbN6uj/eZxXdSn",
-	"3tjVHS97jc5o3uo4+8072PBX91Tt7eNpszPav7yrH7aqlVKrVis1OpX55Z1TanW7+43JTalZap9ePo5K",
-	"zeOPb4vhffv060n4u3u+/+FN2/n6ufXxUlYPHt/z6w/d6oy3m28b+M34bDgbvaJUBwfKo0mVIFtl63//",
-	"rBT+wIXHUuHtbeHLf/d6xVe++GeeUwCVqRojs+KQvdoos6l2v27uXl0SSP5xKwXr2S8Zq64JXZYtTb0a",
-	"gfW6D4Mrb2WclS6wqvjblFbVYy4Z4sCT+vFoaITY8mGPSZ3cb6toGzKuzCHMlBDfHL7qX7qJYGr1lZYE",
-	"7SoWTptMiCA3dmzXZFCZ0e+v+y2FUxtV1zJSVHpCnMCnMryCC4wwY36dMp9TK+smWJeIAJXQtx5jpmLm",
-	"IsxQukpS7rF+JZBj7tNHmKVshmlzvdULSqUDZ0JC+IOUt/taCfTFS6tsDdTTi5M8lnKW4nc+/cky0F9A",
-	"MjoxSZpar1+r/X5wXKrU3hwe7R8e/L73/qharZ2cHJ38/v79/t7b/b7SfAwZa1/P3O52Dxqlxvyy291v",
-	"Vrths9o4aHTre+1a+6Q9udlr37nHl3f1h1an/mYtBulbJ0Me9fVgB5TJJEnmgiqaYsokpoz4wsrtVBny",
-	"wI8rGFFllQ+HxBeQl/KBGg53c5mbCMvk8k1aE6eMsewxjW9w6NWIZo0klrlmq+uv5ssn5CwAX/Rk5vTo",
-	"kEg6Jfn12DQZuzCkj57WQihNryPgO0/QoTJWDOFDtLNDXY/s7CC1cNkANg7Ue7BLogw7is58IiTEJOor",
-	"mGI1bbsmjlM0LmagUhBvmPpKSD4TaM79CfBfIs4ckj/xnAxu8YzeTki4YMB6R8TOHA5FwpzDJoTpJwQU",
-	"0NZNZ9wHJ5BLRWRTbhM2JU3Sd1idLH02mnmBUId6FYy9zgbemQqPQJx5YbaNic8ZJBpqmz32j3+Y2lqm",
-	"IbbHaqAV+oatHSWbagUDydnKAphwVptuozhzjqZkOiA+tECppfoqyo1Q69+EWi3wpB3BfPMx6IhJhxiJ",
-	"UG7QSI0jbiv17rG+dv19tNWHPh4b9RPHXn2MGgK2i8g8XNRdV3QpjX+XwBcRlT1GRbKPC9oPRPSpH0Ni",
-	"fX2tHttoDi0AHiDfgMErrsMUU4KZOv0p6jS/1ofL3iXaG4RKIOcJRKzHXoLE0kVATae+Qm9gWcAZQUO3",
-	"i5EaAAbeY/r/UOxNpyoCCTpixNXLfWhUjgtXHyr7R2+KqOMTXYKYKmXnM/w1IEiHF6KsdufCjz02h0Ky",
-	"tp2RZcZiAvvGUZP2whoTPafuiHvR3sDUDIU8UBm1SZQYIXrhuLFG6X9qcYknJGGWzFHtm0P9NSB+2GMq",
-	"FZsSddi2onFKNyNWnNY60E6BlXyjofoIROoDnARLnJmhx2AKXVZXkqjo1nBDz1a+B9hGhLkAtUQKa5oO",
-	"beSSGWEuNNVo+2923mOGVWVjN1Y6BH1Y/cBTMbBS34FSWKJOPNaCjGJjuOto99jQ51PU3tsvloolxFX8",
-	"/LqR3drZgaOws7NdRBUkZDDQzKJCe1Ic9hg4a93ouNWP/D5UcVChAHwqQAEmRIr+J5iwH2u0iWNhK6IX",
-	"hbVKDJQkFFwbL4G2+se617bQCWeKTdnWAht1OyeFf20rOrFEUy6kubZW7LGGNnm6aSvFNljJJ2qRSGOW",
-	"+qxsJDiEF6YpCjqhAMxnW33t1XU014ej0k86ejUYh9twtAXyeOB6IaJMSIJdReqAKG2gI8ahfeWKA0Ga",
-	"CyaWAz64RFkdH/oDXORSxXvCpBeWFVFanSHuhCQJyTl1iK0vyBnSfQLbBy7ZPYZZKMfg3kEJoEIJvNaK",
-	"ZAws01UtXYcbY4b23iCP3BNPIJeQmVKOvjPGviCyrw8vEM1QP5DDwr/6uqNhCLqlmbuimSRSi5N010eP",
-	"6cvbkQ8WixLohIQCSNVmdoVP1qrk8ICpfcxUAODApx7bSgVkaqaF54/6fqADivjI8aiy6Nh1fSJEEenC",
-	"YHxNQ22NMoSVwWAun9smbDPbMJ5DSUEvDp5anUv9pZ41y6sey+uTCZiknu66g6XA2MB6bBEbQsNxMqJ9",
-	"l24i6THwWWM+1/SbCifwyiNDCYdeO+Jh4Bmj53gE+yK6Pa228ZvQnNVpg0cdYpAIkww06h3LtgLfM8mD",
-	"KO/u8hlhgge+Q4rcH+2aQbtTXbGQVEKmHIXulXSkbwJLy7buiS90MrFXLBX31Vg1M55Rq2wdFEvFA6hZ",
-	"yDHkp7sbxYuApXCRg1W0iQx8pmPAvBxEe8qVseZW3HmhpR9b//bekTLP20V0Zdzxa+kliHopv9Rn12h/",
-	"qFGQle0XiQzE+PD85tl+GREKfpmqA5nbN687B6V4qWsefl7qnO8HjEplJ3osg/HEfRDDRQb8m0hBP2A1",
-	"OolkKBFZQxjN50yjtElOLL8AYEBUUCIAbqqrLBIaBwTa2VlylhL6DMBnujs7Ks4khjcR1GScqD4UcddH",
-	"3bXK1imRL7R0W3ZUP37P3Y3fZhLzvcLcCyxE1Nm8uEVjupTCnP2HK9s+kzdtXmjzTn5a2bOfaMLXbfMA",
-	"JtwT5nK/tqgTJu/nEaR/VoI33dbEjYPnLXVKXsNEttfcwoY98Ovf3Fmji/85jaZKPyDZl3jtl0obqsR3",
-	"MFZnlD/jfuzf1YsfqV78x9zKTSS9WolfuaZ7qLU0b+lYm3cT76ODIXuvD1n1piAYf/D6+EzbpRq2t8aw",
-	"bPsljDtaZ7mcJk01eP/t64OzrZzPtnW0DlvTDZ8wao0t5rSFJlF+uNK3Ct//E+7oLczKKZERUvBKLGTZ",
-	"lsQjsXxH0PqiVt/Ny6x/NC6DApFKD1kKi80GIolak46glgIR09zwQiQSBRA6aNjZSebzKhuGXH5np6xR",
-	"qQy6Cy+uWMC6PaZG2lFFAaZRz/FAIhW8w2gNOcgiMh0BEKhEoIsK613OSBFtnWTizgUsgFPYRpSiwrzr",
-	"oJqCEINEFbcBKmFxpqbYpeafp1K5aD+LltZkNqYyc/BFyil5dAK5du5L4Ex2Hj2PoASAJPE8YcC11D0g",
-	"Fb0BIXnxGbSW/VAY5oy5ICyqdC5OxnlUz1RnAp4BtUl62u/rT9PxyH5eqxrYdFDRl+hZodA/TtkSOWs7",
-	"p1SH3/qh0WtWdfEikV/vqJLXB/72Ub/KR2XVGcznGuW37/E+EZq92gs18ESZfGNBAxYISPVN/Qya+A0u",
-	"BK/8AMNdRBUWmhEOZvrekW7st3sM7BfYs/hSgdJfMPQRROITh0+nYKcTVVJdE0ggfwZ27zFGiEtc5GNI",
-	"WwGs84iUprY6Na4r9mfGqppuOEiqt0zdiEZtcwASL6qwkAhHLzWLbi5g/Za3KLcGx4Ezb36DIkxk9dNY",
-	"rLldyP3s9UCDy6dX1z4gnlZI6nkIgGXOosu65YzHWwLeeyz21Mp7qVTTrJLnDvPcSbI774e8SkL1lt4N",
-	"Filc0mD/naz9pcnaxm9U+87c/2UjGb8r7td7t0Xu9f/dQaW8zPKJ28SLLLVK/Gg+k2yzWAEto/ZeSSPL",
-	"Pfaj0LIxrt/RwrQyv8rFeXssB+iN33EQ3c7lUyqlcizcVx/73577K3KwHwFx36ERpLSMzHvQ/RD9swFj",
-	"wlYAvOl2vV+STFTSRfko1c5PKxKI5a/HWu2U1JLI6wZGMr/h8Xn53zX4D4z7z0j4d7z/l2BSiTbN12Go",
-	"hKl80WrDIv49vKruz2Wr7GFJ70mUNY+5kNDwoGNnujg2ZQ2ZRj0RMhiAnQpVYBmDL5QJiT1P2/WtflQg",
-	"1QZUPVpw/GlBLaJN6a6ab0YVm+Tu/X704mldXs38aCmGmG1mt9GCzspUI0+ek4G7SyaBzzDq+cvz/wUA",
-	"AP//",
+	"7H1bd+K48u9X0fH+rzVJjiHk1rObXueBDiRDJ0BCoNOZoU8QtgAFI9GWHOLu5Lv/l0qysY0J0JfZ+2Ee",
+	"Zk0ASypVleryq5L7m+Xw6YwzwqSwyt+sMcEu8eHPNpF+WBlK4qtPLhGOT2eScmaVrRvicOYKJDmaYyrR",
+	"gAy5T5D0Q8pGCI8wZUXLtsgTns48YpWPSrYlnDGZYjXXlDI6DaZW+cC2ZDgjVtmiTJIR8a2XF9u6vb2t",
+	"BHJMmKQOlmR59c6YILx4gnKGYHKC5JigKZFj7iLyNCOOFCkyrPdYUAf5BHvT/9ezHH+qpulZVpI6Q5GQ",
+	"PmUj60VR5BMx40wQ4Mt77LbJl4AIqT45nEnC4E88m3mGnv0HoSj9Fi0t9LaFoGx0Ronnqs8imE6xH1pl",
+	"q4KmmLlYcj9EQ/UzogKZxy3besReoNmAJbbKLPA82xISy0BoElxFcL35sXJZr963a9fd2k3HsnO45mvC",
+	"1fSMS/SIPeqiIfeRHKsVgXOKY1MiBB6pWaMRA+6GZTTz+Yz4MkQ9i/sjzKiA7fasJMEvwLMFQ//HJ0Or",
+	"bP1rf6Fq+/pXsV/zfe63DXs1s1dT7XKi6Z5i6YzRfIxlUuLYcchMCrTTz7Civ1u0XmyrziTxGfZgzS1l",
+	"R83YtNxuiP9IfDTE1At8soWkOrV2s3J5X2u3W+1cQYnFzMRVxwwzMSc+bNewIy2niEBEYHc/XQZpghSL",
+	"k3uIOQwadeoTV51N7Imt2Zw3wYLhtz5nIxQItdUpsdEMCzHnvou4j5IKufWhOW3XqrVmp165vMmVx/ol",
+	"ozPl09E4IxuPjygzrPv5kskhDTM3TZvLE+dmcT4Su05L8IKE3yc5M3AhsS6bMD5naELCrYVyUbvLFcaE",
+	"hAl7Y6Mp9obcnxKQSaAXTEsgSFDx0wWwCTkJpl/U7hSz7aSvvb29LWR9Xh5dZsh+1kUCZQvZtfyK4xAh",
+	"OnxC2PcJMjNB9ghm3C8IblvxVk5Pazc3953WRa15XwdFPKvX8u0hBnKQVPQgCsZhSImfcQlpoTOeHgaP",
+	"EAE2NDHFiD4Spjn4jxJvpcQ24tojrZBOj2U89mL8Ctn3d4s99uuOxvecB/I0oz7JBGw18+WmyqD3Wft0",
+	"VW/XqrnqoHk3xgKZBdOy1z9HtJig1CNYZCmreD7BbojiX7fVVyD1FRKToWMejWoLA0LYgoKfrqsxIbGS",
+	"2iqIHan/G1W14+UTSgdb6+8qrTWcRDv9lGiMF7zCocex2+H8EvsjsqXGyMSwhWDeczdEXMVQb47RBX2/",
+	"sWCuKneXrYqivnV/WWmf116N7FWcrlgjOUeeomJ1OK8e0wSdnBy9QYNQEvHrgvfUispoCPqVII9OqUQ7",
+	"/aVNGkm0E0q+hQjyz0Z72zPRuljidYqbW3HLrL6xckd7eKe45RN98FCUiiJFOLBIJSHUIV2GHzH18MDb",
+	"Vl8FEYJydqlEkc1v4BcjJZ9gZ7wF925q7Y/109p9t1n5WKlfVt5f1l7LdRzMlGExiQ7j84x1GUfawofI",
+	"o49qHFAnNLOAtncR11DAAgGZ04QwoXktJPezbFreKzyFgsRj/7n9ihRNVCTJeoekH2qoBYkx96UX/rKs",
+	"b4lUtNPP2a2KCAbEwYEgiEoRk6/FtpCSMsDJ3/X24lhBL5PcHx5K4qM+IFIFgKT6SGgIKhNIJx5ZFygk",
+	"8C3YPQQHdSGCra2NXI6SK1rzlnUnftoi4YcS+VShLfrh4uPBNb08/TAenDvqc737tX7QpB/eFkn44cA5",
+	"qqsvv/x5/tar0zkdHH1g9QdOnT+awz/PPx7q7z4G6rvGTV3Upx+PndP6m/pD7ajV6ZYanbt5o1pRC8zu",
+	"Pl3TFq0/Nb9ODprVWtisVuZqPGbtmRrf6l6X2p2zs8ZD87Rd/Xja/Fo/alSvD68fvNp1qXna7Pz5vvHV",
+	"mTcerunwunjhdJ4E/lg78AN8fziYXLLxw2DCf7+ZXA+ax37h9kLefzxrPN5e162XX21gQYCvabQRio0o",
+	"M0CKsaWEPRKPzwjY0w7nDcxCg/Fti2DIsc+l9LKupxN9bXTZ4CiADIgtwsjWfaPSvIuArRysgnM0xSxE",
+	"WEoynUmRPEYelsTPxmzmeUNQ3jDK0FEpOm8/2cZkyYWALLPJ/u7fbgu6jMomlxXP4/OtzUGwNDhpF9Sv",
+	"oH2BID6a4hBsXiA29zPdZr1z32x17iuXl63bFfkELBObVPJEhVRmN1pvAOu72QSTStSz3mo4F0yx2cPP",
+	"B602Ig/t9LObNXFhl4lgNuO+JG6DuBR3ALTfSkyMyw83rWZaPmfcnxYIU5x2IWTdQio33aurVrtTq943",
+	"atV65b5zd7VBrD4NBOw3S25aNGZfSIaz9KNPhfl8XlBZUCHwvYhyI76YR78+rFfLKXaCyPI4AYKLaQDO",
+	"JTCmegwagOhcl6q1sHelCw5UiWyIPUFsC7OwNbTKf32DZEbn5n9ZaUDqHoTy+cVOP7SAJizbmmEhouc+",
+	"Z7cY06PhIoczEUyJ/5tIYR1FdK4CUSyRCjol4oyo6FSNkHOO5jgU5R7r59DWR9jjjACC0l+Q1UeSj4iK",
+	"99GcyjHqx0T2i+h2TBgacDlG2Cc9BriVrb+IlEiDzwChxEWvb7m8KVuz+wlRkRc++D/qRM0SnF4x5Nsa",
+	"YE5xZxkXTFfgkqva1hQ/XRI2kmOrfHhyYltTyqLPi9pgVImzk/LbhJjF4++QUQORYmmKsikOlQ9STrLg",
+	"YN8tlEqlg+1pXKhVLonqZ2ALaElK9FQgZ0yciXLDytXpEs+CwOOjQ0WPOutYKlYauH9bGl/ib/jggThS",
+	"UX1qFLyyMC0XJDQRVVzsfPVcJhUO5HAPcrhPC20jXVTewSpbBzl6uXrm10xavqWJV3p9sAoGLI24JezN",
+	"CkI+5zAXDOpprkrcjkOEY2Oqg7AiOm03iqetxsJButwJpsr+q7SJz5mu8oEeCcAHBFFGAcq4PVa5qv8m",
+	"kIMl9vgoIMUe67FnrXTP6I9O5wo9oynBjLIReu6x50KhEP+nnlyqn6JndFwqoWekNFhZfBthpGOnCAI2",
+	"NVjjCeLSrJKdNgWmOltOIMvKX6iZDOgMAQAVYkY8qcvg6kfwvpFVnUPxAZwg95EHKl5EfeMn+4jhqbHY",
+	"ML6I0vtJ1rtgTwdmT1vX0DAMUTaZOuPY5o99Amm6JpMK5BKPDhQHiKcDG4HpElUXtbs0NbdkgCpXdcDk",
+	"Qcr6bCb9/it4/Y5aBxodbB1LYUHeHCtWMs4KKsoO413uJosNGbJWQfQpUlc4xmR9ZSfHJ4DfSzyjmB1b",
+	"xt1sVSdDmIZxU2RsgAirFSNILZoxjf3mzDjHwjRJDAKZQufNDEvhKUxyZCYx55q4q+LdOA/Y4b4S6W4y",
+	"IUBURsuoFc5a3aaZ/xg9oyaP+x6kbt+YYRnzqlHr/NGqLlN2YihTz2oyBGxNLRn3gYCJMJPvYM8zfwsE",
+	"OKSyM1etm85utNYydquWOsgw4TUAeMHN3MgRpjtZMZ2ivJ8NnvsLCWeTSTXZ4Vs12YrUVyuKTv7f6fYm",
+	"cNW5GWesmqluCPSMTmJ7meqceJfs4ABhq6iNSJ8udCoPWYMZj9IzLqFy5VdRt7haZ9BEiSaEzEQCRmXL",
+	"GNwG21cxCgumyikutyDl91eka6Pr68HZ2lS2nJaTEccnxrKt5cNg2blllZU5XB7wstTFk4f/fs5GX7b1",
+	"VFDsKjxi8DgC+KbLk1GkldtIk+rNiD/kBzaZgqfBNhdFywy8YVtNLs94wNSfDTjrqV+z5bAV6fcydJbt",
+	"ucotVnyOWFJdREYQ62UYnNOHVNxAe/SwDfzUcitBnvJ+Z8+NiRcyur9dJ0D2dOnRPxaOFZdO18Yl1pRD",
+	"zT9lUcqzma8ppo5t2Vrh4XLP7sa1xuKKg7q+NJM2Okk2rY4Sck1HLkobG9qEnU3imksmLrXj1RFGDuC3",
+	"wsqtxnWWoamXKKuJYaLcZDfC1VWATB6JH/vaRAtjOr+LiiQZ4N6b41CgPgs8r484izouizr1TSajJdtS",
+	"T+n6nvQDkpOPLbC7tTDYjX40m/2ZGVYmezfxComs+D/TpxuZqkyPbpbxEWKxliOQx2YhwSWBoSF9Ii4a",
+	"B1PMCj7BrhIIEoRJwhxitkJifGgJRYk3tpwwY6Xd2JFeiOYqJdbJFsBlwJ2Ebi0DH0khmqa15PyLhfNE",
+	"e8lH9HvgkFRnatmaiXuXPBoEEgCcsiWOHJ/IwpX6pgSQTiQ3q2w9uJwsSyw96+uSayWffUmu/Pq4q+i5",
+	"raCSJPFrno+ey8omnsBOwlypLedJqHXx2slbX21cdSryzVHrAoyRCCCiKCYC4dbFcuS37szUIDNPz7f5",
+	"udhg9I+qfyujcMtmKxX/xLmtx0eQXEiegYKjc7AlwnqVUN78dujfRByXpZdcPmY/jKbGPUpJV7i1U4sa",
+	"VygbQQCx3OnzCz1dfGq2cHNm01shxGmuxF0Tq3qgJI/iy7QQN22c+OreQuOER87PpHP+5NVZqegcemww",
+	"PSu5nz54aVEfl96+WY+cJ9mjd5DHnU7+3iosWyCBKcoI69rZLRkgGIp2NJaosbvA99AM+5Dbz7CPVbg3",
+	"CJHLpdi1e8zjbARxLmbo6BA5Y+xjRxJfZApBGzPuAd9OaIvWw+bD5KA9+VhrlP6stifXpUZ1VLru1r+2",
+	"unelZq3+1KqOjludWtgI66LOPn51aP1NfXowJp/a3uDTe3H3qb2yY+Xu0wfoOGk83D1dT+7C6wfnpNGZ",
+	"HDerlad2dXRy3XFOrr92S83u3VNz0jxtdxuK4Ef39hg6WNQcf34az2GOTvepVa3Nm9XRYfO0LupTb+zq",
+	"DpiDRmc0b3Wcw+YDbPiLe6729uG82RkdXj/Uj1vVSqlVq5Uancr8+sEptbrdw8bkrtQstc+vv45KzdMP",
+	"b4vhY/v8y1n4u3t5+MebtvPlU+vDtawefX3Pb//oVme83XzbwG/GF8PZaI1SHR0pjyZVVmyVrf//V6Xw",
+	"Jy58LRXe3hc+/99er7jmi//JcwqgMlVjZFYcsrWNM9tq93pzt3ZJIPnHrRSsZ79mrLomdFm2NPVqBN7r",
+	"vgyuvJVxVrrgquJvU2pVj7lkiANP6sejoRGCy4c9JnVGvwvteirjyhzCTEnxzfFa/9JNBFOrr/8kaFex",
+	"cNpkQgS5tWO7JYPKjH5/HXApnNqq2paRotIT4gQ+leENXPaEGfPrlvmcWllHwbpkBFCEviEaMxUzF2GG",
+	"0lWTco/1K4Ecc59+hVnKZpg21zu9oFQ6ciYkhD9IebevlUBfUrXK1kA9vTjJYylnKX7n058sC/0NJKMz",
+	"k6Sp9fq12u9Hp6VK7c3xyeHx0e8H70+q1drZ2cnZ7+/fHx68PewrzceQsfb1zO1u96hRasyvu93DZrUb",
+	"NquNo0a3ftCutc/ak7uD9oN7ev1Qf2p16m82YpC+oTPkUZ8PdkCZTJJkLvOiKaZMYsqIL6zczpUhD/y4",
+	"ohFVWvlwSHwBeSkfqOFwj5m5ibBMLt86NnHKGMse0/gGh96NaNZIYpkryboea758Rs4C5UXPZk6PDomk",
+	"U5Jfn02TsQ9D+uh5I1jS9D4CvvMMHStjxRA+RHt71PXI3h5SC5cNYONA/Qe7JMqwo+jMJ0JCTKK+gilW",
+	"07Zv4jhF42IGKgXxhqmvhOQzgebcnwD/JeLMIfkTz8ngHs/o/YSECwZsdkTszOFQJMw5bEKY/kIqREBs",
+	"3YTGfXACuVRENuU+YVPSJH2H1cnSZ6OZFwh1qFdh15ts4J0pBAnEmRdm25r4nEGiobbZY//6l6m1ZRpk",
+	"e6wGWqGRUTtKNtUKBpKzlQUw4aw23UZx5hxNyXRAfGiJUkv1VZQbQdW/CbVa4Ek7gvnmY9ARkw4xEkHb",
+	"oJEaR9xV6t1jfe36+2inD309Nuonjr36GDUI7BaRebiou7DoUhr/LoEvIip7jIpkXxe0I4joUz+GxPr6",
+	"FQTYRnNoCfAA7gbgXXEdppgSzNTpT1Gn+bU5XPYu0e4gVAI5TyBiPfYaJIZ2hnD1CfyzoVO/bsDAsoAz",
+	"gobuFiM1gAsUPab/D8XfdKoikKAjRly93B+Nymnh5o/K4cmbIur4RNcdpkrZ+Qx/CQjS4YUoq9258GOP",
+	"zaGwrG1nZJmxmMC+cdS0vbDGRM+pO+RetTcwNUMhD1RGbRIlRoheOG60UfqfWlziCUmYJXNU++ZQfwmI",
+	"H/aYSsWmRB22nWic0s2IFee1DrRXYCXfaKg+ApH6ACfBEmdm6DGYQpfZlSQqulXc0LOT7wF2EWEuQC2R",
+	"wpomRBu5ZEaYC0022v6bnfeYYVXZ2I2VDkEfVj/wVAys1HegFJaoE4+1IKPYGO6F2j029PkUtQ8Oi6Vi",
+	"CXEVP683sjt7e3AU9vZ2i6iChAwGmllUaE+Kwx4DZ60bH3f6kd+H0g0qFIBPBSjAhEjR/wwT9mONNnEs",
+	"bEX0orBWiYGShIJr4yXQTv9U994WOuFMsSnbamCjbues8O9dRSeWaMqFNFf8ij3W0CZPN3Gl2AYr+UQt",
+	"EmnMUt+VjQSH8MI0SUFnFID5bKevvbqO5vpwVPpJR68G43AXjrZAHg9cL0SUCUmwq0gdEKUNdMQ4tLPc",
+	"cCBIc8HEcsAHlyir40MbgYtcqnhPmPTCsiJKqzPEnZAkITmnDrH1ZUJDuk9g+8Alu8cwC+UY3DsoAZQl",
+	"gddakYyBZbqqNYXXyowxQwdvkEceiSeQS8hMKUffGWNfENnXhxeIZqgfyGHh333d+DAE3dLMXdFcEqnF",
+	"WboLpMf0RffIB4tF3XNCQgGkajO7widrVXJ4wNQ+ZioAcOBTj+2kAjI108LzR31A0BFFfOR4VFl07Lo+",
+	"EaKIdGEwvrahtkYZwspgMJfPbRO2mW0Yz6GkoBcHT63Opf5Sz5rlVY/l9c0ETFJPd+HBUmBsYD22iA2h",
+	"ATkZ0b5Ld470GPisMZ9r+k2FE3jlkaGEQ68d8TDwjNFzPIJ9Ed00V9v4TWjO6rTBow4xSIRJBhr1jmVb",
+	"ge+Z5EGU9/f5jDDBA98hRe6P9s2g/amuWEgqIVOOQvdKOtI3gaVlW4/EFzqZOCgeFEtqrJoZz6hVto6K",
+	"peIR1CzkGPLT/a3iRcBSuMjBKtpEBj7TMWBeDqI95cpYcydut9DSj61/++BEmefdIrox7nhdegmiXsov",
+	"9dk12h9qFGRlz0UiAzE+PL+Ztl9GhIJfpupA5vbR29Flwle66OHnpU76fsCoVHaixzIYT9z8MFxkwL+J",
+	"FPQDVqOTSIYSkTWE0XzONEqb5MTyyxIGRAUlAuCmusoioXFAoL29JWcpoc8AfKa7t6fiTGJ4E0FNxonq",
+	"QxG3etRdq2ydE/lKi7dlR/Xj99zd+s0vMd8rzL3CQkSdzotbNaY1KczZf7iyDTR58+aVtu/kp5U9/Imm",
+	"fN1GD2DCI2Eu92uLOmHyvh5B+mcleNN9Tdw4eN5Rp2QdJrK74Ra27Inf/CbPBl39L2k0VfoByb7w7LBU",
+	"2lIlvoOxOqP8Gfdl/6le/Ej14r/mlm4i6dVKvOba7rHW0rylY23eT7y7D4YcrB+y6q1KMP5o/fhMr6Ua",
+	"drDBsGzPJYw72WS5nM5MNfjw7frB2f7NF9s62YSt6S5PGLXBFnN6QZMoP1zxW4Xv/wV39hZm5ZzICClY",
+	"EwtZtiXxSCzfGbQ+q9X38zLrH43LoECk0kOWwmKzgUii1qQjqKVAxDQ3vBKJRAGEDhr29pL5vMqGIZff",
+	"2ytrVCqD7sJLPhawbo+pkXZUUYBp1HM8kEgF7zBaQw6yiExHAAQqEeiC4b0OjBTRzlkm7lzAAjiFbUQp",
+	"Ksy7CaopCDFIVHEXoBIWZ2qKXWr+eSqVi/az6GNNZmMqMwdfpJySRyeQa+e+MM9k5yTuEyXQbko8Txhw",
+	"LXUvSEVvQEhefAatZT8UhjljLgiLKp2Lk3EZ1TPVmYBnQG2Snvb7+tN0PHKY16oGNh1U9DV6Vij0j1O2",
+	"RM7GzinV4bd5aLTOqi5eLPLrHVXyzsA/PupX+aisOoP53KD89j3eJ0KzV3uhBp4ok28saMACAam+qZ9B",
+	"577BheAVIGC4i6jCQjPCwUzfQ9Ld/HaPgf0CexbfJFD6C4Y+gkh84vDpFOx0okqqawIJ5M/A7j3GCHGJ",
+	"i3wMaSuAdR6R0tRWp8Z1xf7MWFXTDQdJ9Y6pG9GobQ5A4kUVVr8iybwALrqugPUb8aLcGhwHzrwlD4ow",
+	"kdVPY7HmtiH3s9cFiz2Wf1ULyjz62oG5TsADz9Wd9GKSuIKlyx6JO1tC3+yfkJksp5EIlfkDALB4wxWV",
+	"qTeirL6kpesHaS5pXxVvX0jqeQgAcM6iS8bljGdeKhD0WBxRKC+rUmKzSp7bznN7yS7CH/J+iSOy9L63",
+	"6GAkHcs/SeXfmlRu/Za878QoXjfm8fv/fr0XXuSI/zjSzRzp8mHdxlEudYP8aMqW7CRZgZ6j9kFJg+c9",
+	"9qPoubHL39GltTKFzIWylXNZwrLj1zpEF5L5lEppbgwPCOp/e+mvSDN/BKd+h0aQtTMy70GDR/SvSIwJ",
+	"W4FhpzsSf0m+VEn3HURoQn7mlABlfz2cbKeklgSXt7Cv+T2dL8v/zMV/YWpzQcJ/Upq/BXZLdKKuR9oS",
+	"pvJVqw2LqIBYwBpZq+xhSR9JBAyMuZAQP+v0gC6OjY6M47YPGQzAToUqJo3xJcqExJ6n7fpOP6oBawOq",
+	"Hi04/rSgFtGmdF/NN6OKTXL/8TB6D7muIGd+tBRDzDaz22hB82iqVynPycD1LINRZBj18vnlfwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -181,7 +181,7 @@ func TestEveryOperationDeclaresItsErrors(t *testing.T) {
 	errEnvelope := doc.Components.Schemas["ErrorResponse"].Value
 	want := map[string][]string{
 		"Login":                          {"400", "401", "403", "413", "415", "429", "500", "503"},
-		"ReleaseToken":                   {"400", "401", "413", "415", "429", "500"},
+		"ReleaseToken":                   {"400", "401", "413", "415", "429", "500", "503"},
 		"GetWebApiKeyToken":              {"400", "401", "403", "413", "415", "429", "500", "503"},
 		"GetConsumerApplicationKeyToken": {"400", "401", "403", "413", "415", "429", "500", "503"},
 	}

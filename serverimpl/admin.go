@@ -2,6 +2,7 @@ package serverimpl
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,7 +59,16 @@ func (s *Stub) mountAdminClock(e *echo.Echo, clock advancer) {
 		if secs < 0 || math.IsNaN(secs) || secs > 10*365*24*3600 {
 			return fail(gen.ErrorCodeInvalidRequest, fmt.Sprintf("seconds: the clock only moves forward, by at most ten years; got %g", secs))
 		}
-		clock.Advance(time.Duration(secs * float64(time.Second)))
+		d := time.Duration(secs * float64(time.Second))
+		if shared, ok := clock.(interface {
+			AdvanceContext(context.Context, time.Duration) error
+		}); ok {
+			if err := shared.AdvanceContext(c.Request().Context(), d); err != nil {
+				return storeFailure(err) // a shared offset that could not be changed: 503
+			}
+		} else {
+			clock.Advance(d)
+		}
 		s.logger.Info("admin: clock advanced", "seconds", secs)
 		return answer(c)
 	})

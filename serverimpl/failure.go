@@ -62,7 +62,7 @@ var descriptions = map[gen.ErrorCode]string{
 	gen.ErrorCodeUnsupportedMediaType:         "The request body must be application/json.",
 	gen.ErrorCodeTooManyRequests:              "Too many attempts; try again later.",
 	gen.ErrorCodeInternalError:                "The server failed to answer the request.",
-	gen.ErrorCodeServiceUnavailable:           "The server cannot issue more tokens now.",
+	gen.ErrorCodeServiceUnavailable:           "The server cannot answer now.",
 }
 
 // noData is the envelope's "data": null on failures and on release: a pointer to a nil map,

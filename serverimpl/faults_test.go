@@ -90,7 +90,7 @@ func TestFaultRetryAfter(t *testing.T) {
 func TestFaultNotDeclared(t *testing.T) {
 	s := startStub(t)
 	cases := map[string]string{
-		"/authentication/token/release":                  "503",           // release declares no 503
+		"/authentication/token/release":                  "403",           // release declares no 403
 		"/authentication/token":                          "TOKEN_EXPIRED", // a 401, but not one login answers
 		"/authentication/web_api_key/token":              "404",           // not an operation's status at all
 		"/authentication/consumer_application_key/token": "teapot",

@@ -52,6 +52,8 @@ func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestOb
 		return gen.ReleaseToken401JSONResponse{InvalidTokenJSONResponse: gen.InvalidTokenJSONResponse(body)}, nil
 	case 429:
 		return gen.ReleaseToken429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
+	case 503:
+		return gen.ReleaseToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
 	}
 	return gen.ReleaseToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
 }

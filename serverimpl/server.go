@@ -1,6 +1,7 @@
 package serverimpl
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
+	"github.com/crmcom-community/crmauth/serverimpl/throttle"
 )
 
 // BasePath is where CRM.COM serves its Web API methods, and so where the stub serves them.
@@ -70,11 +72,19 @@ type Options struct {
 	// the defaults (DefaultMaxFailures per account, DefaultMaxFailuresPerClient per address,
 	// in DefaultFailureWindow).
 	Throttle ThrottleOptions
+	// FailureCounts makes the brake's two failure counts (throttle.Config.Name "accounts" and
+	// "clients"); nil: in memory (throttle.New). Replicas acting as one stub share them
+	// (redisstate).
+	FailureCounts func(throttle.Config) throttle.Counter
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
 	// Extensions add to the stub past CRM.COM's four methods, before it serves: routes of
 	// your own (Routes), package gateway's gateway to an upstream and its forward auth check.
 	Extensions []Extension
+	// Health, when set, is asked by /healthz first: an error makes it answer 503
+	// SERVICE_UNAVAILABLE saying why (for example a shared store that does not answer:
+	// redisstate.State.Health).
+	Health func(ctx context.Context) error
 }
 
 // DefaultMaxSessions bounds live sessions (about 100 MB of heap at this many).
@@ -174,7 +184,7 @@ func New(opts Options) (*Stub, error) {
 			loginIdle:   opts.LoginIdleTimeout,
 			loginFixed:  loginFixedLifetime(opts),
 			keyLifetime: opts.KeyTokenLifetime,
-			brake:       newBrake(opts.Throttle, opts.Clock),
+			brake:       newBrake(opts.Throttle, opts.FailureCounts, opts.Clock),
 		},
 		logger:   opts.Logger,
 		declared: declaredStatuses(spec),

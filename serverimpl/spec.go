@@ -23,15 +23,5 @@ func (s *Stub) mountSpec(e *echo.Echo) {
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", specYAML)
 	})
-	e.GET("/healthz", func(c echo.Context) error {
-		n, err := s.authority.sessions.Len(c.Request().Context())
-		if err != nil {
-			return storeFailure(err)
-		}
-		writeJSON(c.Response(), http.StatusOK, map[string]any{
-			"data":   map[string]any{"healthy": true, "sessions": n},
-			"status": okStatus(),
-		})
-		return nil
-	})
+	e.GET("/healthz", s.healthz)
 }

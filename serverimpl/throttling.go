@@ -1,6 +1,7 @@
 package serverimpl
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -57,14 +58,17 @@ func (o ThrottleOptions) withDefaults() (ThrottleOptions, error) {
 
 // brake is ThrottleOptions at work: one limiter for accounts, one for client addresses.
 type brake struct {
-	accounts *throttle.Limiter
-	clients  *throttle.Limiter
+	accounts throttle.Counter
+	clients  throttle.Counter
 }
 
-func newBrake(o ThrottleOptions, clock Clock) *brake {
+func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter, clock Clock) *brake {
+	if counter == nil {
+		counter = func(c throttle.Config) throttle.Counter { return throttle.New(c) }
+	}
 	return &brake{
-		accounts: throttle.New(throttle.Config{MaxFailures: o.MaxFailures, Window: o.Window, Now: clock.Now}),
-		clients:  throttle.New(throttle.Config{MaxFailures: o.MaxFailuresPerClient, Window: o.Window, Now: clock.Now}),
+		accounts: counter(throttle.Config{Name: "accounts", MaxFailures: o.MaxFailures, Window: o.Window, Now: clock.Now}),
+		clients:  counter(throttle.Config{Name: "clients", MaxFailures: o.MaxFailuresPerClient, Window: o.Window, Now: clock.Now}),
 	}
 }
 
@@ -79,10 +83,18 @@ func keyAccount(key string) string {
 	return "key\x00" + string(d[:])
 }
 
-// admit refuses an attempt while the account or the client is blocked.
-func (b *brake) admit(account, client string) *failure {
-	wait, blocked := b.clients.Blocked(client)
-	if w, ok := b.accounts.Blocked(account); ok {
+// admit refuses an attempt while the account or the client is blocked, and while a shared
+// count cannot be asked (503: an attempt not counted would be a free guess).
+func (b *brake) admit(ctx context.Context, account, client string) *failure {
+	wait, blocked, err := b.clients.Blocked(ctx, client)
+	if err != nil {
+		return countsFailure(err)
+	}
+	w, ok, err := b.accounts.Blocked(ctx, account)
+	if err != nil {
+		return countsFailure(err)
+	}
+	if ok {
 		wait, blocked = max(wait, w), true
 	}
 	if !blocked {
@@ -94,15 +106,28 @@ func (b *brake) admit(account, client string) *failure {
 }
 
 // record counts the attempt's outcome: a failure of the secret counts against the account and
-// the client; a success clears the account.
-func (b *brake) record(account, client string, f *failure) {
+// the client; a success clears the account. A count that cannot be written is answered 503
+// instead of the wrong secret's 401 (a guess must not go uncounted); a success keeps its
+// token (its session is already stored).
+func (b *brake) record(ctx context.Context, account, client string, f *failure) *failure {
 	switch {
 	case f == nil:
-		b.accounts.Reset(account)
+		_ = b.accounts.Reset(ctx, account)
 	case guessed(f.code):
-		b.accounts.Fail(account)
-		b.clients.Fail(client)
+		err := b.accounts.Fail(ctx, account)
+		if e := b.clients.Fail(ctx, client); err == nil {
+			err = e
+		}
+		if err != nil {
+			return countsFailure(err)
+		}
 	}
+	return f
+}
+
+// countsFailure answers failure counts that could not be asked: 503, as for the session store.
+func countsFailure(error) *failure {
+	return &failure{code: gen.ErrorCodeServiceUnavailable, message: "the failure counts are unavailable; try again shortly", retryAfter: storeRetryAfter}
 }
 
 // guessed reports whether a failure means a wrong secret, the thing brute force tries.

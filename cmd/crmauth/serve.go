@@ -15,6 +15,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/gateway"
+	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
 )
 
 // serveConfig is what `crmauth serve` runs with. Every flag has an environment variable;
@@ -44,6 +45,10 @@ type serveConfig struct {
 	upstream           string
 	upstreamTimeout    time.Duration
 	forwardAuth        bool
+	redisURL           string
+	redisCluster       bool
+	redisPrefix        string
+	redisTimeout       time.Duration
 }
 
 // serveFlag ties a flag to its environment variable.
@@ -77,6 +82,10 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"upstream", "CRMAUTH_UPSTREAM", "gateway: token-check every other request under " + serverimpl.BasePath + " and proxy a live one to this base URL (like http://127.0.0.1:4010); unset: they answer 404", &c.upstream},
 		{"upstream-timeout", "CRMAUTH_UPSTREAM_TIMEOUT", "gateway: how long the upstream may take to answer before 504 GATEWAY_TIMEOUT", &c.upstreamTimeout},
 		{"forward-auth", "CRMAUTH_FORWARD_AUTH", "serve the forward auth check " + gateway.CheckPath + " (nginx auth_request, Traefik ForwardAuth)", &c.forwardAuth},
+		{"redis-url", "CRMAUTH_REDIS_URL", "keep sessions, failure counts, the admin clock and the secret in this Redis, shared by every replica given the same URL: redis://host:port[/db], rediss:// (TLS), unix:///path.sock, Cluster redis://host:port?addr=host2:port&addr=..., Sentinel redis://sentinel:26379?master_name=NAME (see docs/redis.md; default: in memory)", &c.redisURL},
+		{"redis-cluster", "CRMAUTH_REDIS_CLUSTER", "treat a --redis-url with a single address as a Redis Cluster seed", &c.redisCluster},
+		{"redis-prefix", "CRMAUTH_REDIS_PREFIX", "prefix of every Redis key the stub writes (replicas acting as one stub share it)", &c.redisPrefix},
+		{"redis-timeout", "CRMAUTH_REDIS_TIMEOUT", "bound on each Redis operation; past it requests get 503 with Retry-After", &c.redisTimeout},
 	}
 }
 
@@ -98,6 +107,8 @@ func defaultServeConfig() serveConfig {
 		loginTokenLifetime: serverimpl.DefaultLoginTokenLifetime,
 		upstreamTimeout:    gateway.DefaultResponseHeaderTimeout,
 		forwardAuth:        true,
+		redisPrefix:        redisstate.DefaultPrefix,
+		redisTimeout:       redisstate.DefaultTimeout,
 	}
 }
 
@@ -174,6 +185,9 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	if c.failureWindow <= 0 {
 		return c, errors.New("failure-window must be positive")
 	}
+	if c.redisTimeout <= 0 {
+		return c, errors.New("redis-timeout must be positive")
+	}
 	return c, nil
 }
 
@@ -243,6 +257,20 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 	return opts, nil
 }
 
+// openRedis connects to --redis-url and makes opts keep the stub's state there.
+func (c serveConfig) openRedis(ctx context.Context, logger *slog.Logger, opts *serverimpl.Options) (*redisstate.State, error) {
+	st, err := redisstate.Open(ctx, redisstate.Config{URL: c.redisURL, Cluster: c.redisCluster,
+		Prefix: c.redisPrefix, Timeout: c.redisTimeout, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Configure(ctx, opts); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
 // runServe runs the stub until ctx ends (SIGINT, SIGTERM), then shuts down gracefully:
 // no new connections, requests in flight finish.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -264,6 +292,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "crmauth serve: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return 1
 	}
+	shared := "memory"
+	if c.redisURL != "" {
+		st, err := c.openRedis(ctx, logger, &opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "crmauth serve: redis:", err)
+			return 1
+		}
+		defer st.Close() // after the server has stopped (deferred calls run last)
+		shared = "redis " + redisstate.Describe(c.redisURL)
+	}
 	srv, err := serverimpl.Listen(c.listen, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "crmauth serve:", err)
@@ -276,7 +314,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logger.Info("crmauth stub listening",
 		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
 		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
-		"login_expiry", c.loginExpiry, "admin_clock", c.adminClock, "upstream", c.upstream, "forward_auth", c.forwardAuth)
+		"login_expiry", c.loginExpiry, "admin_clock", c.adminClock, "upstream", c.upstream, "forward_auth", c.forwardAuth,
+		"state", shared)
 	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
 
 	select {

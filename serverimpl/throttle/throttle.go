@@ -4,13 +4,33 @@
 package throttle
 
 import (
+	"context"
 	"sync"
 	"time"
 )
 
+// Counter is what the brake needs from a failure count: the in-memory Limiter here, or one
+// shared by replicas (redisstate.Failures). Every call takes a context and returns an error,
+// because a shared counter is across a network: an error means it could not be asked.
+type Counter interface {
+	// Blocked reports whether key must wait, and for how long (RetryAfter's rounding).
+	Blocked(ctx context.Context, key string) (wait time.Duration, blocked bool, err error)
+	// Fail records a failed attempt by key.
+	Fail(ctx context.Context, key string) error
+	// Reset forgets key's failures, as after a successful login.
+	Reset(ctx context.Context, key string) error
+	// Clear forgets every key's failures.
+	Clear(ctx context.Context) error
+}
+
+var _ Counter = (*Limiter)(nil)
+
 // Config sets how many failures a key may have within Window before it is blocked until the
 // window ends.
 type Config struct {
+	// Name tells counters apart in a store shared by several (accounts, clients); the
+	// in-memory Limiter does not need it.
+	Name string
 	// MaxFailures is how many failures a key may have in one window; the next attempt within
 	// the window is refused. Zero or less disables the limiter.
 	MaxFailures int
@@ -50,8 +70,13 @@ func New(cfg Config) *Limiter {
 func (l *Limiter) Enabled() bool { return l != nil && l.cfg.MaxFailures > 0 && l.cfg.Window > 0 }
 
 // Blocked reports whether key must wait, and for how long (rounded up to whole seconds, at
-// least one, so it can go straight into a Retry-After header).
-func (l *Limiter) Blocked(key string) (time.Duration, bool) {
+// least one, so it can go straight into a Retry-After header). It never fails.
+func (l *Limiter) Blocked(_ context.Context, key string) (time.Duration, bool, error) {
+	wait, blocked := l.blocked(key)
+	return wait, blocked, nil
+}
+
+func (l *Limiter) blocked(key string) (time.Duration, bool) {
 	if !l.Enabled() {
 		return 0, false
 	}
@@ -69,13 +94,13 @@ func (l *Limiter) Blocked(key string) (time.Duration, bool) {
 	if w.failures < l.cfg.MaxFailures {
 		return 0, false
 	}
-	return retryAfter(w.start.Add(l.cfg.Window).Sub(now)), true
+	return RetryAfter(w.start.Add(l.cfg.Window).Sub(now)), true
 }
 
-// Fail records a failed attempt by key.
-func (l *Limiter) Fail(key string) {
+// Fail records a failed attempt by key. It never fails.
+func (l *Limiter) Fail(_ context.Context, key string) error {
 	if !l.Enabled() {
-		return
+		return nil
 	}
 	now := l.cfg.Now()
 	l.mu.Lock()
@@ -89,23 +114,27 @@ func (l *Limiter) Fail(key string) {
 	}
 	w.failures++
 	l.windows[key] = w
+	return nil
 }
 
-// Reset forgets key's failures, as after a successful login.
-func (l *Limiter) Reset(key string) {
+// Reset forgets key's failures, as after a successful login. It never fails.
+func (l *Limiter) Reset(_ context.Context, key string) error {
 	if !l.Enabled() {
-		return
+		return nil
 	}
 	l.mu.Lock()
 	delete(l.windows, key)
 	l.mu.Unlock()
+	return nil
 }
 
-// Clear forgets every key's failures, as when the stub is reset to its start state.
-func (l *Limiter) Clear() {
+// Clear forgets every key's failures, as when the stub is reset to its start state. It never
+// fails.
+func (l *Limiter) Clear(context.Context) error {
 	l.mu.Lock()
 	clear(l.windows)
 	l.mu.Unlock()
+	return nil
 }
 
 // Len is the number of keys tracked now.
@@ -138,7 +167,8 @@ func (l *Limiter) makeRoom(now time.Time) {
 	}
 }
 
-func retryAfter(d time.Duration) time.Duration {
+// RetryAfter rounds a wait up to whole seconds, at least one, as Retry-After says it.
+func RetryAfter(d time.Duration) time.Duration {
 	s := (d + time.Second - 1) / time.Second
 	if s < 1 {
 		s = 1

@@ -1,0 +1,150 @@
+package redisstate
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
+	"github.com/crmcom-community/crmauth/serverimpl/sessions"
+)
+
+// Journal is the request journal in Redis (a journal.Store): one capped list of compact JSON
+// entries, newest at the head, appended and trimmed in one script, so every replica's
+// requests are in it and it never holds more than its size. List and Count read the whole
+// list (at most its size) and filter it here with journal.Filter.Match.
+type Journal struct {
+	st   *State
+	size int
+}
+
+var _ journal.Store = (*Journal)(nil)
+
+// Journal is the journal keeping the newest size entries (journal.DefaultSize when size <= 0).
+// Stubs sharing it must use the same size.
+func (s *State) Journal(size int) *Journal {
+	if size <= 0 {
+		size = journal.DefaultSize
+	}
+	return &Journal{st: s, size: size}
+}
+
+func (j *Journal) key() string { return j.st.prefix + "journal" }
+
+// appendScript: KEYS[1] the list, ARGV the entry, the size.
+var appendScript = &script{src: `
+redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+return 1
+`}
+
+// entry is journal.Entry in short JSON: about 150 bytes for a token request.
+type entry struct {
+	T  int64   `json:"t"` // Unix nanoseconds
+	O  string  `json:"o,omitempty"`
+	M  string  `json:"m"`
+	P  string  `json:"p"`
+	S  int     `json:"s"`
+	C  string  `json:"c,omitempty"`
+	ID string  `json:"id,omitempty"` // jti
+	H  *holder `json:"h,omitempty"`
+	L  int64   `json:"l,omitempty"` // latency, nanoseconds
+	F  string  `json:"f,omitempty"`
+	A  string  `json:"a,omitempty"` // client address
+}
+
+type holder struct {
+	U   string `json:"u"`
+	Org string `json:"org"`
+	Oun string `json:"oun"`
+	Cii string `json:"cii,omitempty"`
+	Ari string `json:"ari,omitempty"`
+}
+
+func toEntry(e journal.Entry) entry {
+	out := entry{T: e.Time.UnixNano(), O: e.Operation, M: e.Method, P: e.Path, S: e.Status, C: e.Code,
+		L: int64(e.Latency), F: e.Fault, A: e.Client}
+	if e.HasSession {
+		out.ID = e.Session.String()
+	}
+	if h := e.Holder; h != nil {
+		out.H = &holder{h.Username, h.Organisation, h.Unit, h.Contact, h.AccountsReceivable}
+	}
+	return out
+}
+
+func (e entry) journal() journal.Entry {
+	out := journal.Entry{Time: time.Unix(0, e.T), Operation: e.O, Method: e.M, Path: e.P, Status: e.S,
+		Code: e.C, Latency: time.Duration(e.L), Fault: e.F, Client: e.A}
+	if id, ok := sessions.ParseID(e.ID); ok {
+		out.Session, out.HasSession = id, true
+	}
+	if h := e.H; h != nil {
+		out.Holder = &sessions.Holder{Username: h.U, Organisation: h.Org, Unit: h.Oun, Contact: h.Cii, AccountsReceivable: h.Ari}
+	}
+	return out
+}
+
+// Append implements journal.Store.
+func (j *Journal) Append(ctx context.Context, e journal.Entry) error {
+	b, err := json.Marshal(toEntry(e))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := j.st.bound(ctx)
+	defer cancel()
+	_, err = j.st.b.run(ctx, appendScript, j.key(), b, j.size)
+	return j.st.observe(err)
+}
+
+// each calls fn with the entries newest first until fn returns false.
+func (j *Journal) each(ctx context.Context, fn func(*journal.Entry) bool) error {
+	ctx, cancel := j.st.bound(ctx)
+	defer cancel()
+	raw, err := j.st.b.lrange(ctx, j.key())
+	if err := j.st.observe(err); err != nil {
+		return err
+	}
+	for _, r := range raw {
+		var e entry
+		if json.Unmarshal([]byte(r), &e) != nil {
+			continue
+		}
+		je := e.journal()
+		if !fn(&je) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// List implements journal.Store.
+func (j *Journal) List(ctx context.Context, f journal.Filter) ([]journal.Entry, error) {
+	out := []journal.Entry{}
+	err := j.each(ctx, func(e *journal.Entry) bool {
+		if f.Match(e) {
+			out = append(out, *e)
+		}
+		return f.Limit <= 0 || len(out) < f.Limit
+	})
+	return out, err
+}
+
+// Count implements journal.Store.
+func (j *Journal) Count(ctx context.Context, f journal.Filter) (int, error) {
+	n := 0
+	err := j.each(ctx, func(e *journal.Entry) bool {
+		if f.Match(e) {
+			n++
+		}
+		return true
+	})
+	return n, err
+}
+
+// Clear implements journal.Store.
+func (j *Journal) Clear(ctx context.Context) error {
+	ctx, cancel := j.st.bound(ctx)
+	defer cancel()
+	return j.st.observe(j.st.b.del(ctx, j.key()))
+}

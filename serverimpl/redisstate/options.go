@@ -1,0 +1,36 @@
+package redisstate
+
+import (
+	"context"
+
+	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/throttle"
+)
+
+// Configure makes o's stub keep its state here, shared with every stub configured on the same
+// Redis and Prefix: sessions, the brake's failure counts, the admin clock's offset (when o
+// has AdminClock and no Clock of its own), the signing secret (when o has none) and /healthz's
+// check. Call it once per State, then serverimpl.New(o); Close the State after the stub has
+// stopped.
+func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
+	o.Sessions = s.Sessions()
+	o.FailureCounts = func(c throttle.Config) throttle.Counter { return s.Failures(c) }
+	if len(o.Secret) == 0 {
+		secret, err := s.Secret(ctx)
+		if err != nil {
+			return err
+		}
+		o.Secret = secret
+	}
+	if o.AdminClock && o.Clock == nil {
+		off, err := s.Offset(ctx)
+		if err != nil {
+			return err
+		}
+		o.Clock = serverimpl.NewSharedOffsetClock(off)
+	}
+	if o.Health == nil {
+		o.Health = s.Health
+	}
+	return nil
+}

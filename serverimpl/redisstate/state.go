@@ -1,0 +1,148 @@
+package redisstate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultTimeout bounds every Redis operation (dial, write, read, waiting for a pooled
+// connection, and the whole call with its retries): past it the stub answers 503.
+const DefaultTimeout = 500 * time.Millisecond
+
+// DefaultPrefix starts every key the stub writes.
+const DefaultPrefix = "crmauth:"
+
+// Config says which Redis to use.
+type Config struct {
+	// URL is the Redis to use, in go-redis's forms:
+	//   redis://[user:password@]host:port[/db]       a single node
+	//   rediss://…                                    the same over TLS
+	//   unix:///path/to/redis.sock[?db=N]             a Unix socket
+	//   redis://host1:port?addr=host2:port&addr=…     Cluster (any addr parameter)
+	//   redis://sentinel:26379?master_name=NAME&addr=sentinel2:26379   Sentinel
+	// with go-redis's other query parameters (pool_size, …).
+	URL string
+	// Cluster makes a URL with a single address (no addr parameters) a Cluster seed.
+	Cluster bool
+	// Prefix starts every key; "" is DefaultPrefix. Stubs that share state use the same one.
+	Prefix string
+	// Timeout bounds each operation; 0 is DefaultTimeout.
+	Timeout time.Duration
+	// ClockRefresh is how often the admin clock's offset is read again, in case a change was
+	// published while this replica was not listening; 0 is DefaultClockRefresh.
+	ClockRefresh time.Duration
+	// Logger gets one line when Redis stops answering and one when it answers again; nil:
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// State is a connection to Redis and the stub's state kept there. Close it after the stub
+// has stopped serving.
+type State struct {
+	b       backend
+	prefix  string
+	timeout time.Duration
+	refresh time.Duration
+	logger  *slog.Logger
+	down    atomic.Bool // the last operation failed; reported once per outage
+
+	stop context.CancelFunc // ends the clock's goroutines
+	done chan struct{}
+}
+
+// Open builds the client and checks Redis answers (PING on every master), so a mistyped URL
+// fails at start instead of at the first request.
+func Open(ctx context.Context, cfg Config) (*State, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("redisstate: no Redis URL")
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = DefaultPrefix
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.ClockRefresh <= 0 {
+		cfg.ClockRefresh = DefaultClockRefresh
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	g, err := dialGoRedis(cfg.URL, cfg.Cluster, cfg.Timeout)
+	if err != nil {
+		return nil, err
+	}
+	g.load(allScripts...)
+	s := &State{b: g, prefix: cfg.Prefix, timeout: cfg.Timeout, refresh: cfg.ClockRefresh, logger: cfg.Logger}
+	if err := s.Health(ctx); err != nil {
+		_ = g.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close ends the clock's goroutines and closes every connection.
+func (s *State) Close() error {
+	if s.stop != nil {
+		s.stop()
+		<-s.done
+	}
+	return s.b.close()
+}
+
+// Health asks every master for a PING: nil when Redis answers within the time-out.
+func (s *State) Health(ctx context.Context) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
+	return s.observe(s.b.ping(ctx))
+}
+
+// bound gives one operation its time-out.
+func (s *State) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.timeout)
+}
+
+// observe notes whether Redis answered, logging the change (not every failed request), and
+// returns err as an Unavailable error.
+func (s *State) observe(err error) error {
+	if err == nil {
+		if s.down.Load() && s.down.CompareAndSwap(true, false) {
+			s.logger.Info("redis answers again: shared state available")
+		}
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return err // the caller gave up; says nothing about Redis
+	}
+	if !s.down.Load() && s.down.CompareAndSwap(false, true) {
+		s.logger.Error("redis does not answer: requests get 503 until it does", "error", err.Error())
+	}
+	return &UnavailableError{Err: err}
+}
+
+// UnavailableError is every failure to ask Redis: the stub answers it with 503.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string { return "redis unavailable: " + e.Err.Error() }
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Describe is rawURL fit for a log line: scheme, host and path, without user, password or
+// query (which may hold a password too).
+func Describe(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	d := u.Scheme + "://" + u.Host + u.Path
+	if q := u.Query(); q.Has("master_name") {
+		d += " (Sentinel)"
+	} else if q.Has("addr") {
+		d += fmt.Sprintf(" (Cluster, %d addresses)", 1+len(q["addr"]))
+	}
+	return d
+}

@@ -32,6 +32,11 @@ type ClientOption func(*Client) error
 
 // WithHTTPClient sends requests through hc (its transport, proxy, TLS settings, and its
 // Timeout if it has one). The default is a client of its own with http.DefaultTransport.
+//
+// To reach the stub in-process, without a network (inside a testing/synctest bubble, where
+// real connections stop fake time), give it the stub's transport:
+//
+//	clientimpl.New("http://stub.invalid", clientimpl.WithHTTPClient(&http.Client{Transport: stub.Transport()}))
 func WithHTTPClient(hc *http.Client) ClientOption {
 	return func(c *Client) error {
 		if hc == nil {

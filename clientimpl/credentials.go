@@ -2,7 +2,9 @@ package clientimpl
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 )
 
@@ -109,13 +111,10 @@ func (k ConsumerApplicationKey) validate() error {
 	return nil
 }
 
-// redacted shows whether a secret is set without showing it.
-func redacted(secret string) string {
-	if secret == "" {
-		return `""`
-	}
-	return "REDACTED"
-}
+// The credentials print without their secrets under every printer: fmt's verbs (Format),
+// slog's handlers (LogValue) and encoding/json (MarshalJSON), also when they are nested in
+// another value. A secret that is set shows as [REDACTED], an empty one as "". Request bodies
+// are built from the gen types, never by marshalling these.
 
 func (l Login) String() string {
 	return fmt.Sprintf("Login{Username: %q, Password: %s, Organisation: %q, Unit: %q}",
@@ -125,6 +124,23 @@ func (l Login) String() string {
 // GoString keeps %#v from printing the password.
 func (l Login) GoString() string { return l.String() }
 
+// Format keeps every fmt verb from printing the password.
+func (l Login) Format(f fmt.State, verb rune) { formatRedacted(f, verb, l.String()) }
+
+// LogValue keeps slog from printing the password.
+func (l Login) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", l.Username), slog.String("password", mask(l.Password)),
+		slog.String("organisation", l.Organisation), slog.String("unit", l.Unit))
+}
+
+// MarshalJSON writes the Login with its password as [REDACTED].
+func (l Login) MarshalJSON() ([]byte, error) {
+	type plain Login // the fields, without these methods
+	p := plain(l)
+	p.Password = mask(p.Password)
+	return json.Marshal(p)
+}
+
 func (k WebAPIKey) String() string {
 	return fmt.Sprintf("WebAPIKey{Key: %s, Unit: %q}", redacted(k.Key), k.Unit)
 }
@@ -132,13 +148,47 @@ func (k WebAPIKey) String() string {
 // GoString keeps %#v from printing the key.
 func (k WebAPIKey) GoString() string { return k.String() }
 
+// Format keeps every fmt verb from printing the key.
+func (k WebAPIKey) Format(f fmt.State, verb rune) { formatRedacted(f, verb, k.String()) }
+
+// LogValue keeps slog from printing the key.
+func (k WebAPIKey) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("key", mask(k.Key)), slog.String("unit", k.Unit))
+}
+
+// MarshalJSON writes the WebAPIKey with its key as [REDACTED].
+func (k WebAPIKey) MarshalJSON() ([]byte, error) {
+	type plain WebAPIKey
+	p := plain(k)
+	p.Key = mask(p.Key)
+	return json.Marshal(p)
+}
+
 func (k ConsumerApplicationKey) String() string {
 	return fmt.Sprintf("ConsumerApplicationKey{Key: %s, AccessTokenIdentifier: %s, Unit: %q}",
-		redacted(k.Key), k.AccessTokenIdentifier, k.Unit)
+		redacted(k.Key), k.AccessTokenIdentifier.String(), k.Unit)
 }
 
 // GoString keeps %#v from printing the key.
 func (k ConsumerApplicationKey) GoString() string { return k.String() }
+
+// Format keeps every fmt verb from printing the key and the codes.
+func (k ConsumerApplicationKey) Format(f fmt.State, verb rune) { formatRedacted(f, verb, k.String()) }
+
+// LogValue keeps slog from printing the key and the codes.
+func (k ConsumerApplicationKey) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("key", mask(k.Key)),
+		slog.Attr{Key: "access_token_identifier", Value: k.AccessTokenIdentifier.LogValue()},
+		slog.String("unit", k.Unit))
+}
+
+// MarshalJSON writes the ConsumerApplicationKey with its key and codes as [REDACTED].
+func (k ConsumerApplicationKey) MarshalJSON() ([]byte, error) {
+	type plain ConsumerApplicationKey // AccessTokenIdentifier keeps its own MarshalJSON
+	p := plain(k)
+	p.Key = mask(p.Key)
+	return json.Marshal(p)
+}
 
 func (id AccessTokenIdentifier) String() string {
 	return fmt.Sprintf("{AuthenticationCode: %s, Identifier: %q, PassCode: %s}",
@@ -147,3 +197,20 @@ func (id AccessTokenIdentifier) String() string {
 
 // GoString keeps %#v from printing the codes.
 func (id AccessTokenIdentifier) GoString() string { return id.String() }
+
+// Format keeps every fmt verb from printing the codes.
+func (id AccessTokenIdentifier) Format(f fmt.State, verb rune) { formatRedacted(f, verb, id.String()) }
+
+// LogValue keeps slog from printing the codes.
+func (id AccessTokenIdentifier) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("authentication_code", mask(id.AuthenticationCode)),
+		slog.String("identifier", id.Identifier), slog.String("pass_code", mask(id.PassCode)))
+}
+
+// MarshalJSON writes the AccessTokenIdentifier with its codes as [REDACTED].
+func (id AccessTokenIdentifier) MarshalJSON() ([]byte, error) {
+	type plain AccessTokenIdentifier
+	p := plain(id)
+	p.AuthenticationCode, p.PassCode = mask(p.AuthenticationCode), mask(p.PassCode)
+	return json.Marshal(p)
+}

@@ -13,7 +13,14 @@
 //   - TokenSource: one token per credentials, cached and handed out without locks or
 //     allocation, refreshed in the background before it ends, fetched once however many
 //     goroutines ask, dropped on Invalidate, and released at the server on Close.
-//   - EditRequest: puts the current token on requests of other generated CRM.COM clients.
+//   - EditRequest: puts the current token on requests of other generated CRM.COM clients,
+//     where CRM.COM takes it: the `token` query parameter on GET, HEAD and DELETE, a `token`
+//     member of the JSON object body on POST, PUT and PATCH (WithTokenPlacement for Bearer or
+//     another place).
+//
+// CRM.COM documents no error answers, so the client judges by status.code, as the public
+// clients of CRM.COM do: an answer whose code is not OK is an *APIError whatever its HTTP
+// status.
 //
 // A typical service:
 //

@@ -47,6 +47,11 @@ var (
 	// ErrTemporary: worth trying again later — a transport failure, a 429 or a 5xx.
 	ErrTemporary = errors.New("crmauth: temporary failure")
 
+	// ErrTokenPlacement: EditRequest could not put the token where its TokenPlacement says —
+	// a body that is not a JSON object, a content type that is not JSON, a method the
+	// placement has no place for. The request was not to be sent; nothing was sent.
+	ErrTokenPlacement = errors.New("crmauth: cannot place the token on the request")
+
 	// ErrClosed: the TokenSource was closed.
 	ErrClosed = errors.New("crmauth: token source closed")
 )
@@ -65,8 +70,14 @@ var codeSentinels = map[gen.ErrorCode]error{
 	gen.ErrorCodeInternalError:                ErrServerError,
 }
 
-// APIError is a refusal from the server: an answer whose status.code is not OK, or a non-2xx
-// answer. It carries what the server said, so callers can log it and branch on it.
+// APIError is a refusal from the server: an answer whose status.code is not OK, whatever its
+// HTTP status (the real CRM.COM documents no error answers, so a 200 with another code is a
+// refusal too), or a non-2xx answer. It carries what the server said, so callers can log it
+// and branch on it.
+//
+// A code outside this package's catalogue (one the real CRM.COM sends that the spec does not
+// list) is kept in Code as it came; such an error matches no code sentinel, only the ones its
+// HTTP status gives (ErrServerError for a 5xx, …). Compare Code itself to branch on it.
 type APIError struct {
 	// Operation is the method called, in the spec's words, e.g. "authentication/token".
 	Operation string
@@ -98,8 +109,9 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// Is matches the sentinel for e's code, and the status-based ones (ErrThrottled for 429,
-// ErrServiceUnavailable for 503, ErrServerError for 5xx, ErrTemporary for both).
+// Is matches the sentinel for e's code, whatever the HTTP status, and the status-based ones
+// (ErrThrottled for 429, ErrServiceUnavailable for 503, ErrServerError for 5xx, ErrTemporary
+// for 429 and 5xx).
 func (e *APIError) Is(target error) bool {
 	if s, ok := codeSentinels[e.Code]; ok && s == target {
 		return true
@@ -120,7 +132,8 @@ func (e *APIError) Is(target error) bool {
 }
 
 // Temporary reports whether the same request may succeed later: 429 and 5xx answers, the
-// ones a Client retries.
+// ones a Client retries. It goes by the HTTP status only: a 200 that carries INTERNAL_ERROR
+// or TOO_MANY_REQUESTS matches those codes' sentinels but is not retried.
 func (e *APIError) Temporary() bool {
 	return e.HTTPStatus == http.StatusTooManyRequests || e.HTTPStatus >= 500
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"strings"
@@ -150,8 +151,9 @@ func ExampleTokenSource() {
 	// usable after Close: false
 }
 
-// EditRequest puts the current token on requests of other CRM.COM methods; pass it to any
-// oapi-codegen client as WithRequestEditorFn(source.EditRequest).
+// EditRequest puts the current token on requests of other CRM.COM methods the way CRM.COM
+// takes it: the `token` query parameter on GET, a `token` member of the JSON body on POST.
+// Pass it to any oapi-codegen client as WithRequestEditorFn(source.EditRequest).
 func ExampleTokenSource_EditRequest() {
 	srv := startExampleStub()
 	defer srv.Close()
@@ -166,12 +168,26 @@ func ExampleTokenSource_EditRequest() {
 		log.Fatal(err)
 	}
 	defer source.Close(ctx)
-
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.BaseURL+"/contacts", nil)
-	if err := source.EditRequest(ctx, req); err != nil {
+	tok, err := source.Token(ctx)
+	if err != nil {
 		log.Fatal(err)
 	}
-	scheme, _, _ := strings.Cut(req.Header.Get("Authorization"), " ")
-	fmt.Println("Authorization:", scheme, "<token>")
-	// Output: Authorization: Bearer <token>
+	hide := func(s string) string { return strings.ReplaceAll(s, tok.Value, "<token>") }
+
+	get, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.BaseURL+"/contacts/list?page=1", nil)
+	if err := source.EditRequest(ctx, get); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("GET query:", hide(get.URL.RawQuery))
+
+	post, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.BaseURL+"/contacts", strings.NewReader(`{"first_name":"Ann"}`))
+	post.Header.Set("Content-Type", "application/json")
+	if err := source.EditRequest(ctx, post); err != nil {
+		log.Fatal(err)
+	}
+	body, _ := io.ReadAll(post.Body)
+	fmt.Println("POST body:", hide(string(body)))
+	// Output:
+	// GET query: page=1&token=<token>
+	// POST body: {"first_name":"Ann","token":"<token>"}
 }

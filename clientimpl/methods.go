@@ -64,6 +64,10 @@ func (c *Client) Token(ctx context.Context, creds Credentials) (Token, error) {
 // ReleaseToken makes token unusable at once (authentication/token/release). CRM.COM
 // recommends releasing tokens that are no longer needed.
 //
+// The answer's data is not looked at: CRM.COM documents none for this method ("not
+// applicable") and its example answer has "data": {}, so {}, null and no data at all are
+// accepted alike; only status.code decides.
+//
 // When an attempt got no answer and the retry is told the token is invalid, the earlier
 // attempt must have released it, and ReleaseToken reports success.
 func (c *Client) ReleaseToken(ctx context.Context, token string) error {

@@ -44,20 +44,35 @@ func readAnswer(op string, resp *http.Response, now time.Time) (answer, error) {
 	}, nil
 }
 
-func (a answer) isJSON() bool {
-	return a.mediaType == "application/json" || strings.HasSuffix(a.mediaType, "+json")
+func (a answer) isJSON() bool { return isJSONMediaType(a.mediaType) }
+
+// isJSONMediaType reports whether mediaType (lower case, without parameters) is JSON:
+// application/json or any +json type.
+func isJSONMediaType(mediaType string) bool {
+	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
+}
+
+// envelopeStatus is the status of a in CRM.COM's envelope; ok is false when a's body is not
+// the envelope (not a JSON object, a status that is not an object, a status.code that is not
+// a string), and status is nil when it has none. It does not look at the content type: an
+// answer that says why it failed is read whatever type it claims.
+func envelopeStatus(a answer) (status *gen.ErrorStatus, ok bool) {
+	var env struct {
+		Status *gen.ErrorStatus `json:"status"`
+	}
+	if json.Unmarshal(a.body, &env) != nil {
+		return nil, false
+	}
+	return env.Status, true
 }
 
 // refusal turns a non-2xx answer into an *APIError, with CRM.COM's status when the answer is
 // in the envelope.
 func refusal(op string, a answer) error {
 	e := &APIError{Operation: op, HTTPStatus: a.status, RetryAfter: a.retryAfter}
-	if a.isJSON() {
-		var env gen.ErrorResponse
-		if json.Unmarshal(a.body, &env) == nil && env.Status.Code != "" {
-			e.Code, e.Description, e.Message = env.Status.Code, env.Status.Description, env.Status.Message
-			return e
-		}
+	if st, _ := envelopeStatus(a); st != nil && st.Code != "" {
+		e.Code, e.Description, e.Message = st.Code, st.Description, st.Message
+		return e
 	}
 	e.Description = http.StatusText(a.status)
 	e.Message = "the answer is not in CRM.COM's envelope"
@@ -67,12 +82,18 @@ func refusal(op string, a answer) error {
 	return e
 }
 
-// okEnvelope checks that a is a 2xx JSON envelope whose status.code is OK. A 2xx whose
-// status.code is an error code becomes an *APIError: CRM.COM installations have been known to
-// answer refusals with HTTP 200.
+// okEnvelope checks that a is a 2xx JSON envelope whose status.code is OK. The real CRM.COM
+// documents no error answers, and every public client of it checks only status.code: an
+// answer whose status.code is anything but OK is an *APIError carrying that code, whatever
+// its HTTP status (a 200 included) and whatever content type it claims.
 func okEnvelope(op string, a answer) error {
 	if a.status < 200 || a.status > 299 {
 		return refusal(op, a)
+	}
+	st, isEnvelope := envelopeStatus(a)
+	if st != nil && st.Code != "" && string(st.Code) != string(gen.OK) {
+		return &APIError{Operation: op, HTTPStatus: a.status, Code: st.Code,
+			Description: st.Description, Message: st.Message, RetryAfter: a.retryAfter}
 	}
 	if !a.isJSON() {
 		mt := a.mediaType
@@ -82,18 +103,11 @@ func okEnvelope(op string, a answer) error {
 		return &ResponseError{Operation: op, HTTPStatus: a.status,
 			Reason: fmt.Sprintf("content type %s, want application/json", mt)}
 	}
-	var env struct {
-		Status *gen.ErrorStatus `json:"status"`
-	}
-	if err := json.Unmarshal(a.body, &env); err != nil {
+	if !isEnvelope {
 		return &ResponseError{Operation: op, HTTPStatus: a.status, Reason: "body is not the JSON envelope"}
 	}
-	switch {
-	case env.Status == nil || env.Status.Code == "":
+	if st == nil || st.Code == "" {
 		return &ResponseError{Operation: op, HTTPStatus: a.status, Reason: "status.code is missing"}
-	case string(env.Status.Code) != string(gen.OK):
-		return &APIError{Operation: op, HTTPStatus: a.status, Code: env.Status.Code,
-			Description: env.Status.Description, Message: env.Status.Message, RetryAfter: a.retryAfter}
 	}
 	return nil
 }

@@ -16,8 +16,8 @@ import (
 // Token is an authentication token as CRM.COM issued it, with the claims this package reads
 // from it. The claims are read, not verified: only the server holds the signing secret.
 //
-// Printing a Token (fmt's %v, %+v, %#v, slog) never shows Value: whole tokens do not belong in
-// logs. Use Value where the token is sent.
+// Printing a Token (any fmt verb, slog, encoding/json) never shows Value: whole tokens do not
+// belong in logs. Use Value where the token is sent.
 type Token struct {
 	// Value is the token itself, the JWT to send to CRM.COM.
 	Value string
@@ -51,6 +51,18 @@ func (t Token) String() string {
 
 // GoString keeps %#v from printing Value.
 func (t Token) GoString() string { return t.String() }
+
+// Format keeps every fmt verb from printing Value.
+func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
+
+// MarshalJSON writes the token with Value as [REDACTED]: encoding/json output (and slog's
+// JSONHandler, for a Token nested in another value) is for logs, not for sending.
+func (t Token) MarshalJSON() ([]byte, error) {
+	type plain Token // the fields, without these methods
+	p := plain(t)
+	p.Value = mask(p.Value)
+	return json.Marshal(p)
+}
 
 // LogValue keeps slog from printing Value.
 func (t Token) LogValue() slog.Value {

@@ -597,7 +597,8 @@ type ClientInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -613,7 +614,8 @@ type ClientInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -750,7 +752,8 @@ func (c *Client) GetConsumerApplicationKeyToken(ctx context.Context, body GetCon
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -776,7 +779,8 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1146,7 +1150,8 @@ type ClientWithResponsesInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1162,7 +1167,8 @@ type ClientWithResponsesInterface interface {
 	// the token is for the user's default unit.
 	//
 	// The token expires after **one hour of idle time**: each call made with it restarts the
-	// hour, and an hour without any call ends it. Release it when you are done.
+	// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+	// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 	//
 	// An unknown user, a wrong password and an unknown organisation are answered alike
 	// (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1742,7 +1748,8 @@ func (c *ClientWithResponses) GetConsumerApplicationKeyTokenWithResponse(ctx con
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -1764,7 +1771,8 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // the token is for the user's default unit.
 //
 // The token expires after **one hour of idle time**: each call made with it restarts the
-// hour, and an hour without any call ends it. Release it when you are done.
+// hour, and an hour without any call ends it. Release it when you are done. (From CRM.COM
+// R12.0.0 on, a login token instead ends two hours after issue, used or not; see Tokens.)
 //
 // An unknown user, a wrong password and an unknown organisation are answered alike
 // (`INVALID_CREDENTIALS`), so the answer never tells which of the three was wrong.
@@ -3252,112 +3260,115 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1bd+K48u9X0fH+rzVJH0PIrWc3vc4DHUiaToCEQKczQ58gbAEKRmIsOcTp5Lv/l0qysY0J0JfZ+2Ee",
-	"ZnUASypVleryq5Lnm+Xw6YwzwqSwyt+sMcEu8eHPNpF+WBlK4qtPLhGOT2eScmaVrWvicOYKJDmaYyrR",
-	"gAy5T5D0Q8pGCI8wZUXLtsgjns48YpUPS7YlnDGZYjXXlDI6DaZWed+2ZDgjVtmiTJIR8a2XF9u6ubmp",
-	"BHJMmKQOlmR59c6YILx4gnKGYHKC5JigKZFj7iLyOCOOFCkyrA9YUAf5BHvT/9ezHH+qpulZVpI6Q5GQ",
-	"PmUj60VR5BMx40wQ4MsH7LbJXwERUn1yOJOEwZ94NvMMPXv3QlH6LVpa6G0LQdnolBLPVZ9FMJ1iP7TK",
-	"VgVNMXOx5H6IhupnRAUyj1u29YC9QLMBS2yVWeB5tiUkloHQJLiK4Hrzc+WiXr1r1666teuOZedwzdeE",
-	"q+kZl+gBe9RFQ+4jOVYrAucUx6ZECDxSs0YjBtwNy2jm8xnxZYh6FvdHmFEB2+1ZSYJfgGcLhv6PT4ZW",
-	"2frX3kLV9vSvYq/m+9xvG/ZqZq+m2uVE0z3F0hmj+RjLpMSx45CZFGinn2FFf7dovdhWnUniM+zBmlvK",
-	"jpqxabldE/+B+GiIqRf4ZAtJdWrtZuXirtZut9q5ghKLmYmrjhlmYk582K5hR1pOEYGIwO5+ugzSBCkW",
-	"J/cQcxg06sQnrjqb2BNbszlvggXDb3zORigQaqtTYqMZFmLOfRdxHyUVcutDc9KuVWvNTr1ycZ0rj/VL",
-	"RmfKp6NxRjYeH1FmWPfzJZNDGmZumjaXJ87N4nwkdp2W4DkJv09yZuBCYl02YXzO0ISEWwvlvHabK4wJ",
-	"CRP2xkZT7A25PyUgk0AvmJZAkKDipwtgE3ISTD+v3Spm20lfe3NzU8j6vDy6zJC9rIsEyhaya/kVxyFC",
-	"dPiEsO8TZGaC7BHMuF8Q3LbirZyc1K6v7zqt81rzrg6KeFqv5dtDDOQgqehBFIzDkBI/4xLSQmc8PQwe",
-	"IQJsaGKKEX0gTHPwHyXeSoltxLVHWiGdHst47MX4FbLv7xZ77Ncdje85D+RxRn2SCdhq5stNlUHvs/bl",
-	"st6uVXPVQfNujAUyC6Zlr3+OaDFBqUewyFJW8XyC3RDFv26rr0DqKyQmQ8c8GtUWBoSwBQU/XVdjQmIl",
-	"tVUQO1L/GlW14+UTSgdb6+8qrTWcRDv9lGiMF7zEocex2+H8AvsjsqXGyMSwhWA+cDdEXMVQb4/QOf2w",
-	"sWAuK7cXrYqivnV3UWmf1V6N7FWcrlgjOUeeomJ1OK8e0wQdHx++RYNQEvHrgvfUispoCPpEkEenVKKd",
-	"/tImjSTaCSXfQgT5Z6O97ZlonS/xOsXNrbhlVt9YuaM9vFfc8ok+eChKRZEiHFikkhDqkC7DD5h6eOBt",
-	"q6+CCEE5u1CiyOY38IuRkk+wM96Ce9e19uf6Se2u26x8rtQvKh8uaq/lOg5myrCYRIfxeca6jCNt4UPk",
-	"0Qc1DqgTmllA2/uIayhggYDMaUKY0LwWkvtZNi3vFZ5CQeKx/9x+RYomKpJkvUfSDzXUgsSY+9ILf1nW",
-	"t0Qq2unn7FZFBAPi4EAQRKWIyddiW0hJGeDk73p7caygl0nuDw8l8VEfEKkCQFJ9JDQElQmkE4+sCxQS",
-	"+BbsHoKDuhDB1tZGLkfJFa15y7oTP22R8FOJfKnQFv10/nn/il6cfBoPzhz1ud59qu836ad3RRJ+2ncO",
-	"6+rLv/44e+fV6ZwODj+x+j2nzsfm8I+zzwf6u8+B+q5xXRf16ecj56T+tn5fO2x1uqVG53beqFbUArPb",
-	"L1e0ReuPzafJfrNaC5vVylyNx6w9U+Nb3atSu3N62rhvnrSrn0+aT/XDRvXq4Oreq12VmifNzh8fGk/O",
-	"vHF/RYdXxXOn8yjw59q+H+C7g8Hkgo3vBxP++/XkatA88gs35/Lu82nj4eaqbr38agMLAnxNo41QbESZ",
-	"AVKMLSXsgXh8RsCedjhvYBYajG9bBEOOfS6ll3U9nehro8sGRwFkQGwRRrbuGpXmbQRs5WAVnKMpZiHC",
-	"UpLpTIrkMfKwJH42ZjPPG4LyhlGGDkvRefvJNiZLLgRkmU32d/92W9BlVDa5rHgen29tDoKlwUm7oH4F",
-	"7QsE8dEUh2DzArG5n+k26527ZqtzV7m4aN2syCdgmdikkkcqpDK70XoDWN/NJphUop71TsO5YIrNHn4+",
-	"aLUReWinn92siQu7TASzGfclcRvEpbgDoP1WYmJcfrpuNdPyOeX+tECY4rQLIesWUrnuXl622p1a9a5R",
-	"q9Yrd53byw1i9WkgYL9ZctOiMftCMpylH30szOfzgsqCCoHvRZQb8cU8+vVhvVpOsRNElscJEFxMA3Au",
-	"gTHVY9AAROe6VK2FvUtdcKBKZEPsCWJbmIWtoVX+8xskMzo3/9NKA1J3IJSvL3b6oQU0YdnWDAsRPfc1",
-	"u8WYHg0XOZyJYEr830QK6yiiMxWIYolU0CkRZ0RFp2qEnHM0x6Eo91g/h7Y+wh5nBBCU/oKsPpJ8RFS8",
-	"j+ZUjlE/JrJfRDdjwtCAyzHCPukxwK1s/UWkRBp8BgglLnp9y+VN2ZrdTYiKvPD+/1Enapbg9Ioh39YA",
-	"c4o7y7hgugKXXNW2pvjxgrCRHFvlg+Nj25pSFn1e1AajSpydlN8mxCwef4+MGogUS1OUTXGofJBykgUH",
-	"+26hVCrtb0/jQq1ySVQ/A1tAS1KipwI5Y+JMlBtWrk6XeBYEHh0eKHrUWcdSsdLA/dvS+BJ/wwf3xJGK",
-	"6hOj4JWFaTknoYmo4mLnq+cyqXAghzuQw11aaBvpovIOVtnaz9HL1TO/ZtLyLU280uuDVTBgacQtYW9W",
-	"EPI1h7lgUE9yVeJmHCIcG1MdhBXRSbtRPGk1Fg7S5U4wVfZfpU18znSVD/RIAD4giDIKUMbtscpl/TeB",
-	"HCyxx0cBKfZYjz1rpXtGHzudS/SMpgQzykbouceeC4VC/J96cql+ip7RUamEnpHSYGXxbYSRjp0iCNjU",
-	"YI0niEuzSnbaFJjqbDmBLCt/oWYyoDMEAFSIGfGkLoOrH8H7RlZ1DsUHcILcRx6oeBH1jZ/sI4anxmLD",
-	"+CJK7ydZ74I97Zs9bV1DwzBE2WTqjGObP/YJpOmaTCqQSzw6UBwgng5sBKZLVJ3XbtPU3JABqlzWAZMH",
-	"KeuzmfT7r+D1O2odaHSwdSyFBXl7pFjJOCuoKDuMd7mbLDZkyFoF0adIXeEYk/WVnRyfAH4v8YxidmwZ",
-	"d7NVnQxhGsZNkbEBIqxWjCC1aMY09psz4xwL0yQxCGQKnTczLIWnMMmhmcSca+KuinfjPGCH+0qku8mE",
-	"AFEZLaNWOG11m2b+I/SMmjzue5C6fWOGZcyrRq3zsVVdpuzYUKae1WQI2JpaMu4DARNhJt/Bnmf+Fghw",
-	"SGVnLlvXnd1orWXsVi21n2HCawDwgpu5kSNMd7xiOkV5Pxs89xcSziaTarKDd2qyFamvVhSd/L/X7U3g",
-	"qnMzzlg1U90Q6Bkdx/Yy1TnxPtnBAcJWURuRPl3oVB6yBjMepmdcQuXKr6JucbXOoIkSTQiZiQSMypYx",
-	"uA22r2IUFkyVU1xuQcrvr0jXRtfXg7O1qWw5LScjjk+MZVvLh8Gyc8sqK3O4POBlqYsnD//9mo2+bOux",
-	"oNhVeMDgcQTwTZcno0grt5Em1ZsRf8gPbDIFT4NtLoqWGXjDtppcnvKAqT8bcNZTv2bLYSvS72XoLNtz",
-	"lVus+BqxpLqIjCDWyzA4pw+puIH26GEb+KnlVoI85f3OnhsTL2R0f7tOgOzp0qN/LBwrLp2ujUusKYea",
-	"f8qilGczX1NMHduytcLD5Z7djWuNxRUHdX1pJm10kmxaHSXkmo5clDY2tAk7m8Q1l0xcaserI4wcwG+F",
-	"lVuN6yxDUy9RVhPDRLnJboSrqwCZPBA/9rWJFsZ0fhcVSTLAvTfHoUB9FnheH3EWdVwWdeqbTEZLtqWe",
-	"0vU96QckJx9bYHdrYbBr/Wg2+zMzrEz2ruMVElnxf6ZPNzJVmR7dLOMjxGItRyCPzUKCSwJDQ/pIXDQO",
-	"ppgVfIJdJRAkCJOEOcRshcT40BKKEm9sOWHGSruxI70QzVVKrJMtgMuAOwndWgY+kkI0TWvJ+RcL54n2",
-	"go/o98Ahqc7UsjUTdy55MAgkADhlSxw6PpGFS/VNCSCdSG5W2bp3OVmWWHrW1yXXSj77klz59XGX0XNb",
-	"QSVJ4tc8Hz2XlU08gZ2EuVJbzpNQ6/y1k7e+2rjqVOSbo9Y5GCMRQERRTATCrfPlyG/dmalBZp6eb/Nz",
-	"scHoH1X/Vkbhls1WKv6Jc1uPjyC5kDwDBUfnYEuE9TKhvPnt0L+JOC5LL7l8zH4YTY17lJKucGunFjWu",
-	"UDaCAGK50+cXerr41Gzh5symt0KI01yJuyZW9UBJHsWXaSFu2jjx5N5A44RHzk6lc/bo1Vmp6Bx4bDA9",
-	"LblfPnlpUR+V3r1dj5wn2aN3kMedTv7eKixbIIEpygjr2tkNGSAYinY0lqixu8D30Az7kNvPsI9VuDcI",
-	"kcul2LV7zONsBHEuZujwADlj7GNHEl9kCkEbM+4e30xoi9bD5v1kvz35XGuU/qi2J1elRnVUuurWn1rd",
-	"21KzVn9sVUdHrU4tbIR1UWefnxxaf1uf7o/Jl7Y3+PJB3H5pr+xYuf3yCTpOGve3j1eT2/Dq3jludCZH",
-	"zWrlsV0dHV91nOOrp26p2b19bE6aJ+1uQxH84N4cQQeLmuOPL+M5zNHpPraqtXmzOjpontRFfeqNXd0B",
-	"s9/ojOatjnPQvIcN/+Weqb19Omt2RgdX9/WjVrVSatVqpUanMr+6d0qtbvegMbktNUvts6unUal58uld",
-	"MXxon/11Gv7uXhx8fNt2/vrS+nQlq4dPH/jNx251xtvNdw38dnw+nI3WKNXhofJoUmXFVtn6/39WCn/g",
-	"wlOp8O6u8PX/9nrFNV/8T55TAJWpGiOz4pCtbZzZVrvXm7u1SwLJP26lYD37NWPVNaHLsqWpVyPwXvdl",
-	"cOWtjLPSBVcVf5tSq3rMJUMceFI/Hg2NEFw+7DGpM/pdaNdTGVfmEGZKim+P1vqXbiKYWn39J0G7ioXT",
-	"JhMiyK0d2w0ZVGb0++uAS+HUVtW2jBSVnhAn8KkMr+GyJ8yYX7fM59TKOgrWJSOAIvQN0ZipmLkIM5Su",
-	"mpR7rF8J5Jj79AlmKZth2lzv9IJS6dCZkBD+IOXdvlYCfUnVKlsD9fTiJI+lnKX4nU9/siz0N5CMTk2S",
-	"ptbr12q/H56UKrW3R8cHR4e/7384rlZrp6fHp79/+HCw/+6grzQfQ8ba1zO3u93DRqkxv+p2D5rVbtis",
-	"Ng4b3fp+u9Y+bU9u99v37snVff2x1am/3YhB+obOkEd9PtgBZTJJkrnMi6aYMokpI76wcjtXhjzw44pG",
-	"VGnlwyHxBeSlfKCGwz1m5ibCMrl869jEKWMse0zjGxx6N6JZI4llriTreqz58hk5C5QXPZs5PTokkk5J",
-	"fn02TcYeDOmj541gSdP7CPjOM3SsjBVD+BC9eUNdj7x5g9TCZQPYOFD/wS6JMuwoOvOJkBCTqK9gitW0",
-	"7Zk4TtG4mIFKQbxh6ish+UygOfcnwH+JOHNI/sRzMrjDM3o3IeGCAZsdETtzOBQJcw6bEKa/kAoREFs3",
-	"oXEfnEAuFZFNuUvYlDRJ32F1svTZaOYFQh3qVdj1Jht4bwpBAnHmhdm2Jj5nkGiobfbYv/5lam2ZBtke",
-	"q4FWaGTUjpJNtYKB5GxlAUw4q023UZw5R1MyHRAfWqLUUn0V5UZQ9W9CrRZ40o5gvvkYdMSkQ4xE0DZo",
-	"pMYRd5V691hfu/4+2ulDX4+N+oljrz5GDQK7RWQeLuouLLqUxr9P4IuIyh6jItnXBe0IIvrUjyGxvn4F",
-	"AbbRHFoCPIC7AXhXXIcppgQzdfpT1Gl+bQ6XvU+0OwiVQM4TiFiPvQaJoZ0hXH0C/2zo1K8bMLAs4Iyg",
-	"obvFSA3gAkWP6X+h+JtOVQQSdMSIq5f72KicFK4/Vg6O3xZRxye67jBVys5n+K+AIB1eiLLanQs/9tgc",
-	"CsvadkaWGYsJ7BtHTdsLa0z0nLpD7lV7A1MzFPJAZdQmUWKE6IWjPZrIBvmBR0QvCnSUiaQksWWtzgLt",
-	"9E90N2ahE85IeQke79uo2zkt/HtXaQmWaMqFNJe+ij3W0IdAt/WAHgyU5KPKuk/UIhE7lzpxbCQ4OBzT",
-	"NgO9MgDvsp2+tvPav/eBef2k6VeDcbgLwhbI44HrhYgyIQl2FakDoowuHTEODQ7XHAjSXDDeHfjgEqWH",
-	"PhSWXeRS5ToJk16o8lh9xoEkHTYjOacOsfX1MkO6T2D7wCW7xzAL5RgMPpguKFQBr7XQzZFjus4xhReN",
-	"qFx3/y3yyAPxBHIJmRVRBfVV7iuI7GtdAqIZ6gdyWPh3X5fCh2ARNXNXtBtEanGa7gvoMX31ObLKYlEJ",
-	"m5BQAKn64K2w0lqVHB4wtY+ZcgkOfOqxnZSLVjMtfEHUGQI9MsRHjkfVGceu6xMhikiXiuJGfrU1yhDu",
-	"sTllLp/bxpGbbRhboqSgFwfb7fOp+VLPmuVVj+V1UgRMUk/3ZcFSiDDFFaKkHkcL0JKajHHep3sJegys",
-	"2JjPNf2m5gW88shQKrka0zwMPH1jAjkewb6I7h6rbfwmNGd1IOlRh5jc1ISHjXrHsq3A90w4Kcp7e3xG",
-	"mOCB75Ai90d7ZtDeVGPYkkrInaJgrpKO/UyoYdnWA/GFDi/3i/vFkhqrZsYzapWtw2KpeAgothxDxrK3",
-	"VQQB2TUXOdlrm8jAZzoqyItKte1cGX3sxAV4LX2zyx5r7x8XS8XSbhFdGwO9LuEAUS9lHPrsGu0PdV68",
-	"sgqfiEmNVc9vr+yXEaHgJqg6kLmd1XZ0veyVvmr4eam3uq/yU2UneiyT9cfl8OEiJ/pNpMAAsBqdRHic",
-	"iLUgsOJzpnG7JCeWr88PiHJTAgCIusoroJQs0Js3SyGehMozRHrumzcq8iCGNxH4YEI/fSji4n/dtcrW",
-	"GZGvNP1adlRR/MDdrd8FEvO9wtxLLETU+7q4Z2GaVcKc/YcrGwOTdzFeaQROflrZ1Z1o09aN1ZBePhDm",
-	"cr+2qBwlb3ARpH9Wgjf9uMSNw6kddUrWZcm7G25hyy7pze92bNDn/ZLG16QfkOwrsA5KpS1V4jsYq3OM",
-	"n3GD8h88+0fw7P+ae5uJNEgr8ZqLnEdaS/OWjrV5L/E2Nxiyv37IqvfswPjD9eMz3Xdq2P4Gw7JdeDDu",
-	"eJPlcnr11OCDd+sHZzv6XmzreBO2pvv+YNQGW8zpDkzivnDpaxXi+yfc4lqYlTMio9xxTSxk2ZbEI7F8",
-	"i8z6qlbfy8swfzQug5KBSg9ZCp3LBiKJ6oOOoJYCEVPufiUSiQIIHTS8eZOE/KjrEYD73rwpa5wig/fB",
-	"ax8WQF+PqZF2hDHDNOo5HkikgncYrbIA6F03NWIIVKI0HMNNf6YvpVRYnEKpfdgImwwqBV9ilmg5TKZJ",
-	"KmUGJ6G8hUcnkATnvtvMpM0kbukj0BlIPE8YHCR1hUOFVUBIXuAEXUA/FB85Yy4Ii4pSC5W9iEpPSlnh",
-	"GZBn0gV+XyuRDhQO8rqKwNiC7rxGzwpN+3HKlsjZ2GukmrE2j1nWmbvFOyB+vQdJtnf/4zx+lfPIqjPY",
-	"tQ0qJd/jFiLgcbV7aOCJssXGNgcsEJCDm1IHNFkbwAbe1gAWtYgqLDQjHMz0lRHdeG33GNgvsGdx07fS",
-	"X7DAEXbhE4dPp2CYEwUtDd8mIDmDkPYYI8QlLvIx5JOAonlESlMGmxqfEjsaY1VN4xJkuzsG4qdRh9Nu",
-	"EVUSBTP9Nhvzrq6osxzrl5dFSS+krzjzQjPAyyOrnwZJzcUw7mdvdhV7LP9WDSDyukPcdH7zwHN107OY",
-	"JG7LaIQ6cb1G6EvYEzKT5TREoFJyyMwXLyOiMvXyitX3acApZrikfVW8fSGp5yFApjmL7oOWETbImB6r",
-	"10l4+h6LXb3ysipXNavk1Y3y3F6y4euHvF/iiCy9mis6GEnH8k+297dme1u/0Ow7wYPXjXn8qrZf74UX",
-	"yds/jnQzR7p8WLdxlEuF+x/NpZJF/xWwNmrvlzSq3WM/Cmsbu/wdDTUrc7tcjFk5lyWQOb6BH90d5VMq",
-	"pbncOSCo/+2lvyL/+xEA+T0aQTrNyLwHtfjohf9jwlaAy+nmsV+SL1XSJeIozc/PnBJo6a/Hee2U1JKo",
-	"7xb2Nb/97mX5/0jwX5janJPwn5Tmb8HDEk2D6yGwhKl81WrDIiogFrBG1ip7WNIHEgEDYy4kxM86PaCL",
-	"Y6Mj46gzT8hgAHYqVDFpXHCkTEjsedqu7/Sj4qw2oOrRguNPC2oRbUr31Hwzqtgk9x4OoldG69Ju5kdL",
-	"McRsM7uNFvT5pdpK8pwM3KQxGEWGUS9fX/43AAD//w==",
+	"7H1bd+K48u9X0fH+rzVJjiHk1rObXueBDiRDJ0BCoNOZoU8QtgAFI9GWHOLu5Lv/l0qysY0J0JfZ+2Ee",
+	"Zk0ASypVleryq5L7m+Xw6YwzwqSwyt+sMcEu8eHPNpF+WBlK4qtPLhGOT2eScmaVrRvicOYKJDmaYyrR",
+	"gAy5T5D0Q8pGCI8wZUXLtsgTns48YpWPSrYlnDGZYjXXlDI6DaZW+cC2ZDgjVtmiTJIR8a2XF9u6vb2t",
+	"BHJMmKQOlmR59c6YILx4gnKGYHKC5JigKZFj7iLyNCOOFCkyrPdYUAf5BHvT/9ezHH+qpulZVpI6Q5GQ",
+	"PmUj60VR5BMx40wQ4Mt77LbJl4AIqT45nEnC4E88m3mGnv0HoSj9Fi0t9LaFoGx0Ronnqs8imE6xH1pl",
+	"q4KmmLlYcj9EQ/UzogKZxy3besReoNmAJbbKLPA82xISy0BoElxFcL35sXJZr963a9fd2k3HsnO45mvC",
+	"1fSMS/SIPeqiIfeRHKsVgXOKY1MiBB6pWaMRA+6GZTTz+Yz4MkQ9i/sjzKiA7fasJMEvwLMFQ//HJ0Or",
+	"bP1rf6Fq+/pXsV/zfe63DXs1s1dT7XKi6Z5i6YzRfIxlUuLYcchMCrTTz7Civ1u0XmyrziTxGfZgzS1l",
+	"R83YtNxuiP9IfDTE1At8soWkOrV2s3J5X2u3W+1cQYnFzMRVxwwzMSc+bNewIy2niEBEYHc/XQZpghSL",
+	"k3uIOQwadeoTV51N7Imt2Zw3wYLhtz5nIxQItdUpsdEMCzHnvou4j5IKufWhOW3XqrVmp165vMmVx/ol",
+	"ozPl09E4IxuPjygzrPv5kskhDTM3TZvLE+dmcT4Su05L8IKE3yc5M3AhsS6bMD5naELCrYVyUbvLFcaE",
+	"hAl7Y6Mp9obcnxKQSaAXTEsgSFDx0wWwCTkJpl/U7hSz7aSvvb29LWR9Xh5dZsh+1kUCZQvZtfyK4xAh",
+	"OnxC2PcJMjNB9ghm3C8IblvxVk5Pazc3953WRa15XwdFPKvX8u0hBnKQVPQgCsZhSImfcQlpoTOeHgaP",
+	"EAE2NDHFiD4Spjn4jxJvpcQ24tojrZBOj2U89mL8Ctn3d4s99uuOxvecB/I0oz7JBGw18+WmyqD3Wft0",
+	"VW/XqrnqoHk3xgKZBdOy1z9HtJig1CNYZCmreD7BbojiX7fVVyD1FRKToWMejWoLA0LYgoKfrqsxIbGS",
+	"2iqIHan/G1W14+UTSgdb6+8qrTWcRDv9lGiMF7zCocex2+H8EvsjsqXGyMSwhWDeczdEXMVQb47RBX2/",
+	"sWCuKneXrYqivnV/WWmf116N7FWcrlgjOUeeomJ1OK8e0wSdnBy9QYNQEvHrgvfUispoCPqVII9OqUQ7",
+	"/aVNGkm0E0q+hQjyz0Z72zPRuljidYqbW3HLrL6xckd7eKe45RN98FCUiiJFOLBIJSHUIV2GHzH18MDb",
+	"Vl8FEYJydqlEkc1v4BcjJZ9gZ7wF925q7Y/109p9t1n5WKlfVt5f1l7LdRzMlGExiQ7j84x1GUfawofI",
+	"o49qHFAnNLOAtncR11DAAgGZ04QwoXktJPezbFreKzyFgsRj/7n9ihRNVCTJeoekH2qoBYkx96UX/rKs",
+	"b4lUtNPP2a2KCAbEwYEgiEoRk6/FtpCSMsDJ3/X24lhBL5PcHx5K4qM+IFIFgKT6SGgIKhNIJx5ZFygk",
+	"8C3YPQQHdSGCra2NXI6SK1rzlnUnftoi4YcS+VShLfrh4uPBNb08/TAenDvqc737tX7QpB/eFkn44cA5",
+	"qqsvv/x5/tar0zkdHH1g9QdOnT+awz/PPx7q7z4G6rvGTV3Upx+PndP6m/pD7ajV6ZYanbt5o1pRC8zu",
+	"Pl3TFq0/Nb9ODprVWtisVuZqPGbtmRrf6l6X2p2zs8ZD87Rd/Xja/Fo/alSvD68fvNp1qXna7Pz5vvHV",
+	"mTcerunwunjhdJ4E/lg78AN8fziYXLLxw2DCf7+ZXA+ax37h9kLefzxrPN5e162XX21gQYCvabQRio0o",
+	"M0CKsaWEPRKPzwjY0w7nDcxCg/Fti2DIsc+l9LKupxN9bXTZ4CiADIgtwsjWfaPSvIuArRysgnM0xSxE",
+	"WEoynUmRPEYelsTPxmzmeUNQ3jDK0FEpOm8/2cZkyYWALLPJ/u7fbgu6jMomlxXP4/OtzUGwNDhpF9Sv",
+	"oH2BID6a4hBsXiA29zPdZr1z32x17iuXl63bFfkELBObVPJEhVRmN1pvAOu72QSTStSz3mo4F0yx2cPP",
+	"B602Ig/t9LObNXFhl4lgNuO+JG6DuBR3ALTfSkyMyw83rWZaPmfcnxYIU5x2IWTdQio33aurVrtTq943",
+	"atV65b5zd7VBrD4NBOw3S25aNGZfSIaz9KNPhfl8XlBZUCHwvYhyI76YR78+rFfLKXaCyPI4AYKLaQDO",
+	"JTCmegwagOhcl6q1sHelCw5UiWyIPUFsC7OwNbTKf32DZEbn5n9ZaUDqHoTy+cVOP7SAJizbmmEhouc+",
+	"Z7cY06PhIoczEUyJ/5tIYR1FdK4CUSyRCjol4oyo6FSNkHOO5jgU5R7r59DWR9jjjACC0l+Q1UeSj4iK",
+	"99GcyjHqx0T2i+h2TBgacDlG2Cc9BriVrb+IlEiDzwChxEWvb7m8KVuz+wlRkRc++D/qRM0SnF4x5Nsa",
+	"YE5xZxkXTFfgkqva1hQ/XRI2kmOrfHhyYltTyqLPi9pgVImzk/LbhJjF4++QUQORYmmKsikOlQ9STrLg",
+	"YN8tlEqlg+1pXKhVLonqZ2ALaElK9FQgZ0yciXLDytXpEs+CwOOjQ0WPOutYKlYauH9bGl/ib/jggThS",
+	"UX1qFLyyMC0XJDQRVVzsfPVcJhUO5HAPcrhPC20jXVTewSpbBzl6uXrm10xavqWJV3p9sAoGLI24JezN",
+	"CkI+5zAXDOpprkrcjkOEY2Oqg7AiOm03iqetxsJButwJpsr+q7SJz5mu8oEeCcAHBFFGAcq4PVa5qv8m",
+	"kIMl9vgoIMUe67FnrXTP6I9O5wo9oynBjLIReu6x50KhEP+nnlyqn6JndFwqoWekNFhZfBthpGOnCAI2",
+	"NVjjCeLSrJKdNgWmOltOIMvKX6iZDOgMAQAVYkY8qcvg6kfwvpFVnUPxAZwg95EHKl5EfeMn+4jhqbHY",
+	"ML6I0vtJ1rtgTwdmT1vX0DAMUTaZOuPY5o99Amm6JpMK5BKPDhQHiKcDG4HpElUXtbs0NbdkgCpXdcDk",
+	"Qcr6bCb9/it4/Y5aBxodbB1LYUHeHCtWMs4KKsoO413uJosNGbJWQfQpUlc4xmR9ZSfHJ4DfSzyjmB1b",
+	"xt1sVSdDmIZxU2RsgAirFSNILZoxjf3mzDjHwjRJDAKZQufNDEvhKUxyZCYx55q4q+LdOA/Y4b4S6W4y",
+	"IUBURsuoFc5a3aaZ/xg9oyaP+x6kbt+YYRnzqlHr/NGqLlN2YihTz2oyBGxNLRn3gYCJMJPvYM8zfwsE",
+	"OKSyM1etm85utNYydquWOsgw4TUAeMHN3MgRpjtZMZ2ivJ8NnvsLCWeTSTXZ4Vs12YrUVyuKTv7f6fYm",
+	"cNW5GWesmqluCPSMTmJ7meqceJfs4ABhq6iNSJ8udCoPWYMZj9IzLqFy5VdRt7haZ9BEiSaEzEQCRmXL",
+	"GNwG21cxCgumyikutyDl91eka6Pr68HZ2lS2nJaTEccnxrKt5cNg2blllZU5XB7wstTFk4f/fs5GX7b1",
+	"VFDsKjxi8DgC+KbLk1GkldtIk+rNiD/kBzaZgqfBNhdFywy8YVtNLs94wNSfDTjrqV+z5bAV6fcydJbt",
+	"ucotVnyOWFJdREYQ62UYnNOHVNxAe/SwDfzUcitBnvJ+Z8+NiRcyur9dJ0D2dOnRPxaOFZdO18Yl1pRD",
+	"zT9lUcqzma8ppo5t2Vrh4XLP7sa1xuKKg7q+NJM2Okk2rY4Sck1HLkobG9qEnU3imksmLrXj1RFGDuC3",
+	"wsqtxnWWoamXKKuJYaLcZDfC1VWATB6JH/vaRAtjOr+LiiQZ4N6b41CgPgs8r484izouizr1TSajJdtS",
+	"T+n6nvQDkpOPLbC7tTDYjX40m/2ZGVYmezfxComs+D/TpxuZqkyPbpbxEWKxliOQx2YhwSWBoSF9Ii4a",
+	"B1PMCj7BrhIIEoRJwhxitkJifGgJRYk3tpwwY6Xd2JFeiOYqJdbJFsBlwJ2Ebi0DH0khmqa15PyLhfNE",
+	"e8lH9HvgkFRnatmaiXuXPBoEEgCcsiWOHJ/IwpX6pgSQTiQ3q2w9uJwsSyw96+uSayWffUmu/Pq4q+i5",
+	"raCSJPFrno+ey8omnsBOwlypLedJqHXx2slbX21cdSryzVHrAoyRCCCiKCYC4dbFcuS37szUIDNPz7f5",
+	"udhg9I+qfyujcMtmKxX/xLmtx0eQXEiegYKjc7AlwnqVUN78dujfRByXpZdcPmY/jKbGPUpJV7i1U4sa",
+	"VygbQQCx3OnzCz1dfGq2cHNm01shxGmuxF0Tq3qgJI/iy7QQN22c+OreQuOER87PpHP+5NVZqegcemww",
+	"PSu5nz54aVEfl96+WY+cJ9mjd5DHnU7+3iosWyCBKcoI69rZLRkgGIp2NJaosbvA99AM+5Dbz7CPVbg3",
+	"CJHLpdi1e8zjbARxLmbo6BA5Y+xjRxJfZApBGzPuAd9OaIvWw+bD5KA9+VhrlP6stifXpUZ1VLru1r+2",
+	"unelZq3+1KqOjludWtgI66LOPn51aP1NfXowJp/a3uDTe3H3qb2yY+Xu0wfoOGk83D1dT+7C6wfnpNGZ",
+	"HDerlad2dXRy3XFOrr92S83u3VNz0jxtdxuK4Ef39hg6WNQcf34az2GOTvepVa3Nm9XRYfO0LupTb+zq",
+	"DpiDRmc0b3Wcw+YDbPiLe6729uG82RkdXj/Uj1vVSqlVq5Uancr8+sEptbrdw8bkrtQstc+vv45KzdMP",
+	"b4vhY/v8y1n4u3t5+MebtvPlU+vDtawefX3Pb//oVme83XzbwG/GF8PZaI1SHR0pjyZVVmyVrf//V6Xw",
+	"Jy58LRXe3hc+/99er7jmi//JcwqgMlVjZFYcsrWNM9tq93pzt3ZJIPnHrRSsZ79mrLomdFm2NPVqBN7r",
+	"vgyuvJVxVrrgquJvU2pVj7lkiANP6sejoRGCy4c9JnVGvwvteirjyhzCTEnxzfFa/9JNBFOrr/8kaFex",
+	"cNpkQgS5tWO7JYPKjH5/HXApnNqq2paRotIT4gQ+leENXPaEGfPrlvmcWllHwbpkBFCEviEaMxUzF2GG",
+	"0lWTco/1K4Ecc59+hVnKZpg21zu9oFQ6ciYkhD9IebevlUBfUrXK1kA9vTjJYylnKX7n058sC/0NJKMz",
+	"k6Sp9fq12u9Hp6VK7c3xyeHx0e8H70+q1drZ2cnZ7+/fHx68PewrzceQsfb1zO1u96hRasyvu93DZrUb",
+	"NquNo0a3ftCutc/ak7uD9oN7ev1Qf2p16m82YpC+oTPkUZ8PdkCZTJJkLvOiKaZMYsqIL6zczpUhD/y4",
+	"ohFVWvlwSHwBeSkfqOFwj5m5ibBMLt86NnHKGMse0/gGh96NaNZIYpkryboea758Rs4C5UXPZk6PDomk",
+	"U5Jfn02TsQ9D+uh5I1jS9D4CvvMMHStjxRA+RHt71PXI3h5SC5cNYONA/Qe7JMqwo+jMJ0JCTKK+gilW",
+	"07Zv4jhF42IGKgXxhqmvhOQzgebcnwD/JeLMIfkTz8ngHs/o/YSECwZsdkTszOFQJMw5bEKY/kIqREBs",
+	"3YTGfXACuVRENuU+YVPSJH2H1cnSZ6OZFwh1qFdh15ts4J0pBAnEmRdm25r4nEGiobbZY//6l6m1ZRpk",
+	"e6wGWqGRUTtKNtUKBpKzlQUw4aw23UZx5hxNyXRAfGiJUkv1VZQbQdW/CbVa4Ek7gvnmY9ARkw4xEkHb",
+	"oJEaR9xV6t1jfe36+2inD309Nuonjr36GDUI7BaRebiou7DoUhr/LoEvIip7jIpkXxe0I4joUz+GxPr6",
+	"FQTYRnNoCfAA7gbgXXEdppgSzNTpT1Gn+bU5XPYu0e4gVAI5TyBiPfYaJIZ2hnD1CfyzoVO/bsDAsoAz",
+	"gobuFiM1gAsUPab/D8XfdKoikKAjRly93B+Nymnh5o/K4cmbIur4RNcdpkrZ+Qx/CQjS4YUoq9258GOP",
+	"zaGwrG1nZJmxmMC+cdS0vbDGRM+pO+RetTcwNUMhD1RGbRIlRoheOG60UfqfWlziCUmYJXNU++ZQfwmI",
+	"H/aYSsWmRB22nWic0s2IFee1DrRXYCXfaKg+ApH6ACfBEmdm6DGYQpfZlSQqulXc0LOT7wF2EWEuQC2R",
+	"wpomRBu5ZEaYC0022v6bnfeYYVXZ2I2VDkEfVj/wVAys1HegFJaoE4+1IKPYGO6F2j029PkUtQ8Oi6Vi",
+	"CXEVP683sjt7e3AU9vZ2i6iChAwGmllUaE+Kwx4DZ60bH3f6kd+H0g0qFIBPBSjAhEjR/wwT9mONNnEs",
+	"bEX0orBWiYGShIJr4yXQTv9U994WOuFMsSnbamCjbues8O9dRSeWaMqFNFf8ij3W0CZPN3Gl2AYr+UQt",
+	"EmnMUt+VjQSH8MI0SUFnFID5bKevvbqO5vpwVPpJR68G43AXjrZAHg9cL0SUCUmwq0gdEKUNdMQ4tLPc",
+	"cCBIc8HEcsAHlyir40MbgYtcqnhPmPTCsiJKqzPEnZAkITmnDrH1ZUJDuk9g+8Alu8cwC+UY3DsoAZQl",
+	"gddakYyBZbqqNYXXyowxQwdvkEceiSeQS8hMKUffGWNfENnXhxeIZqgfyGHh333d+DAE3dLMXdFcEqnF",
+	"WboLpMf0RffIB4tF3XNCQgGkajO7widrVXJ4wNQ+ZioAcOBTj+2kAjI108LzR31A0BFFfOR4VFl07Lo+",
+	"EaKIdGEwvrahtkYZwspgMJfPbRO2mW0Yz6GkoBcHT63Opf5Sz5rlVY/l9c0ETFJPd+HBUmBsYD22iA2h",
+	"ATkZ0b5Ld470GPisMZ9r+k2FE3jlkaGEQ68d8TDwjNFzPIJ9Ed00V9v4TWjO6rTBow4xSIRJBhr1jmVb",
+	"ge+Z5EGU9/f5jDDBA98hRe6P9s2g/amuWEgqIVOOQvdKOtI3gaVlW4/EFzqZOCgeFEtqrJoZz6hVto6K",
+	"peIR1CzkGPLT/a3iRcBSuMjBKtpEBj7TMWBeDqI95cpYcydut9DSj61/++BEmefdIrox7nhdegmiXsov",
+	"9dk12h9qFGRlz0UiAzE+PL+Ztl9GhIJfpupA5vbR29Flwle66OHnpU76fsCoVHaixzIYT9z8MFxkwL+J",
+	"FPQDVqOTSIYSkTWE0XzONEqb5MTyyxIGRAUlAuCmusoioXFAoL29JWcpoc8AfKa7t6fiTGJ4E0FNxonq",
+	"QxG3etRdq2ydE/lKi7dlR/Xj99zd+s0vMd8rzL3CQkSdzotbNaY1KczZf7iyDTR58+aVtu/kp5U9/Imm",
+	"fN1GD2DCI2Eu92uLOmHyvh5B+mcleNN9Tdw4eN5Rp2QdJrK74Ra27Inf/CbPBl39L2k0VfoByb7w7LBU",
+	"2lIlvoOxOqP8Gfdl/6le/Ej14r/mlm4i6dVKvOba7rHW0rylY23eT7y7D4YcrB+y6q1KMP5o/fhMr6Ua",
+	"drDBsGzPJYw72WS5nM5MNfjw7frB2f7NF9s62YSt6S5PGLXBFnN6QZMoP1zxW4Xv/wV39hZm5ZzICClY",
+	"EwtZtiXxSCzfGbQ+q9X38zLrH43LoECk0kOWwmKzgUii1qQjqKVAxDQ3vBKJRAGEDhr29pL5vMqGIZff",
+	"2ytrVCqD7sJLPhawbo+pkXZUUYBp1HM8kEgF7zBaQw6yiExHAAQqEeiC4b0OjBTRzlkm7lzAAjiFbUQp",
+	"Ksy7CaopCDFIVHEXoBIWZ2qKXWr+eSqVi/az6GNNZmMqMwdfpJySRyeQa+e+MM9k5yTuEyXQbko8Txhw",
+	"LXUvSEVvQEhefAatZT8UhjljLgiLKp2Lk3EZ1TPVmYBnQG2Snvb7+tN0PHKY16oGNh1U9DV6Vij0j1O2",
+	"RM7GzinV4bd5aLTOqi5eLPLrHVXyzsA/PupX+aisOoP53KD89j3eJ0KzV3uhBp4ok28saMACAam+qZ9B",
+	"577BheAVIGC4i6jCQjPCwUzfQ9Ld/HaPgf0CexbfJFD6C4Y+gkh84vDpFOx0okqqawIJ5M/A7j3GCHGJ",
+	"i3wMaSuAdR6R0tRWp8Z1xf7MWFXTDQdJ9Y6pG9GobQ5A4kUVVr8iybwALrqugPUb8aLcGhwHzrwlD4ow",
+	"kdVPY7HmtiH3s9cFiz2Wf1ULyjz62oG5TsADz9Wd9GKSuIKlyx6JO1tC3+yfkJksp5EIlfkDALB4wxWV",
+	"qTeirL6kpesHaS5pXxVvX0jqeQgAcM6iS8bljGdeKhD0WBxRKC+rUmKzSp7bznN7yS7CH/J+iSOy9L63",
+	"6GAkHcs/SeXfmlRu/Za878QoXjfm8fv/fr0XXuSI/zjSzRzp8mHdxlEudYP8aMqW7CRZgZ6j9kFJg+c9",
+	"9qPoubHL39GltTKFzIWylXNZwrLj1zpEF5L5lEppbgwPCOp/e+mvSDN/BKd+h0aQtTMy70GDR/SvSIwJ",
+	"W4FhpzsSf0m+VEn3HURoQn7mlABlfz2cbKeklgSXt7Cv+T2dL8v/zMV/YWpzQcJ/Upq/BXZLdKKuR9oS",
+	"pvJVqw2LqIBYwBpZq+xhSR9JBAyMuZAQP+v0gC6OjY6M47YPGQzAToUqJo3xJcqExJ6n7fpOP6oBawOq",
+	"Hi04/rSgFtGmdF/NN6OKTXL/8TB6D7muIGd+tBRDzDaz22hB82iqVynPycD1LINRZBj18vnlfwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -20,6 +20,7 @@ type authority struct {
 	signer      *tokenSigner
 	clock       Clock
 	loginIdle   time.Duration
+	loginFixed  time.Duration // > 0: login tokens have this fixed lifetime (LoginExpiryFixed)
 	keyLifetime time.Duration
 	brake       *brake
 }
@@ -72,7 +73,11 @@ func (a *authority) checkLogin(ctx context.Context, organisation, username, pass
 	if !ok {
 		return issued{}, unitNotAllowed(*unit)
 	}
-	return a.open(ctx, sessions.MethodLogin, claims{Username: u.username, Organisation: u.organisation, Unit: chosen}, a.loginIdle, true)
+	c := claims{Username: u.username, Organisation: u.organisation, Unit: chosen}
+	if a.loginFixed > 0 {
+		return a.open(ctx, sessions.MethodLogin, c, a.loginFixed, false)
+	}
+	return a.open(ctx, sessions.MethodLogin, c, a.loginIdle, true)
 }
 
 func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string) (issued, *failure) {
@@ -115,7 +120,8 @@ func unitNotAllowed(unit string) *failure {
 }
 
 // open starts a session and signs its token. idle says whether the lifetime is idle time
-// (login tokens) or fixed from issue (key tokens).
+// (login tokens, LoginExpiryIdle) or fixed from issue (key tokens; login tokens with
+// LoginExpiryFixed): a session with Idle 0 is never extended by a use.
 func (a *authority) open(ctx context.Context, method sessions.Method, c claims, lifetime time.Duration, idle bool) (issued, *failure) {
 	now := a.clock.Now()
 	id := sessions.NewID()

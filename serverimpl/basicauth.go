@@ -43,6 +43,22 @@ func basicKeyOperations(spec *openapi3.T) (map[string]bool, error) {
 	return ops, nil
 }
 
+// singleAuthorization refuses a request that carries more than one Authorization header,
+// on every route: the field holds one set of credentials (RFC 9110 §11.6.2; it is not a
+// list), and readers disagree on which of two counts (net/http's Header.Get takes the first, a
+// proxy may take the last), which is the same ambiguity as a duplicate JSON member. Refusing
+// it here, before any route's middleware, covers every reader of the header: the key
+// methods, RequireToken, and routes mounted later. The message names the header, never its
+// values.
+func singleAuthorization(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if n := len(c.Request().Header.Values("Authorization")); n > 1 {
+			return fail(gen.ErrorCodeInvalidRequest, fmt.Sprintf("Authorization header is sent %d times: send it once", n))
+		}
+		return next(c)
+	}
+}
+
 // requireBasicKey is the security check of the key-based operations: it checks the form of the
 // credentials, as authenticate does for kin-openapi, and hands the key on. It runs in front
 // of request validation, which then skips security (see newValidator).

@@ -41,7 +41,11 @@ func (s *Stub) failureFor(err error, c echo.Context) *failure {
 	if errors.As(err, &he) {
 		switch he.Code {
 		case http.StatusNotFound:
-			return fail(gen.ErrorCodeNotFound, fmt.Sprintf("no method at %s", r.URL.Path))
+			// Echo routes on the path as sent (URL.RawPath when it has escapes), so
+			// /authentication/%74oken is no method: name what was asked, not the decoded
+			// path, which may be a method that exists. Routing the decoded path instead (as
+			// net/http's ServeMux would) would make %2F a second way of writing '/'.
+			return fail(gen.ErrorCodeNotFound, fmt.Sprintf("no method at %s", r.URL.EscapedPath()))
 		case http.StatusMethodNotAllowed:
 			return fail(gen.ErrorCodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use POST", r.Method))
 		case http.StatusRequestEntityTooLarge:

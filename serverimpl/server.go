@@ -24,12 +24,26 @@ const BasePath = "/crmapi/rest/v2"
 const (
 	DefaultLoginIdleTimeout = time.Hour
 	DefaultKeyTokenLifetime = 2 * time.Hour
+	// DefaultLoginTokenLifetime is a login token's lifetime with LoginExpiryFixed (R12 on).
+	DefaultLoginTokenLifetime = 2 * time.Hour
+)
+
+// LoginExpiry is how authentication/token tokens end.
+type LoginExpiry string
+
+const (
+	// LoginExpiryIdle (the default, as the seeds describe CRM.COM): a login token ends after
+	// LoginIdleTimeout of not being used; every use restarts that time.
+	LoginExpiryIdle LoginExpiry = "idle"
+	// LoginExpiryFixed (CRM.COM from R12.0.0 on): a login token ends LoginTokenLifetime after
+	// issue, used or not, as key tokens do.
+	LoginExpiryFixed LoginExpiry = "fixed"
 )
 
 // Options configure the stub. The zero value is the stub with its embedded defaults.
 type Options struct {
 	Fixtures         *Fixtures     // nil: the embedded defaults (DefaultFixtures)
-	Secret           []byte        // the HS256 signing secret; nil: random per start
+	Secret           SigningSecret // the HS256 signing secret; nil: random per start
 	Clock            Clock         // nil: real time (an OffsetClock when AdminClock is set)
 	LoginIdleTimeout time.Duration // 0: 1h (authentication/token tokens)
 	KeyTokenLifetime time.Duration // 0: 2h (web API key and consumer tokens)
@@ -37,6 +51,11 @@ type Options struct {
 	Logger           *slog.Logger  // nil: discard
 	AllowedOrigins   []string      // CORS; nil/empty: any origin
 	Latency          time.Duration // added to every CRM.COM method call
+
+	// LoginExpiry is how login tokens end; "": LoginExpiryIdle (after LoginIdleTimeout unused).
+	LoginExpiry LoginExpiry
+	// LoginTokenLifetime is a login token's fixed lifetime with LoginExpiryFixed; 0: 2h.
+	LoginTokenLifetime time.Duration
 
 	// AdminClock mounts the admin clock routes (AdminClockPath, AdminClockAdvancePath). The
 	// Clock must then be able to Advance (SettableClock, OffsetClock); nil gets an OffsetClock.
@@ -59,6 +78,9 @@ type Options struct {
 	FailureCounts func(throttle.Config) throttle.Counter
 	// HTTP bounds the connections of the server Start and Listen run (not NewHandler's).
 	HTTP HTTPLimits
+	// Extensions add to the stub past CRM.COM's four methods, before it serves: routes of
+	// your own (Routes), package gateway's gateway to an upstream and its forward auth check.
+	Extensions []Extension
 	// Health, when set, is asked by /healthz first: an error makes it answer 503
 	// SERVICE_UNAVAILABLE saying why (for example a shared store that does not answer:
 	// redisstate.State.Health).
@@ -94,7 +116,17 @@ func New(opts Options) (*Stub, error) {
 	if opts.KeyTokenLifetime == 0 {
 		opts.KeyTokenLifetime = DefaultKeyTokenLifetime
 	}
-	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.Latency < 0 {
+	if opts.LoginTokenLifetime == 0 {
+		opts.LoginTokenLifetime = DefaultLoginTokenLifetime
+	}
+	switch opts.LoginExpiry {
+	case "":
+		opts.LoginExpiry = LoginExpiryIdle
+	case LoginExpiryIdle, LoginExpiryFixed:
+	default:
+		return nil, fmt.Errorf("serverimpl: LoginExpiry %q: use %q or %q", opts.LoginExpiry, LoginExpiryIdle, LoginExpiryFixed)
+	}
+	if opts.LoginIdleTimeout < 0 || opts.KeyTokenLifetime < 0 || opts.LoginTokenLifetime < 0 || opts.Latency < 0 {
 		return nil, errors.New("serverimpl: lifetimes and latency must not be negative")
 	}
 	if opts.Logger == nil {
@@ -140,10 +172,6 @@ func New(opts Options) (*Stub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
 	}
-	docs, err := loadSpecDocuments()
-	if err != nil {
-		return nil, fmt.Errorf("serverimpl: embedded spec: %w", err)
-	}
 
 	s := &Stub{
 		opts:  opts,
@@ -154,6 +182,7 @@ func New(opts Options) (*Stub, error) {
 			signer:      newTokenSigner(opts.Secret, opts.NumericDates),
 			clock:       opts.Clock,
 			loginIdle:   opts.LoginIdleTimeout,
+			loginFixed:  loginFixedLifetime(opts),
 			keyLifetime: opts.KeyTokenLifetime,
 			brake:       newBrake(opts.Throttle, opts.FailureCounts, opts.Clock),
 		},
@@ -173,6 +202,7 @@ func New(opts Options) (*Stub, error) {
 		},
 	}))
 	e.Use(cors(opts.AllowedOrigins))
+	e.Use(singleAuthorization)
 
 	keyed, err := basicKeyOperations(spec)
 	if err != nil {
@@ -191,21 +221,25 @@ func New(opts Options) (*Stub, error) {
 		BaseURL:              BasePath,
 		OperationMiddlewares: perOperation,
 	})
-	s.mountSpec(e, docs)
+	s.mountSpec(e)
 	if adminClock != nil {
 		s.mountAdminClock(e, adminClock)
 	}
 	mountDocs(e)
 	s.echo = e
+	if err := s.extend(opts.Extensions); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
 // ServeHTTP serves the stub.
 func (s *Stub) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
 
-// Echo is the stub's Echo instance, for mounting more routes next to CRM.COM's methods (for
-// example a method guarded by RequireToken). Mount them before serving requests; routes added
-// here are not validated against the spec, but do get the envelope, CORS and the request log.
+// Echo is the stub's Echo instance. To mount routes of your own, use Options.Extensions with
+// Routes: Start and Listen are already serving when they return, and Echo's router must not change while it
+// serves. Adding routes here is safe only on a stub from New (or NewHandler) that has not yet
+// served a request.
 func (s *Stub) Echo() *echo.Echo { return s.echo }
 
 // Clock is the clock the stub reads.

@@ -3,7 +3,6 @@ package serverimpl
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,8 +40,11 @@ func tokenInfo(c *claims) TokenInfo {
 	}
 }
 
-// TokenError is why CheckToken refused a token: Code is gen.ErrorCodeInvalidToken (malformed,
-// forged, unknown, released) or gen.ErrorCodeTokenExpired.
+// TokenError is why a token check refused a request. Code is gen.ErrorCodeInvalidToken
+// (missing, malformed, forged, unknown, released) or gen.ErrorCodeTokenExpired for a token;
+// the request checks (CheckRequest, RequireToken, RequireTokenHandler) also answer
+// gen.ErrorCodeInvalidRequest (two different tokens, a token member that is not a string) and
+// gen.ErrorCodePayloadTooLarge (a JSON body over MaxTokenBodyBytes).
 type TokenError struct {
 	Code    gen.ErrorCode
 	Message string
@@ -50,10 +52,12 @@ type TokenError struct {
 
 func (e *TokenError) Error() string { return string(e.Code) + ": " + e.Message }
 
+// HTTPStatus is the status the stub answers the error with (401 for a token, 400, 413).
+func (e *TokenError) HTTPStatus() int { return httpStatus[e.Code] }
+
 // CheckToken accepts only a live, unreleased token signed by this stub with HS256, and counts
-// as a use of it: a login token's hour of idle time starts again. Methods added to the spec
-// later call it with the token their request carries (for CRM.COM, a `token` member or
-// parameter); RequireToken does it for a whole route.
+// as a use of it: a login token's hour of idle time starts again. CheckRequest finds the token
+// in a request first.
 func (s *Stub) CheckToken(token string) (TokenInfo, error) {
 	info, f := s.authority.check(context.Background(), token)
 	if f != nil {
@@ -62,54 +66,80 @@ func (s *Stub) CheckToken(token string) (TokenInfo, error) {
 	return info, nil
 }
 
+// CheckRequest is the token rule every token check of the stub follows (RequireToken,
+// RequireTokenHandler, package gateway's gateway and forward auth): it finds the request's
+// token (see TokenFromRequest for where, and in which order), then checks it as CheckToken
+// does, which counts as a use. The request's body, if it was read, is left to be read again
+// byte for byte. The error is a *TokenError.
+func (s *Stub) CheckRequest(r *http.Request) (TokenInfo, error) {
+	info, f := s.checkRequest(r)
+	if f != nil {
+		return TokenInfo{}, &TokenError{Code: f.code, Message: f.message}
+	}
+	return info, nil
+}
+
+func (s *Stub) checkRequest(r *http.Request) (TokenInfo, *failure) {
+	token, f := tokenFromRequest(r)
+	if f != nil {
+		return TokenInfo{}, f
+	}
+	info, f := s.authority.check(r.Context(), token)
+	if f != nil {
+		return TokenInfo{}, f
+	}
+	x := exchangeFrom(r.Context())
+	if id, ok := sessions.ParseID(info.SessionID); ok {
+		x.session, x.hasSession = id, true
+	}
+	return info, nil
+}
+
 type tokenInfoKey struct{}
 
-// TokenInfoFrom returns the token RequireToken accepted for this request. Strict handlers get
-// it from their context.Context, Echo handlers from c.Request().Context().
+// TokenInfoFrom returns the token RequireToken or RequireTokenHandler accepted for this
+// request. Strict handlers get it from their context.Context, Echo handlers from
+// c.Request().Context().
 func TokenInfoFrom(ctx context.Context) (TokenInfo, bool) {
 	info, ok := ctx.Value(tokenInfoKey{}).(TokenInfo)
 	return info, ok
 }
 
-// RequireToken is Echo middleware for any route that needs a token. The token is taken from
-// `Authorization: Bearer <token>`, or else from the `token` query parameter (CRM.COM's other
-// methods name it `token`); a token in a JSON body is the route's own to read and pass to
-// CheckToken. A refused token is answered 401 in the envelope (INVALID_TOKEN or
-// TOKEN_EXPIRED) with a Bearer challenge; an accepted one is in the request's context
-// (TokenInfoFrom).
+// WithTokenInfo returns ctx carrying info, as the token checks put it for TokenInfoFrom.
+func WithTokenInfo(ctx context.Context, info TokenInfo) context.Context {
+	return context.WithValue(ctx, tokenInfoKey{}, info)
+}
+
+// RequireToken is Echo middleware for any route that needs a token, following the token rule
+// (CheckRequest). A refused request is answered in the envelope: 401 INVALID_TOKEN or
+// TOKEN_EXPIRED with a Bearer challenge, 400 INVALID_REQUEST for two different tokens, 413 for
+// a JSON body over MaxTokenBodyBytes. An accepted token is in the request's context
+// (TokenInfoFrom). RequireTokenHandler is the same for net/http.
 func (s *Stub) RequireToken() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			token := bearerToken(r)
-			if token == "" {
-				return s.refuseToken(c, fail(gen.ErrorCodeInvalidToken, "no token: send Authorization: Bearer <token> or the token parameter"))
-			}
-			info, f := s.authority.check(r.Context(), token)
+			info, f := s.checkRequest(r)
 			if f != nil {
-				return s.refuseToken(c, f)
+				bearerChallenge(c.Response().Header(), f)
+				return f
 			}
-			x := exchangeFrom(r.Context())
-			if id, ok := sessions.ParseID(info.SessionID); ok {
-				x.session, x.hasSession = id, true
-			}
-			c.SetRequest(r.WithContext(context.WithValue(r.Context(), tokenInfoKey{}, info)))
+			c.SetRequest(r.WithContext(WithTokenInfo(r.Context(), info)))
 			return next(c)
 		}
 	}
 }
 
-func (s *Stub) refuseToken(c echo.Context, f *failure) error {
-	c.Response().Header().Set("WWW-Authenticate", `Bearer realm="crmauth", error="invalid_token"`)
-	return f
-}
-
-func bearerToken(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, token, ok := strings.Cut(h, " ")
-		if ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(token)
-		}
+// bearerChallenge sets the Bearer challenge of RFC 6750 on a refusal: with no error attribute when
+// the request had no token at all (section 3.1), invalid_request on 400.
+func bearerChallenge(h http.Header, f *failure) {
+	switch {
+	case f.code == gen.ErrorCodeInvalidRequest:
+		h.Set("WWW-Authenticate", `Bearer realm="crmauth", error="invalid_request"`)
+	case f.status() != http.StatusUnauthorized:
+	case f.message == noTokenMessage:
+		h.Set("WWW-Authenticate", `Bearer realm="crmauth"`)
+	default:
+		h.Set("WWW-Authenticate", `Bearer realm="crmauth", error="invalid_token"`)
 	}
-	return r.URL.Query().Get("token")
 }

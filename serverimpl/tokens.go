@@ -215,8 +215,12 @@ type errBadToken string
 
 func (e errBadToken) Error() string { return string(e) }
 
-// parse checks the token's algorithm and signature and returns its claims and session.
+// parse checks the token's encoding, algorithm and signature and returns its claims and
+// session. It is the one place a token is read (release, CheckToken, RequireToken).
 func (s *tokenSigner) parse(token string) (*claims, sessions.ID, error) {
+	if !canonicalToken(token) {
+		return nil, sessions.ID{}, errBadToken("token is malformed: each of its three parts must be unpadded base64url in canonical form")
+	}
 	if c, ok := s.parseOwn(token); ok {
 		id, ok := sessions.ParseID(c.ID)
 		if !ok {
@@ -226,6 +230,58 @@ func (s *tokenSigner) parse(token string) (*claims, sessions.ID, error) {
 	}
 	return s.parseAny(token)
 }
+
+// canonicalToken reports whether token is three parts, each strict base64url (RFC 4648 §5)
+// in its one canonical form: only the URL alphabet, no padding, no line breaks, and zero bits
+// past the end of the data in the last digit. Go's decoders accept more (they skip '\r' and
+// '\n' and, unless Strict, ignore those trailing bits), so without this check several strings
+// decode to one token's bytes: changing a signature's last digit from 'A' to 'D' made a
+// different string that released the same session. With it, a token that parses is exactly
+// the base64url encoding of what it decodes to (FuzzTokenParse).
+func canonicalToken(token string) bool {
+	parts := 0
+	start := 0
+	for i := 0; i <= len(token); i++ {
+		if i < len(token) && token[i] != '.' {
+			if base64URLDigit[token[i]] < 0 {
+				return false
+			}
+			continue
+		}
+		parts++
+		if parts > 3 || !canonicalLength(token[start:i]) {
+			return false
+		}
+		start = i + 1
+	}
+	return parts == 3
+}
+
+// canonicalLength checks the end of one part already known to hold base64url digits only:
+// a length that encodes whole bytes, and unused low bits of the last digit all zero.
+func canonicalLength(part string) bool {
+	switch len(part) % 4 {
+	case 1:
+		return false // six bits cannot end a byte
+	case 2:
+		return base64URLDigit[part[len(part)-1]]&0x0f == 0 // one byte: four bits unused
+	case 3:
+		return base64URLDigit[part[len(part)-1]]&0x03 == 0 // two bytes: two bits unused
+	}
+	return true
+}
+
+// base64URLDigit is each byte's value as a base64url digit, or -1.
+var base64URLDigit = func() (t [256]int8) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range t {
+		t[i] = -1
+	}
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = int8(i)
+	}
+	return t
+}()
 
 // parseOwn accepts a token with this signer's header whose claims decode and whose signature
 // is right — what golang-jwt's parser accepts for that header — and reports false for

@@ -19,6 +19,9 @@
 //	f  b with the stub's sessions and failure counts in Redis (a redis-server the driver starts
 //	   on loopback, pinned with the server; skipped, saying why, without redis-server)
 //	g  e with the sessions in Redis: every check is a round trip to it
+//	h  a GET (login token as the token parameter) through the stub's gateway (package gateway)
+//	   to an upstream in the target process answering with a's bytes
+//	i  the same GET on that upstream directly: h's latency minus i's is what the gateway adds
 package main
 
 import (
@@ -71,7 +74,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.workers, "workers", 8, "closed-loop concurrency: connections, one request in flight each")
 	fs.IntVar(&o.serverProcs, "server-procs", 1, "GOMAXPROCS of the server process")
 	fs.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of the load generator")
-	fs.StringVar(&o.scenarios, "scenarios", "abcdefg", "scenarios to run, by letter")
+	fs.StringVar(&o.scenarios, "scenarios", "abcdefghi", "scenarios to run, by letter")
 	fs.BoolVar(&o.smoke, "smoke", false, "fail unless every scenario made requests without errors (figures are not judged)")
 	fs.BoolVar(&o.pin, "pin", true, "on Linux with 2+ CPUs, pin the server to CPU 0 and the load generator to CPU 1")
 	fs.StringVar(&o.profileDir, "cpuprofile", "", "write the server's CPU profile of each scenario to DIR/<letter>.pprof")
@@ -83,7 +86,7 @@ func parseOptions(args []string) (options, error) {
 	}
 	for i, l := range o.scenarios {
 		if scenarioByLetter(l) == nil {
-			return o, fmt.Errorf("unknown scenario %q (have a, b, c, d, e, f, g)", l)
+			return o, fmt.Errorf("unknown scenario %q (have a to i)", l)
 		}
 		if strings.ContainsRune(o.scenarios[:i], l) {
 			return o, fmt.Errorf("scenario %q given twice", l)

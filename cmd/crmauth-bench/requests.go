@@ -17,6 +17,9 @@ const (
 	// protectedPath is the route (e) puts behind the stub's token check; it is the bench's
 	// own, not part of the spec.
 	protectedPath = "/bench/protected"
+	// otherPath is the method of the rest of CRM.COM that (h) calls through the gateway (as
+	// basePath+otherPath) and (i) on the upstream directly.
+	otherPath = "/bench/contacts/list"
 
 	webAPIKey     = "EE73C0AE64524371B5DDEFF5F7BB2192"
 	loginUser     = "jdoe"

@@ -47,6 +47,14 @@ var scenarios = []scenario{
 		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return protectedTokens(t, o, host, "redis")
 		}},
+	{'h', "GET through the gateway to an upstream", func(a targetAddrs) string { return a.Stub },
+		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return otherSource(t, o, host, basePath+otherPath)
+		}},
+	{'i', "the same GET on the upstream directly", func(a targetAddrs) string { return a.Upstream },
+		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return otherSource(t, o, host, otherPath)
+		}},
 }
 
 func scenarioByLetter(l rune) *scenario {
@@ -218,6 +226,21 @@ func protectedTokens(t *target, o options, host, store string) (loadgen.Source, 
 	s := make(perWorker, len(tokens))
 	for i, tok := range tokens {
 		s[i] = protectedRaw(host, tok)
+	}
+	return s, nil
+}
+
+// otherSource gives each worker a login token of its own in a GET of path: (h) and (i) send
+// the same request, one through the gateway (token check, proxy), one straight to the upstream,
+// so their latencies differ by what the gateway adds.
+func otherSource(t *target, o options, host, path string) (loadgen.Source, error) {
+	tokens, err := t.tokens(o.workers, "login", "")
+	if err != nil {
+		return nil, err
+	}
+	s := make(perWorker, len(tokens))
+	for i, tok := range tokens {
+		s[i] = otherRaw(host, path, tok)
 	}
 	return s, nil
 }

@@ -28,9 +28,10 @@ type echoContext = echo.Context
 
 // targetAddrs is the one JSON line the target prints on stdout once it listens.
 type targetAddrs struct {
-	Bare    string `json:"bare"`
-	Stub    string `json:"stub"`
-	Control string `json:"control"`
+	Bare     string `json:"bare"`
+	Stub     string `json:"stub"`
+	Control  string `json:"control"`
+	Upstream string `json:"upstream"` // (i), and behind the stub's gateway for (h)
 	// RedisStub is the stub with its sessions in Redis, (f) and (g); empty without -redis-url.
 	RedisStub string `json:"redis_stub,omitempty"`
 }
@@ -52,7 +53,12 @@ func runTarget(args []string) error {
 			return err
 		}
 	}
-	stub, err := buildStub()
+	// The gateway's upstream listens first: the stub is built knowing its address.
+	upstreamLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	stub, err := buildStub("http://" + upstreamLn.Addr().String())
 	if err != nil {
 		return err
 	}
@@ -75,6 +81,9 @@ func runTarget(args []string) error {
 	var servers []*http.Server
 	serve := func(h http.Handler) (string, error) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if h == nil { // the upstream, on its listener
+			ln, err, h = upstreamLn, nil, benchUpstream(answer)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -91,6 +100,7 @@ func runTarget(args []string) error {
 		{&addrs.Bare, bareEcho(answer)},
 		{&addrs.Stub, stub},
 		{&addrs.Control, newControl(stub, redisStub)},
+		{&addrs.Upstream, nil},
 	}
 	if redisStub != nil {
 		listeners = append(listeners, struct {

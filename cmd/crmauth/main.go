@@ -2,6 +2,7 @@
 // releasing tokens from the command line.
 //
 //	crmauth serve     run the stub (see crmauth serve -h)
+//	crmauth version   print the module version and VCS commit (also: crmauth --version)
 //	crmauth help      list the commands
 package main
 
@@ -26,6 +27,7 @@ var commands = map[string]command{
 	"serve":   {"run the stub server", runServe},
 	"token":   {"get a token from a CRM.COM server (or the stub) and print it", runToken},
 	"release": {"release a token at a CRM.COM server (or the stub)", runRelease},
+	"version": {"print the module version and VCS commit this binary was built from", runVersion},
 }
 
 func main() {
@@ -39,6 +41,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		return 0
+	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/gateway"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
 )
 
@@ -37,10 +39,16 @@ type serveConfig struct {
 	maxClientFails   int
 	failureWindow    time.Duration
 	disableThrottle  bool
-	redisURL         string
-	redisCluster     bool
-	redisPrefix      string
-	redisTimeout     time.Duration
+
+	loginExpiry        string
+	loginTokenLifetime time.Duration
+	upstream           string
+	upstreamTimeout    time.Duration
+	forwardAuth        bool
+	redisURL           string
+	redisCluster       bool
+	redisPrefix        string
+	redisTimeout       time.Duration
 }
 
 // serveFlag ties a flag to its environment variable.
@@ -55,6 +63,8 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"fixtures", "CRMAUTH_FIXTURES", "YAML fixtures file (default: the embedded defaults)", &c.fixtures},
 		{"secret", "CRMAUTH_SECRET", "HS256 signing secret (default: random per start; tokens then do not survive a restart)", &c.secret},
 		{"login-idle-timeout", "CRMAUTH_LOGIN_IDLE_TIMEOUT", "idle time after which an authentication/token token expires", &c.loginIdleTimeout},
+		{"login-expiry", "CRMAUTH_LOGIN_EXPIRY", "how authentication/token tokens end: idle (after login-idle-timeout unused, the seeds' rule) or fixed (login-token-lifetime after issue, used or not: CRM.COM R12 on)", &c.loginExpiry},
+		{"login-token-lifetime", "CRMAUTH_LOGIN_TOKEN_LIFETIME", "lifetime of an authentication/token token with --login-expiry fixed", &c.loginTokenLifetime},
 		{"key-token-lifetime", "CRMAUTH_KEY_TOKEN_LIFETIME", "lifetime of Web API key and consumer application key tokens", &c.keyTokenLifetime},
 		{"numeric-dates", "CRMAUTH_NUMERIC_DATES", "write exp and iat as RFC 7519 numbers instead of CRM.COM's strings", &c.numericDates},
 		{"allowed-origins", "CRMAUTH_ALLOWED_ORIGINS", "comma-separated CORS origins (default: any origin)", &c.allowedOrigins},
@@ -69,6 +79,9 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"max-failures-per-client", "CRMAUTH_MAX_FAILURES_PER_CLIENT", "failed attempts per client address in a failure window before 429 (-1: no limit)", &c.maxClientFails},
 		{"failure-window", "CRMAUTH_FAILURE_WINDOW", "how long failed attempts are counted, from the first", &c.failureWindow},
 		{"disable-throttle", "CRMAUTH_DISABLE_THROTTLE", "never answer 429 to failed logins and keys", &c.disableThrottle},
+		{"upstream", "CRMAUTH_UPSTREAM", "gateway: token-check every other request under " + serverimpl.BasePath + " and proxy a live one to this base URL (like http://127.0.0.1:4010); unset: they answer 404", &c.upstream},
+		{"upstream-timeout", "CRMAUTH_UPSTREAM_TIMEOUT", "gateway: how long the upstream may take to answer before 504 GATEWAY_TIMEOUT", &c.upstreamTimeout},
+		{"forward-auth", "CRMAUTH_FORWARD_AUTH", "serve the forward auth check " + gateway.CheckPath + " (nginx auth_request, Traefik ForwardAuth)", &c.forwardAuth},
 		{"redis-url", "CRMAUTH_REDIS_URL", "keep sessions, failure counts, the admin clock and the secret in this Redis, shared by every replica given the same URL: redis://host:port[/db], rediss:// (TLS), unix:///path.sock, Cluster redis://host:port?addr=host2:port&addr=..., Sentinel redis://sentinel:26379?master_name=NAME (see docs/redis.md; default: in memory)", &c.redisURL},
 		{"redis-cluster", "CRMAUTH_REDIS_CLUSTER", "treat a --redis-url with a single address as a Redis Cluster seed", &c.redisCluster},
 		{"redis-prefix", "CRMAUTH_REDIS_PREFIX", "prefix of every Redis key the stub writes (replicas acting as one stub share it)", &c.redisPrefix},
@@ -89,8 +102,13 @@ func defaultServeConfig() serveConfig {
 		maxFailures:      serverimpl.DefaultMaxFailures,
 		maxClientFails:   serverimpl.DefaultMaxFailuresPerClient,
 		failureWindow:    serverimpl.DefaultFailureWindow,
-		redisPrefix:      redisstate.DefaultPrefix,
-		redisTimeout:     redisstate.DefaultTimeout,
+
+		loginExpiry:        string(serverimpl.LoginExpiryIdle),
+		loginTokenLifetime: serverimpl.DefaultLoginTokenLifetime,
+		upstreamTimeout:    gateway.DefaultResponseHeaderTimeout,
+		forwardAuth:        true,
+		redisPrefix:        redisstate.DefaultPrefix,
+		redisTimeout:       redisstate.DefaultTimeout,
 	}
 }
 
@@ -149,7 +167,13 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.loginIdleTimeout <= 0 || c.keyTokenLifetime <= 0 {
+	if c.loginExpiry != string(serverimpl.LoginExpiryIdle) && c.loginExpiry != string(serverimpl.LoginExpiryFixed) {
+		return c, fmt.Errorf("login-expiry %q: use idle or fixed", c.loginExpiry)
+	}
+	if c.upstreamTimeout <= 0 {
+		return c, errors.New("upstream-timeout must be positive")
+	}
+	if c.loginIdleTimeout <= 0 || c.keyTokenLifetime <= 0 || c.loginTokenLifetime <= 0 {
 		return c, errors.New("token lifetimes must be positive")
 	}
 	if c.latency < 0 {
@@ -184,14 +208,16 @@ func (c serveConfig) logger(w io.Writer) (*slog.Logger, error) {
 
 func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 	opts := serverimpl.Options{
-		LoginIdleTimeout: c.loginIdleTimeout,
-		KeyTokenLifetime: c.keyTokenLifetime,
-		NumericDates:     c.numericDates,
-		Logger:           logger,
-		Latency:          c.latency,
-		AdminClock:       c.adminClock,
-		DisableFaults:    c.disableFaults,
-		MaxSessions:      c.maxSessions,
+		LoginIdleTimeout:   c.loginIdleTimeout,
+		LoginExpiry:        serverimpl.LoginExpiry(c.loginExpiry),
+		LoginTokenLifetime: c.loginTokenLifetime,
+		KeyTokenLifetime:   c.keyTokenLifetime,
+		NumericDates:       c.numericDates,
+		Logger:             logger,
+		Latency:            c.latency,
+		AdminClock:         c.adminClock,
+		DisableFaults:      c.disableFaults,
+		MaxSessions:        c.maxSessions,
 		Throttle: serverimpl.ThrottleOptions{
 			MaxFailures:          c.maxFailures,
 			MaxFailuresPerClient: c.maxClientFails,
@@ -206,6 +232,20 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 		if o = strings.TrimSpace(o); o != "" {
 			opts.AllowedOrigins = append(opts.AllowedOrigins, o)
 		}
+	}
+	if c.upstream != "" {
+		u, err := url.Parse(c.upstream)
+		if err != nil {
+			return opts, fmt.Errorf("upstream %q: %w", c.upstream, err)
+		}
+		gw, err := gateway.New(gateway.Config{Upstream: u, ResponseHeaderTimeout: c.upstreamTimeout, Logger: logger})
+		if err != nil {
+			return opts, err
+		}
+		opts.Extensions = append(opts.Extensions, gw)
+	}
+	if c.forwardAuth {
+		opts.Extensions = append(opts.Extensions, gateway.ForwardAuth{})
 	}
 	if c.fixtures != "" {
 		f, err := serverimpl.LoadFixtures(c.fixtures)
@@ -274,7 +314,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logger.Info("crmauth stub listening",
 		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
 		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
-		"admin_clock", c.adminClock, "state", shared)
+		"login_expiry", c.loginExpiry, "admin_clock", c.adminClock, "upstream", c.upstream, "forward_auth", c.forwardAuth,
+		"state", shared)
 	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
 
 	select {

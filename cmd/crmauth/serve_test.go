@@ -222,3 +222,31 @@ func TestServeBadFixtures(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }
+
+func TestServeConfigRedis(t *testing.T) {
+	env := map[string]string{"CRMAUTH_REDIS_URL": "redis://127.0.0.1:6390", "CRMAUTH_REDIS_TIMEOUT": "250ms"}
+	c, err := parseServeConfig([]string{"--redis-prefix", "team-a:"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.redisURL != "redis://127.0.0.1:6390" || c.redisTimeout != 250*time.Millisecond || c.redisPrefix != "team-a:" || c.redisCluster {
+		t.Fatalf("redis config %q %v %q %v", c.redisURL, c.redisTimeout, c.redisPrefix, c.redisCluster)
+	}
+	d, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil || d.redisURL != "" || d.redisPrefix != "crmauth:" || d.redisTimeout != 500*time.Millisecond {
+		t.Fatalf("defaults: %q %q %v, %v", d.redisURL, d.redisPrefix, d.redisTimeout, err)
+	}
+	if _, err := parseServeConfig([]string{"--redis-timeout", "0s"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Fatal("--redis-timeout 0s accepted")
+	}
+}
+
+// A Redis that does not answer at start stops the stub with exit 1, and the URL's password is
+// not in what it says.
+func TestServeRedisUnreachable(t *testing.T) {
+	var stderr strings.Builder
+	code := runServe(t.Context(), []string{"--listen", "127.0.0.1:0", "--redis-url", "redis://:hunter2@127.0.0.1:1", "--redis-timeout", "200ms"}, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "redis") || strings.Contains(stderr.String(), "hunter2") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}

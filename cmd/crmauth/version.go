@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+)
+
+// runVersion prints what this binary was built from: `crmauth version`, `crmauth --version`.
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		return usageFailure(stderr, "version", fmt.Errorf("takes no arguments, got %q", args[0]))
+	}
+	info, _ := debug.ReadBuildInfo() // nil when the binary has none
+	fmt.Fprintln(stdout, versionLine(info))
+	return 0
+}
+
+// versionLine is the module version and the VCS commit the binary was built from, as the Go
+// toolchain recorded them, for example
+//
+//	crmauth v1.2.0 commit 2c1b7bc9d0e1… (modified, committed 2026-03-01T12:00:00Z) go1.26.0
+//
+// `go install …@v1.2.0` records the version and no commit; `go build` in a checkout records
+// the commit, whether the work tree had changes, and "(devel)" as the version.
+func versionLine(info *debug.BuildInfo) string {
+	if info == nil {
+		return "crmauth (no build information in the binary)"
+	}
+	version := info.Main.Version
+	if version == "" {
+		version = "(unknown version)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	line := "crmauth " + version
+	if rev := settings["vcs.revision"]; rev != "" {
+		line += " commit " + rev
+		state := "clean"
+		if settings["vcs.modified"] == "true" {
+			state = "modified"
+		}
+		if t := settings["vcs.time"]; t != "" {
+			state += ", committed " + t
+		}
+		line += " (" + state + ")"
+	} else {
+		line += " (no VCS commit recorded)"
+	}
+	if info.GoVersion != "" {
+		line += " " + info.GoVersion
+	}
+	return line
+}

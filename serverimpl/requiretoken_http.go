@@ -1,0 +1,37 @@
+package serverimpl
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// RequireTokenHandler is RequireToken for net/http: the method value s.RequireTokenHandler is
+// a func(http.Handler) http.Handler, so teams not on Echo can guard a route without importing
+// it. It follows the token rule (CheckRequest) and answers a refusal in the envelope with the
+// same statuses and Bearer challenge; next sees the accepted token in its request's context
+// (TokenInfoFrom) and the body unread.
+func (s *Stub) RequireTokenHandler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, f := s.checkRequest(r)
+		if f != nil {
+			exchangeFrom(r.Context()).code = f.code
+			bearerChallenge(w.Header(), f)
+			writeFailureHTTP(w, f)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(WithTokenInfo(r.Context(), info)))
+	})
+}
+
+// writeFailureHTTP is writeFailure for a plain http.ResponseWriter (the token refusals carry
+// no Retry-After).
+func writeFailureHTTP(w http.ResponseWriter, f *failure) {
+	data, err := json.Marshal(f.body())
+	status := f.status()
+	if err != nil {
+		status, data = http.StatusInternalServerError, []byte(`{"data":null,"status":{"code":"INTERNAL_ERROR","description":"","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(data, '\n'))
+}

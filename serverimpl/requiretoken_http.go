@@ -3,6 +3,9 @@ package serverimpl
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+
+	"github.com/crmcom-community/crmauth/gen"
 )
 
 // RequireTokenHandler is RequireToken for net/http: the method value s.RequireTokenHandler is
@@ -23,13 +26,18 @@ func (s *Stub) RequireTokenHandler(next http.Handler) http.Handler {
 	})
 }
 
-// writeFailureHTTP is writeFailure for a plain http.ResponseWriter (the token refusals carry
-// no Retry-After).
+// writeFailureHTTP is writeFailure for a plain http.ResponseWriter, with the same headers: a
+// session store that does not answer (Redis down) makes a check SERVICE_UNAVAILABLE, which
+// carries Retry-After like every 503 of the stub.
 func writeFailureHTTP(w http.ResponseWriter, f *failure) {
 	data, err := json.Marshal(f.body())
 	status := f.status()
 	if err != nil {
 		status, data = http.StatusInternalServerError, []byte(`{"data":null,"status":{"code":"INTERNAL_ERROR","description":"","message":"internal error"}}`)
+	}
+	switch f.code {
+	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:
+		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfterSeconds()))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

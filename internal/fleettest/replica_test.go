@@ -26,7 +26,16 @@ import (
 var buildOnce struct {
 	sync.Once
 	path string
+	dir  string // removed by TestMain
 	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildOnce.dir != "" {
+		os.RemoveAll(buildOnce.dir)
+	}
+	os.Exit(code)
 }
 
 func buildCrmauth(t *testing.T) string {
@@ -45,7 +54,7 @@ func buildCrmauth(t *testing.T) string {
 		if _, err := os.Stat(goTool); err != nil {
 			goTool = "go"
 		}
-		buildOnce.path = filepath.Join(dir, "crmauth")
+		buildOnce.dir, buildOnce.path = dir, filepath.Join(dir, "crmauth")
 		out, err := exec.Command(goTool, "build", "-o", buildOnce.path, "github.com/crmcom-community/crmauth/cmd/crmauth").CombinedOutput()
 		if err != nil {
 			buildOnce.err = fmt.Errorf("go build ./cmd/crmauth: %v\n%s", err, out)

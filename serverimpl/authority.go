@@ -14,7 +14,7 @@ import (
 // authority is the four methods as plain Go, below HTTP: it checks credentials against the
 // directory, opens and ends sessions, and signs tokens. Handlers only translate.
 type authority struct {
-	directory   *directory
+	directory   directoryRef // swapped by reset when the fixtures file is read again
 	sessions    sessions.Store
 	holders     sync.Map // sessions.Holder → *sessions.Holder: one per holder, shared by its sessions
 	signer      *tokenSigner
@@ -65,7 +65,7 @@ func (a *authority) consumerToken(ctx context.Context, key string, id accessToke
 }
 
 func (a *authority) checkLogin(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {
-	u := a.directory.user(organisation, username, password)
+	u := a.directory.Load().user(organisation, username, password)
 	if u == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidCredentials, "login failed")
 	}
@@ -77,7 +77,7 @@ func (a *authority) checkLogin(ctx context.Context, organisation, username, pass
 }
 
 func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string) (issued, *failure) {
-	k := a.directory.webAPIKey(key)
+	k := a.directory.Load().webAPIKey(key)
 	if k == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
 	}
@@ -89,7 +89,7 @@ func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string
 }
 
 func (a *authority) checkConsumer(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
-	k := a.directory.consumerKey(key)
+	k := a.directory.Load().consumerKey(key)
 	if k == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
 	}
@@ -131,6 +131,7 @@ func (a *authority) open(ctx context.Context, method sessions.Method, c claims, 
 		}
 		return issued{}, storeFailure(err)
 	}
+	noteHolder(ctx, s.Holder)
 	token, err := a.signer.sign(c, id, now, lifetime)
 	if err != nil {
 		_, _ = a.sessions.End(ctx, id, now, sessions.StateReleased)
@@ -164,8 +165,9 @@ func storeFailure(error) *failure {
 func (a *authority) release(ctx context.Context, token string) (sessions.ID, *failure) {
 	c, id, err := a.signer.parse(token)
 	if err != nil {
-		return id, fail(gen.ErrorCodeInvalidToken, err.Error())
+		return sessions.ID{}, fail(gen.ErrorCodeInvalidToken, err.Error())
 	}
+	noteHolder(ctx, a.holder(c))
 	now := a.clock.Now()
 	state, err := a.sessions.End(ctx, id, now, sessions.StateReleased)
 	if err != nil {
@@ -181,6 +183,7 @@ func (a *authority) check(ctx context.Context, token string) (TokenInfo, *failur
 	if err != nil {
 		return TokenInfo{}, fail(gen.ErrorCodeInvalidToken, err.Error())
 	}
+	noteHolder(ctx, a.holder(c))
 	now := a.clock.Now()
 	state, err := a.sessions.Use(ctx, id, now)
 	if err != nil {

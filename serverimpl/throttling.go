@@ -68,6 +68,12 @@ func newBrake(o ThrottleOptions, clock Clock) *brake {
 	}
 }
 
+// clear forgets every failure counted, as when the stub is reset.
+func (b *brake) clear() {
+	b.accounts.Clear()
+	b.clients.Clear()
+}
+
 // Account names for the limiter. Keys are held by their SHA-256 (fixed size however long the
 // sent key, and never the key itself in memory longer than the request).
 func loginAccount(organisation, username string) string {

@@ -26,6 +26,7 @@ var commands = map[string]command{
 	"serve":   {"run the stub server", runServe},
 	"token":   {"get a token from a CRM.COM server (or the stub) and print it", runToken},
 	"release": {"release a token at a CRM.COM server (or the stub)", runRelease},
+	"admin":   {"ask a running stub what happened, reset it, see its coverage", runAdmin},
 }
 
 func main() {

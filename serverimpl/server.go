@@ -240,7 +240,7 @@ func New(opts Options) (*Stub, error) {
 			return nil, fmt.Errorf("serverimpl: admin routes: %w", err)
 		}
 	}
-	mountDocs(e)
+	mountDocs(e, opts.Admin)
 	s.echo = e
 	return s, nil
 }

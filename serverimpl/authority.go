@@ -16,7 +16,8 @@ import (
 type authority struct {
 	directory   directoryRef // swapped by reset when the fixtures file is read again
 	sessions    sessions.Store
-	holders     sync.Map // sessions.Holder → *sessions.Holder: one per holder, shared by its sessions
+	holdersMu   sync.RWMutex
+	holders     map[sessions.Holder]*sessions.Holder // one per holder, shared by its sessions
 	signer      *tokenSigner
 	clock       Clock
 	loginIdle   time.Duration
@@ -145,11 +146,26 @@ func (a *authority) open(ctx context.Context, method sessions.Method, c claims, 
 func (a *authority) holder(c *claims) *sessions.Holder {
 	h := sessions.Holder{Username: c.Username, Organisation: c.Organisation, Unit: c.Unit,
 		Contact: c.Contact, AccountsReceivable: c.AccountsReceivable}
-	if p, ok := a.holders.Load(h); ok {
-		return p.(*sessions.Holder)
+	// A map under a read lock, not a sync.Map: looking a struct key up in a sync.Map boxes it,
+	// one allocation on every call (every release and token check names its holder for the
+	// journal); a plain map lookup allocates nothing.
+	a.holdersMu.RLock()
+	p := a.holders[h]
+	a.holdersMu.RUnlock()
+	if p != nil {
+		return p
 	}
-	p, _ := a.holders.LoadOrStore(h, &h)
-	return p.(*sessions.Holder)
+	a.holdersMu.Lock()
+	defer a.holdersMu.Unlock()
+	if p = a.holders[h]; p == nil {
+		if a.holders == nil {
+			a.holders = map[sessions.Holder]*sessions.Holder{}
+		}
+		p = new(sessions.Holder) // not &h: h would then live on the heap on every call
+		*p = h
+		a.holders[h] = p
+	}
+	return p
 }
 
 // storeRetryAfter is how long a client is asked to wait when the session store cannot be asked.

@@ -80,10 +80,14 @@ func (s *Stub) record(r *http.Request, status int, x *exchange, arrived, start t
 	if s.journal == nil {
 		return
 	}
+	client := x.client // an operation's chain noted it for the brake
+	if x.operation == "" {
+		client = remoteHost(r.RemoteAddr)
+	}
 	e := journal.Entry{
 		Time: arrived, Operation: x.operation, Method: r.Method, Path: r.URL.Path, Status: status,
 		Code: code, Session: x.session, HasSession: x.hasSession, Holder: x.holder,
-		Latency: time.Since(start), Fault: string(x.fault), Client: remoteHost(r.RemoteAddr),
+		Latency: time.Since(start), Fault: string(x.fault), Client: client,
 	}
 	if err := s.journal.Append(ctx, e); err != nil {
 		s.logger.LogAttrs(ctx, slog.LevelWarn, "journal: store failed", slog.String("error", err.Error()))

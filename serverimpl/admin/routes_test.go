@@ -417,3 +417,21 @@ func TestAdminDocumentServed(t *testing.T) {
 		t.Fatalf("%s: %d, %d bytes; want api/admin.yaml byte for byte", serverimpl.AdminDocumentPath, resp.StatusCode, body.Len())
 	}
 }
+
+// A browser suite on another origin may call the admin routes, DELETE included.
+func TestAdminRoutesAnswerCORSPreflight(t *testing.T) {
+	s := startStub(t, func(o *serverimpl.Options) { o.AllowedOrigins = []string{"http://app.example"} })
+	req, _ := http.NewRequest(http.MethodOptions, s.URL+"/_crmauth/sessions/"+sessions.NewID().String(), nil)
+	req.Header.Set("Origin", "http://app.example")
+	req.Header.Set("Access-Control-Request-Method", http.MethodDelete)
+	req.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "http://app.example" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "DELETE") {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+}

@@ -15,7 +15,7 @@ func cors(origins []string) echo.MiddlewareFunc {
 		origins = []string{"*"}
 	}
 	return middleware.CORSWithConfig(middleware.CORSConfig{
-		AllowOrigins:  origins,
+		AllowOrigins: origins,
 		// DELETE: the admin routes' (DELETE /_crmauth/requests, /_crmauth/sessions/{jti}).
 		AllowMethods:  []string{http.MethodPost, http.MethodGet, http.MethodDelete, http.MethodOptions},
 		AllowHeaders:  []string{"Authorization", "Content-Type", FaultHeader, RetryAfterHeader, LatencyHeader},

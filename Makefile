@@ -103,7 +103,7 @@ fuzz:
 ## check: everything CI runs
 check: check-generate lint breaking docs test
 
-# Benchmarks (issue 7). Figures are printed, never asserted; see README "Performance".
+# Benchmarks (issue 7). Figures are printed, never asserted; see docs/performance.md.
 BENCH_PKGS  ?= ./serverimpl/... ./clientimpl/...
 BENCH_COUNT ?= 1
 BENCH_TIME  ?= 1s

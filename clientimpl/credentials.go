@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+
+	"github.com/crmcom-community/crmauth/internal/redact"
 )
 
 // Credentials are what a TokenSource presents to get a token: a Login, a WebAPIKey or a
@@ -118,18 +120,18 @@ func (k ConsumerApplicationKey) validate() error {
 
 func (l Login) String() string {
 	return fmt.Sprintf("Login{Username: %q, Password: %s, Organisation: %q, Unit: %q}",
-		l.Username, redacted(l.Password), l.Organisation, l.Unit)
+		l.Username, redact.Quoted(l.Password), l.Organisation, l.Unit)
 }
 
 // GoString keeps %#v from printing the password.
 func (l Login) GoString() string { return l.String() }
 
 // Format keeps every fmt verb from printing the password.
-func (l Login) Format(f fmt.State, verb rune) { formatRedacted(f, verb, l.String()) }
+func (l Login) Format(f fmt.State, verb rune) { redact.Format(f, verb, l.String()) }
 
 // LogValue keeps slog from printing the password.
 func (l Login) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("username", l.Username), slog.String("password", mask(l.Password)),
+	return slog.GroupValue(slog.String("username", l.Username), slog.String("password", redact.Mask(l.Password)),
 		slog.String("organisation", l.Organisation), slog.String("unit", l.Unit))
 }
 
@@ -137,47 +139,47 @@ func (l Login) LogValue() slog.Value {
 func (l Login) MarshalJSON() ([]byte, error) {
 	type plain Login // the fields, without these methods
 	p := plain(l)
-	p.Password = mask(p.Password)
+	p.Password = redact.Mask(p.Password)
 	return json.Marshal(p)
 }
 
 func (k WebAPIKey) String() string {
-	return fmt.Sprintf("WebAPIKey{Key: %s, Unit: %q}", redacted(k.Key), k.Unit)
+	return fmt.Sprintf("WebAPIKey{Key: %s, Unit: %q}", redact.Quoted(k.Key), k.Unit)
 }
 
 // GoString keeps %#v from printing the key.
 func (k WebAPIKey) GoString() string { return k.String() }
 
 // Format keeps every fmt verb from printing the key.
-func (k WebAPIKey) Format(f fmt.State, verb rune) { formatRedacted(f, verb, k.String()) }
+func (k WebAPIKey) Format(f fmt.State, verb rune) { redact.Format(f, verb, k.String()) }
 
 // LogValue keeps slog from printing the key.
 func (k WebAPIKey) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("key", mask(k.Key)), slog.String("unit", k.Unit))
+	return slog.GroupValue(slog.String("key", redact.Mask(k.Key)), slog.String("unit", k.Unit))
 }
 
 // MarshalJSON writes the WebAPIKey with its key as [REDACTED].
 func (k WebAPIKey) MarshalJSON() ([]byte, error) {
 	type plain WebAPIKey
 	p := plain(k)
-	p.Key = mask(p.Key)
+	p.Key = redact.Mask(p.Key)
 	return json.Marshal(p)
 }
 
 func (k ConsumerApplicationKey) String() string {
 	return fmt.Sprintf("ConsumerApplicationKey{Key: %s, AccessTokenIdentifier: %s, Unit: %q}",
-		redacted(k.Key), k.AccessTokenIdentifier.String(), k.Unit)
+		redact.Quoted(k.Key), k.AccessTokenIdentifier.String(), k.Unit)
 }
 
 // GoString keeps %#v from printing the key.
 func (k ConsumerApplicationKey) GoString() string { return k.String() }
 
 // Format keeps every fmt verb from printing the key and the codes.
-func (k ConsumerApplicationKey) Format(f fmt.State, verb rune) { formatRedacted(f, verb, k.String()) }
+func (k ConsumerApplicationKey) Format(f fmt.State, verb rune) { redact.Format(f, verb, k.String()) }
 
 // LogValue keeps slog from printing the key and the codes.
 func (k ConsumerApplicationKey) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("key", mask(k.Key)),
+	return slog.GroupValue(slog.String("key", redact.Mask(k.Key)),
 		slog.Attr{Key: "access_token_identifier", Value: k.AccessTokenIdentifier.LogValue()},
 		slog.String("unit", k.Unit))
 }
@@ -186,31 +188,31 @@ func (k ConsumerApplicationKey) LogValue() slog.Value {
 func (k ConsumerApplicationKey) MarshalJSON() ([]byte, error) {
 	type plain ConsumerApplicationKey // AccessTokenIdentifier keeps its own MarshalJSON
 	p := plain(k)
-	p.Key = mask(p.Key)
+	p.Key = redact.Mask(p.Key)
 	return json.Marshal(p)
 }
 
 func (id AccessTokenIdentifier) String() string {
 	return fmt.Sprintf("{AuthenticationCode: %s, Identifier: %q, PassCode: %s}",
-		redacted(id.AuthenticationCode), id.Identifier, redacted(id.PassCode))
+		redact.Quoted(id.AuthenticationCode), id.Identifier, redact.Quoted(id.PassCode))
 }
 
 // GoString keeps %#v from printing the codes.
 func (id AccessTokenIdentifier) GoString() string { return id.String() }
 
 // Format keeps every fmt verb from printing the codes.
-func (id AccessTokenIdentifier) Format(f fmt.State, verb rune) { formatRedacted(f, verb, id.String()) }
+func (id AccessTokenIdentifier) Format(f fmt.State, verb rune) { redact.Format(f, verb, id.String()) }
 
 // LogValue keeps slog from printing the codes.
 func (id AccessTokenIdentifier) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("authentication_code", mask(id.AuthenticationCode)),
-		slog.String("identifier", id.Identifier), slog.String("pass_code", mask(id.PassCode)))
+	return slog.GroupValue(slog.String("authentication_code", redact.Mask(id.AuthenticationCode)),
+		slog.String("identifier", id.Identifier), slog.String("pass_code", redact.Mask(id.PassCode)))
 }
 
 // MarshalJSON writes the AccessTokenIdentifier with its codes as [REDACTED].
 func (id AccessTokenIdentifier) MarshalJSON() ([]byte, error) {
 	type plain AccessTokenIdentifier
 	p := plain(id)
-	p.AuthenticationCode, p.PassCode = mask(p.AuthenticationCode), mask(p.PassCode)
+	p.AuthenticationCode, p.PassCode = redact.Mask(p.AuthenticationCode), redact.Mask(p.PassCode)
 	return json.Marshal(p)
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/crmcom-community/crmauth/internal/redact"
 )
 
 // Token is an authentication token as CRM.COM issued it, with the claims this package reads
@@ -53,14 +55,14 @@ func (t Token) String() string {
 func (t Token) GoString() string { return t.String() }
 
 // Format keeps every fmt verb from printing Value.
-func (t Token) Format(f fmt.State, verb rune) { formatRedacted(f, verb, t.String()) }
+func (t Token) Format(f fmt.State, verb rune) { redact.Format(f, verb, t.String()) }
 
 // MarshalJSON writes the token with Value as [REDACTED]: encoding/json output (and slog's
 // JSONHandler, for a Token nested in another value) is for logs, not for sending.
 func (t Token) MarshalJSON() ([]byte, error) {
 	type plain Token // the fields, without these methods
 	p := plain(t)
-	p.Value = mask(p.Value)
+	p.Value = redact.Mask(p.Value)
 	return json.Marshal(p)
 }
 

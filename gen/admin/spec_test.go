@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"sort"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/crmcom-community/crmauth/gen/admin"
+	"github.com/crmcom-community/crmauth/internal/specexamples"
 )
 
 const specPath = "../../api/admin.yaml"
@@ -63,93 +63,14 @@ func TestEmbeddedSpecMatchesFile(t *testing.T) {
 	}
 }
 
-type example struct {
-	where  string
-	schema *openapi3.Schema
-	value  any
-}
-
-// collectExamples walks every place OpenAPI 3.0 allows an example (as gen/spec_test.go does
-// for openapi.yaml).
-func collectExamples(doc *openapi3.T) []example {
-	var out []example
-	var fromSchema func(where string, ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool)
-	fromSchema = func(where string, ref *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) {
-		if ref == nil || ref.Value == nil || seen[ref.Value] {
-			return
-		}
-		seen[ref.Value] = true
-		s := ref.Value
-		if s.Example != nil {
-			out = append(out, example{where + " (schema example)", s, s.Example})
-		}
-		for name, p := range s.Properties {
-			fromSchema(where+"."+name, p, seen)
-		}
-		if s.Items != nil {
-			fromSchema(where+"[]", s.Items, seen)
-		}
-	}
-	fromMedia := func(where string, content openapi3.Content) {
-		for ct, mt := range content {
-			if mt.Schema == nil {
-				continue
-			}
-			if mt.Example != nil {
-				out = append(out, example{where + " " + ct + " example", mt.Schema.Value, mt.Example})
-			}
-			for name, ex := range mt.Examples {
-				out = append(out, example{where + " " + ct + " examples." + name, mt.Schema.Value, ex.Value.Value})
-			}
-			fromSchema(where+" "+ct, mt.Schema, map[*openapi3.Schema]bool{})
-		}
-	}
-	for name, s := range doc.Components.Schemas {
-		fromSchema("components.schemas."+name, s, map[*openapi3.Schema]bool{})
-	}
-	for name, p := range doc.Components.Parameters {
-		if p.Value.Example != nil {
-			out = append(out, example{"components.parameters." + name, p.Value.Schema.Value, p.Value.Example})
-		}
-	}
-	for name, h := range doc.Components.Headers {
-		if h.Value.Example != nil {
-			out = append(out, example{"components.headers." + name, h.Value.Schema.Value, h.Value.Example})
-		}
-	}
-	for path, item := range doc.Paths.Map() {
-		for _, p := range item.Parameters {
-			if p.Value.Example != nil {
-				out = append(out, example{path + " parameter " + p.Value.Name, p.Value.Schema.Value, p.Value.Example})
-			}
-		}
-		for method, op := range item.Operations() {
-			where := method + " " + path
-			for _, p := range op.Parameters {
-				if p.Value.Example != nil {
-					out = append(out, example{where + " parameter " + p.Value.Name, p.Value.Schema.Value, p.Value.Example})
-				}
-			}
-			if op.RequestBody != nil {
-				fromMedia(where+" request", op.RequestBody.Value.Content)
-			}
-			for status, resp := range op.Responses.Map() {
-				fromMedia(where+" response "+status, resp.Value.Content)
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].where < out[j].where })
-	return out
-}
-
 func TestEveryExampleMatchesItsSchema(t *testing.T) {
-	examples := collectExamples(loadSpec(t))
+	examples := specexamples.Collect(loadSpec(t))
 	if len(examples) < 30 {
 		t.Fatalf("found only %d examples; the walk over the document is broken", len(examples))
 	}
 	for _, ex := range examples {
-		if err := ex.schema.VisitJSON(ex.value); err != nil {
-			t.Errorf("%s does not match its schema: %v", ex.where, err)
+		if err := ex.Schema.VisitJSON(ex.Value); err != nil {
+			t.Errorf("%s does not match its schema: %v", ex.Where, err)
 		}
 	}
 }

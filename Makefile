@@ -10,7 +10,7 @@ GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -
 
 all: check
 
-## generate: regenerate gen/ from openapi.yaml (run after every spec edit, commit both)
+## generate: regenerate gen/ from openapi.yaml and gen/admin/ from api/admin.yaml (run after every spec edit, commit both)
 generate:
 	$(GO) generate ./gen/...
 
@@ -32,9 +32,9 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-## spec-check: openapi.yaml is valid OpenAPI 3.0.3 and every example matches its schema
+## spec-check: openapi.yaml and api/admin.yaml are valid OpenAPI 3.0.3 and every example matches its schema
 spec-check:
-	$(GO) test -count=1 -run 'TestSpec|TestEmbeddedSpec|Example|TestEveryOperation|TestErrorCatalogue' ./gen/
+	$(GO) test -count=1 -run 'TestSpec|TestEmbeddedSpec|Example|TestEveryOperation|TestErrorCatalogue|TestExcluded' ./gen/ ./gen/admin/
 
 ## lint: gofmt, go vet, spec validation, spec lint
 lint: fmt-check vet spec-check spec-lint
@@ -51,23 +51,28 @@ node_modules/.package-lock.json: package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
 
 ## spec-lint: Redocly's recommended ruleset (redocly.yaml); fails on any error or warning
-spec-lint: node_modules/.package-lock.json
-	$(REDOCLY) lint openapi.yaml
-	@$(REDOCLY) lint --format=json openapi.yaml 2>/dev/null | node -e 'const t = JSON.parse(require("fs").readFileSync(0, "utf8")).totals; if (t.errors + t.warnings > 0) { console.error(`spec-lint: $${t.errors} errors, $${t.warnings} warnings: fix them, or turn the rule off in redocly.yaml with a reason`); process.exit(1) }'
+SPECS = openapi.yaml api/admin.yaml
 
-## docs: the static API reference, one self-contained offline HTML file: docs-build/index.html
+spec-lint: node_modules/.package-lock.json
+	$(REDOCLY) lint $(SPECS)
+	@for spec in $(SPECS); do $(REDOCLY) lint --format=json $$spec 2>/dev/null | node -e 'const t = JSON.parse(require("fs").readFileSync(0, "utf8")).totals; if (t.errors + t.warnings > 0) { console.error(`spec-lint: $${t.errors} errors, $${t.warnings} warnings: fix them, or turn the rule off in redocly.yaml with a reason`); process.exit(1) }' || exit 1; done
+
+## docs: the static API references, self-contained offline HTML files: docs-build/index.html (openapi.yaml), docs-build/admin.html (api/admin.yaml)
 docs: node_modules/.package-lock.json
 	$(REDOCLY) build-docs openapi.yaml --inlineBundle --template api/redoc.hbs --output $(DOCS_DIR)/index.html
+	$(REDOCLY) build-docs api/admin.yaml --inlineBundle --template api/redoc.hbs --output $(DOCS_DIR)/admin.html
 
-## breaking: fail when openapi.yaml breaks the last released spec (api/releases/) without a major bump
+## breaking: fail when openapi.yaml or api/admin.yaml breaks its last released spec (api/releases/) without a major bump
 breaking:
 	api/breaking.sh openapi.yaml
+	api/breaking.sh api/admin.yaml
 
-## release-spec: record openapi.yaml as released, api/releases/openapi-<info.version>.yaml (the new baseline)
+## release-spec: record SPEC (default openapi.yaml; or api/admin.yaml) as released, api/releases/<name>-<info.version>.yaml (the new baseline)
+SPEC ?= openapi.yaml
 release-spec: breaking
-	@v=$$(api/breaking.sh --version openapi.yaml) && f=api/releases/openapi-$$v.yaml && \
+	@v=$$(api/breaking.sh --version $(SPEC)) && f=api/releases/$$(basename $(SPEC) .yaml)-$$v.yaml && \
 	if [ -e "$$f" ]; then echo "$$f exists: raise info.version (and add its CHANGELOG.md entry) first"; exit 1; fi && \
-	cp openapi.yaml "$$f" && echo "released $$v as $$f: commit it with openapi.yaml and CHANGELOG.md"
+	cp $(SPEC) "$$f" && echo "released $$v as $$f: commit it with $(SPEC) and CHANGELOG.md"
 
 ## test: the README's test command
 test:
@@ -98,7 +103,7 @@ fuzz:
 ## check: everything CI runs
 check: check-generate lint breaking docs test
 
-# Benchmarks (issue 7). Figures are printed, never asserted; see README "Performance".
+# Benchmarks (issue 7). Figures are printed, never asserted; see docs/performance.md.
 BENCH_PKGS  ?= ./serverimpl/... ./clientimpl/...
 BENCH_COUNT ?= 1
 BENCH_TIME  ?= 1s

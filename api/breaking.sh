@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Breaking-change gate (make breaking).
 #
-# Compares SPEC (default openapi.yaml) with the last released spec: the highest
-# api/releases/openapi-<version>.yaml, kept in the repository so a fresh clone without tags
+# Compares SPEC (default openapi.yaml) with the last released spec of the same document: the
+# highest api/releases/<name>-<version>.yaml, <name> being SPEC's file name without .yaml
+# (openapi, or admin for api/admin.yaml), kept in the repository so a fresh clone without tags
 # has it. oasdiff judges the difference; any breaking or potentially breaking change (its
 # levels ERR and WARN) fails the gate unless info.version's major part is above the
 # baseline's. The gate also fails when info.version is below the baseline's or when
-# CHANGELOG.md has no "## <version>" entry for it.
+# CHANGELOG.md has no "## <version>" entry for it ("## <name> <version>" for a document other
+# than openapi.yaml).
 #
 #   api/breaking.sh [SPEC]            the gate
 #   api/breaking.sh --version SPEC    print SPEC's info.version
@@ -36,9 +38,12 @@ if [[ ${1:-} == --version ]]; then
 fi
 
 spec=${1:-openapi.yaml}
-baseline=$(find "$releases" -maxdepth 1 -name 'openapi-*.yaml' | sort -V | tail -n 1)
+name=$(basename "$spec" .yaml)
+heading=""
+[[ $name == openapi ]] || heading="$name "
+baseline=$(find "$releases" -maxdepth 1 -name "$name-*.yaml" | sort -V | tail -n 1)
 if [[ -z $baseline ]]; then
-	echo "breaking: no released spec in $releases/ (openapi-<version>.yaml)" >&2
+	echo "breaking: no released spec in $releases/ ($name-<version>.yaml)" >&2
 	exit 2
 fi
 
@@ -54,8 +59,8 @@ if [[ $(printf '%s\n%s\n' "$released" "$current" | sort -V | tail -n 1) != "$cur
 	echo "breaking: info.version $current of $spec is below the last release $released" >&2
 	exit 1
 fi
-if ! grep -Eq "^## \[?${current//./\\.}\]?([[:space:]]|$)" "$changelog"; then
-	echo "breaking: $changelog has no '## $current' entry for info.version $current" >&2
+if ! grep -Eq "^## \[?${heading}${current//./\\.}\]?([[:space:]]|$)" "$changelog"; then
+	echo "breaking: $changelog has no '## $heading$current' entry for info.version $current" >&2
 	exit 1
 fi
 

@@ -14,9 +14,10 @@ import (
 // authority is the four methods as plain Go, below HTTP: it checks credentials against the
 // directory, opens and ends sessions, and signs tokens. Handlers only translate.
 type authority struct {
-	directory   *directory
+	directory   directoryRef // swapped by reset when the fixtures file is read again
 	sessions    sessions.Store
-	holders     sync.Map // sessions.Holder → *sessions.Holder: one per holder, shared by its sessions
+	holdersMu   sync.RWMutex
+	holders     map[sessions.Holder]*sessions.Holder // one per holder, shared by its sessions
 	signer      *tokenSigner
 	clock       Clock
 	loginIdle   time.Duration
@@ -66,7 +67,7 @@ func (a *authority) consumerToken(ctx context.Context, key string, id accessToke
 }
 
 func (a *authority) checkLogin(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {
-	u := a.directory.user(organisation, username, password)
+	u := a.directory.Load().user(organisation, username, password)
 	if u == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidCredentials, "login failed")
 	}
@@ -82,7 +83,7 @@ func (a *authority) checkLogin(ctx context.Context, organisation, username, pass
 }
 
 func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string) (issued, *failure) {
-	k := a.directory.webAPIKey(key)
+	k := a.directory.Load().webAPIKey(key)
 	if k == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
 	}
@@ -94,7 +95,7 @@ func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string
 }
 
 func (a *authority) checkConsumer(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
-	k := a.directory.consumerKey(key)
+	k := a.directory.Load().consumerKey(key)
 	if k == nil {
 		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
 	}
@@ -137,6 +138,7 @@ func (a *authority) open(ctx context.Context, method sessions.Method, c claims, 
 		}
 		return issued{}, storeFailure(err)
 	}
+	noteHolder(ctx, s.Holder)
 	token, err := a.signer.sign(c, id, now, lifetime)
 	if err != nil {
 		_, _ = a.sessions.End(ctx, id, now, sessions.StateReleased)
@@ -150,11 +152,26 @@ func (a *authority) open(ctx context.Context, method sessions.Method, c claims, 
 func (a *authority) holder(c *claims) *sessions.Holder {
 	h := sessions.Holder{Username: c.Username, Organisation: c.Organisation, Unit: c.Unit,
 		Contact: c.Contact, AccountsReceivable: c.AccountsReceivable}
-	if p, ok := a.holders.Load(h); ok {
-		return p.(*sessions.Holder)
+	// A map under a read lock, not a sync.Map: looking a struct key up in a sync.Map boxes it,
+	// one allocation on every call (every release and token check names its holder for the
+	// journal); a plain map lookup allocates nothing.
+	a.holdersMu.RLock()
+	p := a.holders[h]
+	a.holdersMu.RUnlock()
+	if p != nil {
+		return p
 	}
-	p, _ := a.holders.LoadOrStore(h, &h)
-	return p.(*sessions.Holder)
+	a.holdersMu.Lock()
+	defer a.holdersMu.Unlock()
+	if p = a.holders[h]; p == nil {
+		if a.holders == nil {
+			a.holders = map[sessions.Holder]*sessions.Holder{}
+		}
+		p = new(sessions.Holder) // not &h: h would then live on the heap on every call
+		*p = h
+		a.holders[h] = p
+	}
+	return p
 }
 
 // storeRetryAfter is how long a client is asked to wait when the session store cannot be asked.
@@ -170,8 +187,9 @@ func storeFailure(error) *failure {
 func (a *authority) release(ctx context.Context, token string) (sessions.ID, *failure) {
 	c, id, err := a.signer.parse(token)
 	if err != nil {
-		return id, fail(gen.ErrorCodeInvalidToken, err.Error())
+		return sessions.ID{}, fail(gen.ErrorCodeInvalidToken, err.Error())
 	}
+	noteHolder(ctx, a.holder(c))
 	now := a.clock.Now()
 	state, err := a.sessions.End(ctx, id, now, sessions.StateReleased)
 	if err != nil {
@@ -187,6 +205,7 @@ func (a *authority) check(ctx context.Context, token string) (TokenInfo, *failur
 	if err != nil {
 		return TokenInfo{}, fail(gen.ErrorCodeInvalidToken, err.Error())
 	}
+	noteHolder(ctx, a.holder(c))
 	now := a.clock.Now()
 	state, err := a.sessions.Use(ctx, id, now)
 	if err != nil {

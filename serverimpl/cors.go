@@ -15,8 +15,9 @@ func cors(origins []string) echo.MiddlewareFunc {
 		origins = []string{"*"}
 	}
 	return middleware.CORSWithConfig(middleware.CORSConfig{
-		AllowOrigins:  origins,
-		AllowMethods:  []string{http.MethodPost, http.MethodGet, http.MethodOptions},
+		AllowOrigins: origins,
+		// DELETE: the admin routes' (DELETE /_crmauth/requests, /_crmauth/sessions/{jti}).
+		AllowMethods:  []string{http.MethodPost, http.MethodGet, http.MethodDelete, http.MethodOptions},
 		AllowHeaders:  []string{"Authorization", "Content-Type", FaultHeader, RetryAfterHeader, LatencyHeader},
 		ExposeHeaders: []string{"Retry-After", "WWW-Authenticate"},
 		MaxAge:        600,

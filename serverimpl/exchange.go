@@ -18,6 +18,11 @@ type exchange struct {
 	session    sessions.ID
 	hasSession bool
 	code       gen.ErrorCode // status.code of a failure
+	// For the journal: who the token concerned speaks for, the fault injected, and whether
+	// the request is one not to journal (an admin route's).
+	holder       *sessions.Holder
+	fault        gen.ErrorCode
+	unjournalled bool
 }
 
 type exchangeKey struct{}
@@ -37,12 +42,18 @@ func exchangeFrom(ctx context.Context) *exchange {
 // basicKey is the key the request sent as its HTTP Basic username.
 func basicKey(ctx context.Context) string { return exchangeFrom(ctx).key }
 
-// noteOutcome records what the request ended in, for the request log.
+// noteOutcome records what the request ended in, for the request log and the journal: the
+// code of a failure, and the session concerned when there is one (a refused release of a
+// genuine token names its session too).
 func noteOutcome(ctx context.Context, id sessions.ID, f *failure) {
 	x := exchangeFrom(ctx)
 	if f != nil {
 		x.code = f.code
-		return
 	}
-	x.session, x.hasSession = id, true
+	if id != (sessions.ID{}) {
+		x.session, x.hasSession = id, true
+	}
 }
+
+// noteHolder records who the token concerned speaks for, for the journal.
+func noteHolder(ctx context.Context, h *sessions.Holder) { exchangeFrom(ctx).holder = h }

@@ -82,7 +82,11 @@ func (s *Stub) faults(operation string) echo.MiddlewareFunc {
 				return next(c)
 			}
 			if v := r.Header.Get(FaultHeader); v != "" {
-				return injectedFault(operation, declared, v, r.Header.Get(RetryAfterHeader))
+				f := injectedFault(operation, declared, v, r.Header.Get(RetryAfterHeader))
+				if f.message == injectedMessage {
+					exchangeFrom(r.Context()).fault = f.code // for the journal
+				}
+				return f
 			}
 			return next(c)
 		}
@@ -107,7 +111,7 @@ func injectedFault(operation string, declared []int, value, retryAfter string) *
 		return fail(gen.ErrorCodeInvalidRequest, fmt.Sprintf("%s: %s is not an error %s declares (it declares %s, or their codes)",
 			FaultHeader, sanitize(value), operation, joinInts(declared)))
 	}
-	f := fail(code, "injected by "+FaultHeader)
+	f := fail(code, injectedMessage)
 	if code == gen.ErrorCodeTooManyRequests || code == gen.ErrorCodeServiceUnavailable {
 		f.retryAfter = time.Second
 		if retryAfter != "" {
@@ -122,6 +126,8 @@ func injectedFault(operation string, declared []int, value, retryAfter string) *
 }
 
 const http401 = 401
+
+const injectedMessage = "injected by " + FaultHeader
 
 // faultCode is the status.code a numeric fault answers with.
 func faultCode(operation string, status int) gen.ErrorCode {

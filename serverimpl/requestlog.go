@@ -4,13 +4,17 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
 // requestLog is the outermost middleware: it opens the request's exchange, has errors answered
-// (so it sees the final status), and writes one structured line per request.
+// (so it sees the final status), writes one structured line per request, records the request
+// in the journal and counts a CRM.COM method's answer for coverage.
 //
 // The line holds no secret: no headers, no query string (a token may travel there), no body,
 // and of a token only its session ID (jti); keys and passwords never reach it.
@@ -19,15 +23,21 @@ func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		// Asked once, up front: without a line to write, not even the clock is read.
 		logging := s.logger.Enabled(r.Context(), slog.LevelInfo)
-		var start time.Time
-		if logging {
+		var start, arrived time.Time
+		if logging || s.journal != nil {
 			start = time.Now()
+		}
+		if s.journal != nil {
+			arrived = s.clock.Now()
 		}
 		xc := &exchangeContext{Context: r.Context()}
 		x := &xc.x
 		c.SetRequest(r.WithContext(xc))
 		if err := next(c); err != nil {
 			c.Error(err)
+		}
+		if !x.unjournalled {
+			s.record(r, c.Response().Status, x, arrived, start)
 		}
 		if !logging {
 			return nil
@@ -51,6 +61,36 @@ func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 		return nil
+	}
+}
+
+// record puts the exchange into the journal and counts a CRM.COM method's answer for coverage.
+// A store that cannot be asked costs the request nothing but a log line: the answer is given.
+func (s *Stub) record(r *http.Request, status int, x *exchange, arrived, start time.Time) {
+	code := string(x.code)
+	if code == "" && x.operation != "" && status < 400 {
+		code = "OK"
+	}
+	ctx := r.Context()
+	if x.operation != "" {
+		if err := s.coverage.Add(ctx, x.operation, status, code); err != nil {
+			s.logger.LogAttrs(ctx, slog.LevelWarn, "coverage: store failed", slog.String("error", err.Error()))
+		}
+	}
+	if s.journal == nil {
+		return
+	}
+	client := x.client // an operation's chain noted it for the brake
+	if x.operation == "" {
+		client = remoteHost(r.RemoteAddr)
+	}
+	e := journal.Entry{
+		Time: arrived, Operation: x.operation, Method: r.Method, Path: r.URL.Path, Status: status,
+		Code: code, Session: x.session, HasSession: x.hasSession, Holder: x.holder,
+		Latency: time.Since(start), Fault: string(x.fault), Client: client,
+	}
+	if err := s.journal.Append(ctx, e); err != nil {
+		s.logger.LogAttrs(ctx, slog.LevelWarn, "journal: store failed", slog.String("error", err.Error()))
 	}
 }
 

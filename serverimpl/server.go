@@ -13,6 +13,9 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/admin"
+	"github.com/crmcom-community/crmauth/serverimpl/coverage"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/crmcom-community/crmauth/serverimpl/throttle"
 )
@@ -57,9 +60,28 @@ type Options struct {
 	// LoginTokenLifetime is a login token's fixed lifetime with LoginExpiryFixed; 0: 2h.
 	LoginTokenLifetime time.Duration
 
-	// AdminClock mounts the admin clock routes (AdminClockPath, AdminClockAdvancePath). The
-	// Clock must then be able to Advance (SettableClock, OffsetClock); nil gets an OffsetClock.
+	// Admin mounts the administration routes of api/admin.yaml under /_crmauth/: the request
+	// journal, the sessions, reset, coverage and the clock (AdminClockPath,
+	// AdminClockAdvancePath). The Clock must then be able to Advance and Reset (SettableClock,
+	// OffsetClock); nil gets an OffsetClock. The Go methods (Requests, Sessions, EndSession,
+	// Reset, Coverage) work without it.
+	Admin bool
+	// AdminClock is the former name of Admin, which it now means.
 	AdminClock bool
+	// AdminToken, when set, is required as "Authorization: Bearer <AdminToken>" on the admin
+	// routes (compared in constant time, never logged).
+	AdminToken string
+	// FixturesFile is a YAML fixtures file (LoadFixtures) used when Fixtures is nil, and read
+	// again by Reset, so editing fixtures needs no restart.
+	FixturesFile string
+	// Journal records every request answered (the admin routes aside); nil: an in-memory
+	// journal keeping the newest JournalSize entries.
+	Journal journal.Store
+	// JournalSize bounds the default journal: 0: journal.DefaultSize (10,000); < 0: no
+	// journal at all. Ignored when Journal is set.
+	JournalSize int
+	// Coverage counts the answers of the four methods; nil: in memory.
+	Coverage coverage.Store
 	// DisableFaults ignores FaultHeader and LatencyHeader (Options.Latency still applies).
 	DisableFaults bool
 	// Sessions stores sessions; nil: a new in-memory store holding at most MaxSessions.
@@ -98,6 +120,11 @@ type Stub struct {
 	clock     Clock
 	logger    *slog.Logger
 	declared  map[string][]int // error statuses per operationId, for fault injection
+
+	journal       journal.Store  // nil: none
+	coverage      coverage.Store // never nil
+	admin         *admin.Admin
+	fixturesGiven bool // Options.Fixtures was set (Reset keeps them)
 }
 
 // NewHandler returns the whole stub as a net/http handler.
@@ -107,8 +134,25 @@ func NewHandler(opts Options) (http.Handler, error) {
 
 // New builds the stub: fixtures compiled, validator and routes set up once.
 func New(opts Options) (*Stub, error) {
-	if opts.Fixtures == nil {
+	fixturesGiven := opts.Fixtures != nil
+	switch {
+	case opts.Fixtures == nil && opts.FixturesFile != "":
+		f, err := LoadFixtures(opts.FixturesFile)
+		if err != nil {
+			return nil, err
+		}
+		opts.Fixtures = f
+	case opts.Fixtures == nil:
 		opts.Fixtures = DefaultFixtures()
+	case opts.FixturesFile != "":
+		return nil, errors.New("serverimpl: give Fixtures or FixturesFile, not both")
+	}
+	opts.Admin = opts.Admin || opts.AdminClock
+	if opts.Journal == nil && opts.JournalSize >= 0 {
+		opts.Journal = journal.NewMemory(opts.JournalSize)
+	}
+	if opts.Coverage == nil {
+		opts.Coverage = coverage.NewMemory()
 	}
 	if opts.LoginIdleTimeout == 0 {
 		opts.LoginIdleTimeout = DefaultLoginIdleTimeout
@@ -146,19 +190,18 @@ func New(opts Options) (*Stub, error) {
 	}
 	opts.Throttle = throttling
 	if opts.Clock == nil {
-		if opts.AdminClock {
+		if opts.Admin {
 			opts.Clock = NewOffsetClock()
 		} else {
 			opts.Clock = realClock{}
 		}
 	}
-	var adminClock advancer
-	if opts.AdminClock {
-		a, ok := opts.Clock.(advancer)
-		if !ok {
-			return nil, fmt.Errorf("serverimpl: AdminClock needs a clock that can Advance; %T cannot", opts.Clock)
+	adminClock, ok := opts.Clock.(advancer)
+	if !ok {
+		if opts.Admin {
+			return nil, fmt.Errorf("serverimpl: Admin needs a clock that can Advance and Reset; %T cannot", opts.Clock)
 		}
-		adminClock = a
+		adminClock = noClock{opts.Clock}
 	}
 	if len(opts.Secret) == 0 {
 		opts.Secret = []byte(rand.Text() + rand.Text())
@@ -177,7 +220,6 @@ func New(opts Options) (*Stub, error) {
 		opts:  opts,
 		clock: opts.Clock,
 		authority: &authority{
-			directory:   dir,
 			sessions:    opts.Sessions,
 			signer:      newTokenSigner(opts.Secret, opts.NumericDates),
 			clock:       opts.Clock,
@@ -186,8 +228,19 @@ func New(opts Options) (*Stub, error) {
 			keyLifetime: opts.KeyTokenLifetime,
 			brake:       newBrake(opts.Throttle, opts.FailureCounts, opts.Clock),
 		},
-		logger:   opts.Logger,
-		declared: declaredStatuses(spec),
+		logger:        opts.Logger,
+		declared:      declaredStatuses(spec),
+		journal:       opts.Journal,
+		coverage:      opts.Coverage,
+		fixturesGiven: fixturesGiven,
+	}
+	s.authority.directory.Store(dir)
+	answers, err := coverage.Declared(spec)
+	if err != nil {
+		return nil, err
+	}
+	if s.admin, err = s.newAdmin(adminClock, answers); err != nil {
+		return nil, err
 	}
 
 	e := echo.New()
@@ -222,10 +275,12 @@ func New(opts Options) (*Stub, error) {
 		OperationMiddlewares: perOperation,
 	})
 	s.mountSpec(e)
-	if adminClock != nil {
-		s.mountAdminClock(e, adminClock)
+	if opts.Admin {
+		if err := s.mountAdmin(e); err != nil {
+			return nil, fmt.Errorf("serverimpl: admin routes: %w", err)
+		}
 	}
-	mountDocs(e)
+	mountDocs(e, opts.Admin)
 	s.echo = e
 	if err := s.extend(opts.Extensions); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package serverimpl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -70,6 +71,11 @@ func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter,
 		accounts: counter(throttle.Config{Name: "accounts", MaxFailures: o.MaxFailures, Window: o.Window, Now: clock.Now}),
 		clients:  counter(throttle.Config{Name: "clients", MaxFailures: o.MaxFailuresPerClient, Window: o.Window, Now: clock.Now}),
 	}
+}
+
+// clear forgets every failure counted, as when the stub is reset.
+func (b *brake) clear(ctx context.Context) error {
+	return errors.Join(b.accounts.Clear(ctx), b.clients.Clear(ctx))
 }
 
 // Account names for the limiter. Keys are held by their SHA-256 (fixed size however long the

@@ -40,7 +40,7 @@ func cpuModel() string {
 	return "unknown CPU"
 }
 
-// table renders the rows as a Markdown table (pasteable into the README), with each
+// table renders the rows as a Markdown table (pasteable into docs/performance.md), with each
 // scenario's throughput as a ratio to (a)'s (the median of the rounds' ratios, ratioTo), and
 // the targets.
 func table(rows []*row) string {
@@ -129,7 +129,7 @@ func perRequest(cpu time.Duration, r *loadgen.Result) string {
 	return micros(cpu / time.Duration(n))
 }
 
-// thousands writes n with comma separators, as the README's tables do.
+// thousands writes n with comma separators, as the tables of docs/performance.md do.
 func thousands(n int64) string {
 	s := fmt.Sprint(n)
 	var out []byte

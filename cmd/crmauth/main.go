@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"token":   {"get a token from a CRM.COM server (or the stub) and print it", runToken},
 	"release": {"release a token at a CRM.COM server (or the stub)", runRelease},
 	"version": {"print the module version and VCS commit this binary was built from", runVersion},
+	"admin":   {"ask a running stub what happened, reset it, see its coverage", runAdmin},
 }
 
 func main() {

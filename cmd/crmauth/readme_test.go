@@ -12,21 +12,33 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
-// readmeStubBlocks returns the sh blocks of the README's stub section that call curl.
+// stubGuideFiles are the pages whose curl examples must work against `crmauth serve` as it
+// starts by default: the README's stub section and the stub's guide.
+var stubGuideFiles = []string{"../../README.md", "../../docs/stub.md"}
+
+// readmeStubBlocks returns the sh blocks of the README's stub section and of docs/stub.md that
+// call curl.
 func readmeStubBlocks(t *testing.T) []string {
 	t.Helper()
-	data, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(data)
-	start := strings.Index(text, "## The stub server")
-	end := strings.Index(text, "### In-process, for Go teams")
-	if start < 0 || end < start {
-		t.Fatal("README has no stub section")
+	var text string
+	for _, name := range stubGuideFiles {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(data)
+		start := strings.Index(page, "# The stub server")
+		if start < 0 {
+			t.Fatalf("%s has no stub section", name)
+		}
+		page = page[start:]
+		if end := strings.Index(page[1:], "\n## "); name == stubGuideFiles[0] && end >= 0 {
+			page = page[:end+1] // the README's section ends at the next one
+		}
+		text += page
 	}
 	var blocks []string
-	for _, part := range strings.Split(text[start:end], "```sh\n")[1:] {
+	for _, part := range strings.Split(text, "```sh\n")[1:] {
 		block, _, _ := strings.Cut(part, "```")
 		if strings.Contains(block, "curl ") {
 			blocks = append(blocks, block)

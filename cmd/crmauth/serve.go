@@ -15,6 +15,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/gateway"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
 )
 
@@ -29,7 +30,11 @@ type serveConfig struct {
 	numericDates     bool
 	allowedOrigins   string
 	latency          time.Duration
+	admin            bool
 	adminClock       bool
+	adminToken       string // never printed: not a flag default, not logged
+	journalSize      int
+	coverageReport   string
 	disableFaults    bool
 	logFormat        string
 	logLevel         string
@@ -69,7 +74,10 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"numeric-dates", "CRMAUTH_NUMERIC_DATES", "write exp and iat as RFC 7519 numbers instead of CRM.COM's strings", &c.numericDates},
 		{"allowed-origins", "CRMAUTH_ALLOWED_ORIGINS", "comma-separated CORS origins (default: any origin)", &c.allowedOrigins},
 		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.latency},
-		{"admin-clock", "CRMAUTH_ADMIN_CLOCK", "serve the admin clock routes (" + serverimpl.AdminClockPath + ", " + serverimpl.AdminClockAdvancePath + ")", &c.adminClock},
+		{"admin", "CRMAUTH_ADMIN", "serve the administration routes under /_crmauth/ (journal, sessions, reset, coverage, clock; described at " + serverimpl.AdminDocumentPath + ")", &c.admin},
+		{"admin-clock", "CRMAUTH_ADMIN_CLOCK", "former name of -admin: false turns the administration routes off", &c.adminClock},
+		{"journal-size", "CRMAUTH_JOURNAL_SIZE", "requests the journal keeps, the newest (-1: no journal)", &c.journalSize},
+		{"coverage-report", "CRMAUTH_COVERAGE_REPORT", "at shutdown, write the coverage of the declared answers to this file as JSON and a short table to stderr", &c.coverageReport},
 		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.disableFaults},
 		{"log-format", "CRMAUTH_LOG_FORMAT", "log format: text or json", &c.logFormat},
 		{"log-level", "CRMAUTH_LOG_LEVEL", "log level: debug, info, warn or error", &c.logLevel},
@@ -94,7 +102,9 @@ func defaultServeConfig() serveConfig {
 		listen:           "localhost:8080",
 		loginIdleTimeout: serverimpl.DefaultLoginIdleTimeout,
 		keyTokenLifetime: serverimpl.DefaultKeyTokenLifetime,
+		admin:            true,
 		adminClock:       true,
+		journalSize:      journal.DefaultSize,
 		logFormat:        "text",
 		logLevel:         "info",
 		shutdownTimeout:  10 * time.Second,
@@ -155,6 +165,8 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 			fs.DurationVar(v, f.name, *v, usage)
 		}
 	}
+	// The admin token is a secret: its variable is read after parsing, so -h never prints it.
+	fs.StringVar(&c.adminToken, "admin-token", "", "require Authorization: Bearer <this> on the administration routes [$CRMAUTH_ADMIN_TOKEN]")
 	fs.Usage = func() {
 		fmt.Fprintln(output, "Usage: crmauth serve [flags]")
 		fmt.Fprintln(output)
@@ -166,6 +178,14 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "admin-token" })
+	if !given {
+		c.adminToken = getenv("CRMAUTH_ADMIN_TOKEN")
+	}
+	if c.journalSize == 0 || c.journalSize < -1 {
+		return c, errors.New("journal-size must be positive, or -1 for no journal")
 	}
 	if c.loginExpiry != string(serverimpl.LoginExpiryIdle) && c.loginExpiry != string(serverimpl.LoginExpiryFixed) {
 		return c, fmt.Errorf("login-expiry %q: use idle or fixed", c.loginExpiry)
@@ -215,7 +235,10 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 		NumericDates:       c.numericDates,
 		Logger:             logger,
 		Latency:            c.latency,
-		AdminClock:         c.adminClock,
+		Admin:              c.admin && c.adminClock,
+		AdminToken:         c.adminToken,
+		JournalSize:        c.journalSize,
+		FixturesFile:       c.fixtures, // read again by POST /_crmauth/reset
 		DisableFaults:      c.disableFaults,
 		MaxSessions:        c.maxSessions,
 		Throttle: serverimpl.ThrottleOptions{
@@ -246,13 +269,6 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 	}
 	if c.forwardAuth {
 		opts.Extensions = append(opts.Extensions, gateway.ForwardAuth{})
-	}
-	if c.fixtures != "" {
-		f, err := serverimpl.LoadFixtures(c.fixtures)
-		if err != nil {
-			return opts, err
-		}
-		opts.Fixtures = f
 	}
 	return opts, nil
 }
@@ -304,7 +320,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	srv, err := serverimpl.Listen(c.listen, opts)
 	if err != nil {
-		fmt.Fprintln(stderr, "crmauth serve:", err)
+		fmt.Fprintln(stderr, "crmauth serve: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
 		return 1
 	}
 	fixtures := "embedded defaults"
@@ -314,8 +330,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logger.Info("crmauth stub listening",
 		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
 		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
-		"login_expiry", c.loginExpiry, "admin_clock", c.adminClock, "upstream", c.upstream, "forward_auth", c.forwardAuth,
-		"state", shared)
+		"login_expiry", c.loginExpiry, "upstream", c.upstream, "forward_auth", c.forwardAuth, "state", shared,
+		"admin", opts.Admin, "admin_token", c.adminToken != "", "journal_size", c.journalSize)
 	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
 
 	select {
@@ -336,6 +352,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	logger.Info("stopped")
+	if c.coverageReport != "" {
+		if err := writeCoverageReport(srv.Stub, c.coverageReport, stderr); err != nil {
+			logger.Error("coverage report", "error", err.Error())
+			return 1
+		}
+	}
 	return 0
 }
 

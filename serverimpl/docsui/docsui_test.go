@@ -65,3 +65,20 @@ func TestServesSwaggerUIBundle(t *testing.T) {
 		t.Fatal("the bundle does not define SwaggerUIBundle")
 	}
 }
+
+// With the admin document, the page offers both in its top bar, the CRM.COM methods first.
+func TestPageOffersBothDocuments(t *testing.T) {
+	_, page := get(t, docsui.Handler(docsui.Admin), "/docs")
+	for _, want := range []string{
+		`urls: [{"name":"CRM.COM authentication methods (openapi.yaml)","url":"/openapi.json"},{"name":"crmauth stub administration (admin.yaml)","url":"/_crmauth/openapi.yaml"}]`,
+		`"urls.primaryName": "CRM.COM authentication methods (openapi.yaml)"`,
+		`"showTopBar":true`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if _, one := get(t, docsui.Handler(), "/docs"); strings.Contains(one, "urls:") {
+		t.Error("without the admin document the page still offers a list")
+	}
+}

@@ -31,3 +31,18 @@ func TestMemoryDefaultSize(t *testing.T) {
 		t.Fatalf("Size %d, want %d", got, journal.DefaultSize)
 	}
 }
+
+// BenchmarkMemoryAppend is the journal's own cost per request once the ring is full.
+func BenchmarkMemoryAppend(b *testing.B) {
+	m := journal.NewMemory(journal.DefaultSize)
+	e := journal.Entry{Time: time.Now(), Operation: "Login", Method: "POST", Path: "/x", Status: 200, Code: "OK"}
+	ctx := context.Background()
+	for range journal.DefaultSize {
+		_ = m.Append(ctx, e)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		_ = m.Append(ctx, e)
+	}
+}

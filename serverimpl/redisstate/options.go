@@ -9,7 +9,7 @@ import (
 
 // Configure makes o's stub keep its state here, shared with every stub configured on the same
 // Redis and Prefix: sessions, the brake's failure counts, the admin clock's offset (when o
-// has AdminClock and no Clock of its own), the signing secret (when o has none) and /healthz's
+// has Admin (or AdminClock) and no Clock of its own), the signing secret (when o has none) and /healthz's
 // check. Call it once per State, then serverimpl.New(o); Close the State after the stub has
 // stopped.
 func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
@@ -22,7 +22,7 @@ func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
 		}
 		o.Secret = secret
 	}
-	if o.AdminClock && o.Clock == nil {
+	if (o.Admin || o.AdminClock) && o.Clock == nil {
 		off, err := s.Offset(ctx)
 		if err != nil {
 			return err

@@ -49,6 +49,10 @@ func TestRedisDownAndBack(t *testing.T) {
 		if n := strings.Count(r.log.String(), "redis does not answer"); n != 1 {
 			t.Fatalf("%d log lines about the outage, want 1:\n%s", n, r.log.String())
 		}
+		// The journal and coverage are not tried while Redis is down: no line per request.
+		if n := strings.Count(r.log.String(), "store failed"); n != 0 {
+			t.Fatalf("%d log lines about the journal or coverage during the outage, want 0:\n%s", n, r.log.String())
+		}
 
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)

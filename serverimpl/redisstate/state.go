@@ -135,6 +135,14 @@ func (s *State) observe(err error) error {
 	return &UnavailableError{Err: err}
 }
 
+// recording reports whether the request journal and the answer counters are written: not
+// while Redis does not answer. They are written after the answer is made, on the request's
+// time: trying them during an outage would make every request wait up to three time-outs
+// (its own operation, the journal, the coverage) instead of one, and log a line each. The
+// requests answered meanwhile are missing from them. The next operation that succeeds
+// (a request's, /healthz's, the clock's refresh) turns them on again.
+func (s *State) recording() bool { return !s.down.Load() }
+
 // UnavailableError is every failure to ask Redis: the stub answers it with 503.
 type UnavailableError struct{ Err error }
 

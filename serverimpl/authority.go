@@ -40,11 +40,12 @@ type accessTokenIdentifier struct {
 // braked runs attempt, a check of a secret, behind the brute-force brake for account.
 func (a *authority) braked(ctx context.Context, account string, attempt func() (issued, *failure)) (issued, *failure) {
 	client := exchangeFrom(ctx).client
-	if f := a.brake.admit(ctx, account, client); f != nil {
+	recorded, f := a.brake.admit(ctx, account, client)
+	if f != nil {
 		return issued{}, f
 	}
 	t, f := attempt()
-	return t, a.brake.record(ctx, account, client, f)
+	return t, a.brake.record(ctx, account, client, recorded, f)
 }
 
 func (a *authority) login(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {

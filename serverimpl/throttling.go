@@ -90,35 +90,36 @@ func keyAccount(key string) string {
 }
 
 // admit refuses an attempt while the account or the client is blocked, and while a shared
-// count cannot be asked (503: an attempt not counted would be a free guess).
-func (b *brake) admit(ctx context.Context, account, client string) *failure {
-	wait, blocked, err := b.clients.Blocked(ctx, client)
+// count cannot be asked (503: an attempt not counted would be a free guess). Both are asked
+// at once (one round trip to a shared store). recorded says whether the account has failures
+// to forget after a success.
+func (b *brake) admit(ctx context.Context, account, client string) (recorded bool, f *failure) {
+	st, err := throttle.BlockedEach(ctx,
+		throttle.Query{Counter: b.clients, Key: client},
+		throttle.Query{Counter: b.accounts, Key: account})
 	if err != nil {
-		return countsFailure(err)
+		return false, countsFailure(err)
 	}
-	w, ok, err := b.accounts.Blocked(ctx, account)
-	if err != nil {
-		return countsFailure(err)
+	byClient, byAccount := st[0], st[1]
+	if !byClient.Blocked && !byAccount.Blocked {
+		return byAccount.Recorded, nil
 	}
-	if ok {
-		wait, blocked = max(wait, w), true
-	}
-	if !blocked {
-		return nil
-	}
-	f := &failure{code: gen.ErrorCodeTooManyRequests, retryAfter: wait}
+	f = &failure{code: gen.ErrorCodeTooManyRequests, retryAfter: max(byClient.Wait, byAccount.Wait)}
 	f.message = fmt.Sprintf("too many failed attempts; try again in %d seconds", f.retryAfterSeconds())
-	return f
+	return byAccount.Recorded, f
 }
 
 // record counts the attempt's outcome: a failure of the secret counts against the account and
-// the client; a success clears the account. A count that cannot be written is answered 503
-// instead of the wrong secret's 401 (a guess must not go uncounted); a success keeps its
-// token (its session is already stored).
-func (b *brake) record(ctx context.Context, account, client string, f *failure) *failure {
+// the client; a success clears the account when admit found failures recorded for it (a
+// failure recorded meanwhile by a concurrent attempt stays: which came first is undecided).
+// A count that cannot be written is answered 503 instead of the wrong secret's 401 (a guess
+// must not go uncounted); a success keeps its token (its session is already stored).
+func (b *brake) record(ctx context.Context, account, client string, recorded bool, f *failure) *failure {
 	switch {
 	case f == nil:
-		_ = b.accounts.Reset(ctx, account)
+		if recorded {
+			_ = b.accounts.Reset(ctx, account)
+		}
 	case guessed(f.code):
 		err := b.accounts.Fail(ctx, account)
 		if e := b.clients.Fail(ctx, client); err == nil {

@@ -90,10 +90,10 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"upstream", "CRMAUTH_UPSTREAM", "gateway: token-check every other request under " + serverimpl.BasePath + " and proxy a live one to this base URL (like http://127.0.0.1:4010); unset: they answer 404", &c.upstream},
 		{"upstream-timeout", "CRMAUTH_UPSTREAM_TIMEOUT", "gateway: how long the upstream may take to answer before 504 GATEWAY_TIMEOUT", &c.upstreamTimeout},
 		{"forward-auth", "CRMAUTH_FORWARD_AUTH", "serve the forward auth check " + gateway.CheckPath + " (nginx auth_request, Traefik ForwardAuth)", &c.forwardAuth},
-		{"redis-url", "CRMAUTH_REDIS_URL", "keep sessions, failure counts, the admin clock and the secret in this Redis, shared by every replica given the same URL: redis://host:port[/db], rediss:// (TLS), unix:///path.sock, Cluster redis://host:port?addr=host2:port&addr=..., Sentinel redis://sentinel:26379?master_name=NAME (see docs/redis.md; default: in memory)", &c.redisURL},
-		{"redis-cluster", "CRMAUTH_REDIS_CLUSTER", "treat a --redis-url with a single address as a Redis Cluster seed", &c.redisCluster},
+		{"redis-url", "CRMAUTH_REDIS_URL", "keep sessions, failure counts, the admin clock and the secret in this Redis, shared by every replica given the same URL: redis://host:port[/db], rediss:// (TLS), unix:///path.sock, Cluster redis://host:port?addr=host2:port&addr=... (or one address of a Cluster node), Sentinel redis://sentinel:26379?addr=sentinel2:26379&master_set=NAME (see docs/redis.md; default: in memory)", &c.redisURL},
+		{"redis-cluster", "CRMAUTH_REDIS_CLUSTER", "refuse to start unless --redis-url is a Redis Cluster (a Cluster is found out by itself; this guards against a single node named by mistake)", &c.redisCluster},
 		{"redis-prefix", "CRMAUTH_REDIS_PREFIX", "prefix of every Redis key the stub writes (replicas acting as one stub share it)", &c.redisPrefix},
-		{"redis-timeout", "CRMAUTH_REDIS_TIMEOUT", "bound on each Redis operation; past it requests get 503 with Retry-After", &c.redisTimeout},
+		{"redis-timeout", "CRMAUTH_REDIS_TIMEOUT", "bound on each Redis operation (nothing is retried); past it requests get 503 with Retry-After", &c.redisTimeout},
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crmcom-community/crmauth/internal/redistest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
@@ -247,6 +248,16 @@ func TestServeRedisUnreachable(t *testing.T) {
 	var stderr strings.Builder
 	code := runServe(t.Context(), []string{"--listen", "127.0.0.1:0", "--redis-url", "redis://:hunter2@127.0.0.1:1", "--redis-timeout", "200ms"}, io.Discard, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "redis") || strings.Contains(stderr.String(), "hunter2") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// --redis-cluster refuses a Redis that is not a Cluster (exit 1, saying so).
+func TestServeRedisClusterRequired(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	var stderr strings.Builder
+	code := runServe(t.Context(), []string{"--listen", "127.0.0.1:0", "--redis-url", srv.URL(), "--redis-cluster"}, io.Discard, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "not a Cluster") {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
 }

@@ -5,29 +5,26 @@ import (
 	"time"
 )
 
-// backend is what the state needs from a Redis client; goredis.go implements it.
+// backend is what the state needs from a Redis client; rueidis.go implements it.
 type backend interface {
 	ping(ctx context.Context) error
+	cluster() bool
 	close() error
 	load(scripts ...*script)
 	run(ctx context.Context, s *script, key string, args ...any) (int64, error)
-	runList(ctx context.Context, s *script, key string, args ...any) ([]int64, error)
 	get(ctx context.Context, key string) ([]byte, bool, error)
 	set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	setNXGet(ctx context.Context, key string, value []byte) ([]byte, error)
-	hmgetInts(ctx context.Context, key string, fields ...string) ([]int64, bool, error)
+	hmgetIntsEach(ctx context.Context, keys []string, fields ...string) ([][]int64, []bool, error)
 	del(ctx context.Context, key string) error
 	getEach(ctx context.Context, keys []string) ([][]byte, error)
 	unlinkEach(ctx context.Context, keys []string) error
 	scan(ctx context.Context, pattern string, fn func(keys []string) error) error
 	subscribe(ctx context.Context, channel string, fn func(payload string))
-	memoryUsage(ctx context.Context, key string) (int64, error)
 	lrange(ctx context.Context, key string) ([]string, error)
 	hincrBy(ctx context.Context, key, field string, n int64) error
 	hgetAll(ctx context.Context, key string) (map[string]string, error)
 }
-
-var _ backend = (*goRedis)(nil)
 
 // script is a Lua script run on one key.
 type script struct{ src string }

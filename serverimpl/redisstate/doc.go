@@ -5,7 +5,7 @@
 //
 // It is a package of its own so that nothing that does not use Redis links a Redis client:
 // serverimpl only defines the interfaces (sessions.Store, throttle.Counter,
-// serverimpl.SharedOffset) and this package implements them. Only goredis.go knows the client
+// serverimpl.SharedOffset) and this package implements them. Only rueidis.go knows the client
 // library.
 //
 // Keys, all under Config.Prefix (default "crmauth:"):

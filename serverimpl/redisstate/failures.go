@@ -16,7 +16,7 @@ type Failures struct {
 	cfg throttle.Config
 }
 
-var _ throttle.Counter = (*Failures)(nil)
+var _ throttle.Batcher = (*Failures)(nil)
 
 // Failures counts failures as cfg says, under cfg.Name (stubs sharing a Redis share the
 // counts of the same name).
@@ -49,25 +49,64 @@ return n
 `}
 
 // Blocked implements throttle.Counter: one HMGET.
-func (f *Failures) Blocked(ctx context.Context, key string) (time.Duration, bool, error) {
-	if !f.enabled() {
-		return 0, false, nil
+func (f *Failures) Blocked(ctx context.Context, key string) (throttle.Status, error) {
+	st, _, err := f.BlockedEach(ctx, []throttle.Query{{Counter: f, Key: key}})
+	if err != nil {
+		return throttle.Status{}, err
 	}
-	now := f.cfg.Now().UnixMilli()
+	return st[0], nil
+}
+
+// BlockedEach implements throttle.Batcher for the counters of this State: one HMGET per
+// query, all in one pipeline (in Cluster the keys may live on different nodes: one pipeline
+// per node, at once), so the brake asks about the account and the client in one round trip.
+func (f *Failures) BlockedEach(ctx context.Context, qs []throttle.Query) ([]throttle.Status, bool, error) {
+	counters := make([]*Failures, len(qs))
+	keys := make([]string, 0, len(qs))
+	for i, q := range qs {
+		c, ok := q.Counter.(*Failures)
+		if !ok || c.st != f.st {
+			return nil, false, nil
+		}
+		counters[i] = c
+		if c.enabled() {
+			keys = append(keys, c.prefix()+q.Key)
+		}
+	}
+	out := make([]throttle.Status, len(qs))
+	if len(keys) == 0 {
+		return out, true, nil
+	}
 	ctx, cancel := f.st.bound(ctx)
 	defer cancel()
-	v, ok, err := f.st.b.hmgetInts(ctx, f.prefix()+key, "s", "n")
+	windows, found, err := f.st.b.hmgetIntsEach(ctx, keys, "s", "n")
 	if err := f.st.observe(err); err != nil {
-		return 0, false, err
+		return nil, true, err
 	}
-	if !ok {
-		return 0, false, nil
+	k := 0
+	for i, c := range counters {
+		if !c.enabled() {
+			continue
+		}
+		if found[k] {
+			out[i] = c.status(windows[k][0], windows[k][1])
+		}
+		k++
 	}
-	end := v[0] + f.cfg.Window.Milliseconds()
-	if now >= end || v[1] < int64(f.cfg.MaxFailures) {
-		return 0, false, nil
+	return out, true, nil
+}
+
+// status judges a window that started at start (ms) with n failures by the stub's clock.
+func (f *Failures) status(start, n int64) throttle.Status {
+	now := f.cfg.Now().UnixMilli()
+	end := start + f.cfg.Window.Milliseconds()
+	switch {
+	case now >= end:
+		return throttle.Status{} // ended; Redis forgets it by itself
+	case n < int64(f.cfg.MaxFailures):
+		return throttle.Status{Recorded: true}
 	}
-	return throttle.RetryAfter(time.Duration(end-now) * time.Millisecond), true, nil
+	return throttle.Status{Blocked: true, Wait: throttle.RetryAfter(time.Duration(end-now) * time.Millisecond), Recorded: true}
 }
 
 // Fail implements throttle.Counter.

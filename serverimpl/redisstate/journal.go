@@ -85,8 +85,13 @@ func (e entry) journal() journal.Entry {
 	return out
 }
 
-// Append implements journal.Store.
+// Append implements journal.Store. While Redis does not answer (the last operation of this
+// State failed) it does not try and returns nil: the request was answered, and the outage is
+// logged once (see State.recording).
 func (j *Journal) Append(ctx context.Context, e journal.Entry) error {
+	if !j.st.recording() {
+		return nil
+	}
 	b, err := json.Marshal(toEntry(e))
 	if err != nil {
 		return err

@@ -9,9 +9,12 @@ import (
 
 // Configure makes o's stub keep its state here, shared with every stub configured on the same
 // Redis and Prefix: sessions, the brake's failure counts, the admin clock's offset (when o
-// has Admin (or AdminClock) and no Clock of its own), the signing secret (when o has none) and /healthz's
-// check. Call it once per State, then serverimpl.New(o); Close the State after the stub has
-// stopped.
+// has Admin (or AdminClock) and no Clock of its own), the signing secret (when o has none),
+// the request journal (unless o has its own, or JournalSize < 0: none), the answer counters
+// (unless o has its own) and /healthz's check. So the admin views describe every replica's
+// requests, and a reset on one (sessions, failure counts, clock, journal, coverage) is a
+// reset of all. Call it once per State, then serverimpl.New(o); Close the State after the
+// stub has stopped.
 func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
 	o.Sessions = s.Sessions()
 	o.FailureCounts = func(c throttle.Config) throttle.Counter { return s.Failures(c) }
@@ -28,6 +31,12 @@ func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
 			return err
 		}
 		o.Clock = serverimpl.NewSharedOffsetClock(off)
+	}
+	if o.Journal == nil && o.JournalSize >= 0 {
+		o.Journal = s.Journal(o.JournalSize)
+	}
+	if o.Coverage == nil {
+		o.Coverage = s.Coverage()
 	}
 	if o.Health == nil {
 		o.Health = s.Health

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// DefaultTimeout bounds every Redis operation (dial, write, read, waiting for a pooled
-// connection, and the whole call with its retries): past it the stub answers 503.
+// DefaultTimeout bounds every Redis operation (its context's deadline: dial, write, waiting
+// for the reply; the client retries nothing): past it the stub answers 503.
 const DefaultTimeout = 500 * time.Millisecond
 
 // DefaultPrefix starts every key the stub writes.
@@ -19,15 +19,20 @@ const DefaultPrefix = "crmauth:"
 
 // Config says which Redis to use.
 type Config struct {
-	// URL is the Redis to use, in go-redis's forms:
-	//   redis://[user:password@]host:port[/db]       a single node
-	//   rediss://…                                    the same over TLS
-	//   unix:///path/to/redis.sock[?db=N]             a Unix socket
-	//   redis://host1:port?addr=host2:port&addr=…     Cluster (any addr parameter)
-	//   redis://sentinel:26379?master_name=NAME&addr=sentinel2:26379   Sentinel
-	// with go-redis's other query parameters (pool_size, …).
+	// URL is the Redis to use, in rueidis's forms:
+	//   redis://[user:password@]host:port[/db]        a single node
+	//   rediss://…                                     the same over TLS
+	//   unix:///path/to/redis.sock[?db=N]              a Unix socket
+	//   redis://host1:port?addr=host2:port&addr=…      Cluster: several addresses, or one
+	//                                                  address of a Cluster node (found out
+	//                                                  by asking it)
+	//   redis://sentinel1:26379?addr=sentinel2:26379&master_set=NAME   Sentinel (the
+	//                                                  sentinels; master_name works too)
+	// with rueidis's other query parameters (dial_timeout, write_timeout, skip_verify, …);
+	// time-outs given there are replaced by Timeout.
 	URL string
-	// Cluster makes a URL with a single address (no addr parameters) a Cluster seed.
+	// Cluster requires the Redis to be a Cluster: Open fails otherwise. (A Cluster is found
+	// out by itself; this guards against a URL that names a single node by mistake.)
 	Cluster bool
 	// Prefix starts every key; "" is DefaultPrefix. Stubs that share state use the same one.
 	Prefix string
@@ -55,8 +60,9 @@ type State struct {
 	done chan struct{}
 }
 
-// Open builds the client and checks Redis answers (PING on every master), so a mistyped URL
-// fails at start instead of at the first request.
+// Open builds the client, which connects at once, and checks Redis answers (PING on every
+// node), so a mistyped URL or a Redis that is down fails at start instead of at the first
+// request.
 func Open(ctx context.Context, cfg Config) (*State, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("redisstate: no Redis URL")
@@ -73,9 +79,13 @@ func Open(ctx context.Context, cfg Config) (*State, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	g, err := dialGoRedis(cfg.URL, cfg.Cluster, cfg.Timeout)
+	g, err := dialRueidis(cfg.URL, cfg.Timeout)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Cluster && !g.cluster() {
+		_ = g.close()
+		return nil, errors.New("redisstate: Cluster required, but the Redis at the URL is not a Cluster")
 	}
 	g.load(allScripts...)
 	s := &State{b: g, prefix: cfg.Prefix, timeout: cfg.Timeout, refresh: cfg.ClockRefresh, logger: cfg.Logger}
@@ -125,6 +135,14 @@ func (s *State) observe(err error) error {
 	return &UnavailableError{Err: err}
 }
 
+// recording reports whether the request journal and the answer counters are written: not
+// while Redis does not answer. They are written after the answer is made, on the request's
+// time: trying them during an outage would make every request wait up to three time-outs
+// (its own operation, the journal, the coverage) instead of one, and log a line each. The
+// requests answered meanwhile are missing from them. The next operation that succeeds
+// (a request's, /healthz's, the clock's refresh) turns them on again.
+func (s *State) recording() bool { return !s.down.Load() }
+
 // UnavailableError is every failure to ask Redis: the stub answers it with 503.
 type UnavailableError struct{ Err error }
 
@@ -139,7 +157,7 @@ func Describe(rawURL string) string {
 		return "(a URL that does not parse)"
 	}
 	d := u.Scheme + "://" + u.Host + u.Path
-	if q := u.Query(); q.Has("master_name") {
+	if q := u.Query(); q.Has("master_set") || q.Has("master_name") {
 		d += " (Sentinel)"
 	} else if q.Has("addr") {
 		d += fmt.Sprintf(" (Cluster, %d addresses)", 1+len(q["addr"]))

@@ -11,6 +11,7 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
 	"github.com/crmcom-community/crmauth/serverimpl/throttle"
+	"github.com/crmcom-community/crmauth/serverimpl/throttle/countertest"
 )
 
 var ctx = context.Background()
@@ -45,4 +46,12 @@ func clusterURL(c *redistest.Cluster) string {
 // throttleAccounts is the brake's account counts as serverimpl configures them.
 func throttleAccounts() throttle.Config {
 	return throttle.Config{Name: "accounts", MaxFailures: serverimpl.DefaultMaxFailures, Window: serverimpl.DefaultFailureWindow}
+}
+
+func TestFailuresContractSingleNode(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	countertest.Run(t, func(t *testing.T) countertest.Store {
+		st := open(t, srv.URL(), redisstate.Config{})
+		return func(cfg throttle.Config) throttle.Counter { return st.Failures(cfg) }
+	})
 }

@@ -12,15 +12,63 @@ import (
 // Counter is what the brake needs from a failure count: the in-memory Limiter here, or one
 // shared by replicas (redisstate.Failures). Every call takes a context and returns an error,
 // because a shared counter is across a network: an error means it could not be asked.
+// countertest.Run is the contract every Counter passes.
 type Counter interface {
-	// Blocked reports whether key must wait, and for how long (RetryAfter's rounding).
-	Blocked(ctx context.Context, key string) (wait time.Duration, blocked bool, err error)
+	// Blocked reports key's state: whether it must wait, and for how long.
+	Blocked(ctx context.Context, key string) (Status, error)
 	// Fail records a failed attempt by key.
 	Fail(ctx context.Context, key string) error
 	// Reset forgets key's failures, as after a successful login.
 	Reset(ctx context.Context, key string) error
 	// Clear forgets every key's failures.
 	Clear(ctx context.Context) error
+}
+
+// Status is what Blocked knows of a key.
+type Status struct {
+	// Blocked: the key has failed too often in its window and must wait until it ends.
+	Blocked bool
+	// Wait is how long, RetryAfter's rounding (whole seconds, at least one); 0 unless Blocked.
+	Wait time.Duration
+	// Recorded: the key has failures in a window that has not ended. When it is false, Reset
+	// has nothing to forget (a shared counter can skip that round trip).
+	Recorded bool
+}
+
+// Query is one key of one counter, for BlockedEach.
+type Query struct {
+	Counter Counter
+	Key     string
+}
+
+// Batcher is a Counter that can answer Blocked for the keys of several counters at once: a
+// shared store asks them in one round trip instead of one each.
+type Batcher interface {
+	Counter
+	// BlockedEach answers qs in order; ok is false (and nothing asked) when a query's counter
+	// is not one it can ask together with its own.
+	BlockedEach(ctx context.Context, qs []Query) (st []Status, ok bool, err error)
+}
+
+// BlockedEach asks every query: at once when the first query's counter is a Batcher that
+// takes them all, else one after the other (stopping at the first error).
+func BlockedEach(ctx context.Context, qs ...Query) ([]Status, error) {
+	if len(qs) > 0 {
+		if b, isBatcher := qs[0].Counter.(Batcher); isBatcher {
+			if st, ok, err := b.BlockedEach(ctx, qs); ok {
+				return st, err
+			}
+		}
+	}
+	out := make([]Status, len(qs))
+	for i, q := range qs {
+		st, err := q.Counter.Blocked(ctx, q.Key)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st
+	}
+	return out, nil
 }
 
 var _ Counter = (*Limiter)(nil)
@@ -71,30 +119,29 @@ func (l *Limiter) Enabled() bool { return l != nil && l.cfg.MaxFailures > 0 && l
 
 // Blocked reports whether key must wait, and for how long (rounded up to whole seconds, at
 // least one, so it can go straight into a Retry-After header). It never fails.
-func (l *Limiter) Blocked(_ context.Context, key string) (time.Duration, bool, error) {
-	wait, blocked := l.blocked(key)
-	return wait, blocked, nil
+func (l *Limiter) Blocked(_ context.Context, key string) (Status, error) {
+	return l.blocked(key), nil
 }
 
-func (l *Limiter) blocked(key string) (time.Duration, bool) {
+func (l *Limiter) blocked(key string) Status {
 	if !l.Enabled() {
-		return 0, false
+		return Status{}
 	}
 	now := l.cfg.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w, ok := l.windows[key]
 	if !ok {
-		return 0, false
+		return Status{}
 	}
 	if l.expired(w, now) {
 		delete(l.windows, key)
-		return 0, false
+		return Status{}
 	}
 	if w.failures < l.cfg.MaxFailures {
-		return 0, false
+		return Status{Recorded: true}
 	}
-	return RetryAfter(w.start.Add(l.cfg.Window).Sub(now)), true
+	return Status{Blocked: true, Wait: RetryAfter(w.start.Add(l.cfg.Window).Sub(now)), Recorded: true}
 }
 
 // Fail records a failed attempt by key. It never fails.

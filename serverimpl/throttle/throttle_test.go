@@ -108,9 +108,9 @@ var ctx = context.Background()
 
 // isBlocked is Limiter.Blocked without its error, which the in-memory limiter never returns.
 func isBlocked(l *Limiter, key string) (time.Duration, bool) {
-	wait, b, err := l.Blocked(ctx, key)
+	st, err := l.Blocked(ctx, key)
 	if err != nil {
 		panic(err)
 	}
-	return wait, b
+	return st.Wait, st.Blocked
 }

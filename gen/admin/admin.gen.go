@@ -709,6 +709,8 @@ type ClientInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -719,6 +721,8 @@ type ClientInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -813,6 +817,8 @@ func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -833,6 +839,8 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1545,6 +1553,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1555,6 +1565,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1702,6 +1714,11 @@ type AdvanceClockResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// AdvanceClockResponse503Headers the declared response headers of an HTTP 503 response for AdvanceClock
+type AdvanceClockResponse503Headers struct {
+	RetryAfter int
+}
+
 type AdvanceClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1711,8 +1728,12 @@ type AdvanceClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AdvanceClockResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AdvanceClockResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1728,6 +1749,11 @@ func (r AdvanceClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r AdvanceClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdvanceClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1764,6 +1790,11 @@ type GetCoverageResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// GetCoverageResponse503Headers the declared response headers of an HTTP 503 response for GetCoverage
+type GetCoverageResponse503Headers struct {
+	RetryAfter int
+}
+
 type GetCoverageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1773,8 +1804,12 @@ type GetCoverageResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetCoverageResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCoverageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1790,6 +1825,11 @@ func (r GetCoverageResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetCoverageResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCoverageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1826,6 +1866,11 @@ type ClearRequestsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ClearRequestsResponse503Headers the declared response headers of an HTTP 503 response for ClearRequests
+type ClearRequestsResponse503Headers struct {
+	RetryAfter int
+}
+
 type ClearRequestsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1835,8 +1880,12 @@ type ClearRequestsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ClearRequestsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ClearRequestsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1852,6 +1901,11 @@ func (r ClearRequestsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ClearRequestsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ClearRequestsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1888,6 +1942,11 @@ type ListRequestsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListRequestsResponse503Headers the declared response headers of an HTTP 503 response for ListRequests
+type ListRequestsResponse503Headers struct {
+	RetryAfter int
+}
+
 type ListRequestsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1899,8 +1958,12 @@ type ListRequestsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListRequestsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListRequestsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1921,6 +1984,11 @@ func (r ListRequestsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListRequestsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListRequestsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1957,6 +2025,11 @@ type CountRequestsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// CountRequestsResponse503Headers the declared response headers of an HTTP 503 response for CountRequests
+type CountRequestsResponse503Headers struct {
+	RetryAfter int
+}
+
 type CountRequestsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1968,8 +2041,12 @@ type CountRequestsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CountRequestsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CountRequestsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1990,6 +2067,11 @@ func (r CountRequestsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CountRequestsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CountRequestsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2026,6 +2108,11 @@ type ResetResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ResetResponse503Headers the declared response headers of an HTTP 503 response for Reset
+type ResetResponse503Headers struct {
+	RetryAfter int
+}
+
 type ResetResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2037,8 +2124,12 @@ type ResetResponse struct {
 	JSON422 *InvalidFixtures
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ResetResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResetResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2059,6 +2150,11 @@ func (r ResetResponse) GetJSON422() *InvalidFixtures {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ResetResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2095,6 +2191,11 @@ type ListSessionsResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// ListSessionsResponse503Headers the declared response headers of an HTTP 503 response for ListSessions
+type ListSessionsResponse503Headers struct {
+	RetryAfter int
+}
+
 type ListSessionsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2106,8 +2207,12 @@ type ListSessionsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListSessionsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListSessionsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2128,6 +2233,11 @@ func (r ListSessionsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListSessionsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSessionsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2164,6 +2274,11 @@ type EndSessionResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// EndSessionResponse503Headers the declared response headers of an HTTP 503 response for EndSession
+type EndSessionResponse503Headers struct {
+	RetryAfter int
+}
+
 type EndSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -2177,8 +2292,12 @@ type EndSessionResponse struct {
 	JSON404 *SessionNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *EndSessionResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *EndSessionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2204,6 +2323,11 @@ func (r EndSessionResponse) GetJSON404() *SessionNotFound {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r EndSessionResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EndSessionResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2254,6 +2378,8 @@ func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, reqEdito
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2270,6 +2396,8 @@ func (c *ClientWithResponses) AdvanceClockWithBodyWithResponse(ctx context.Conte
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2485,6 +2613,13 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2498,6 +2633,16 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers AdvanceClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2538,6 +2683,13 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2551,6 +2703,16 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCoverageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2591,6 +2753,13 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2604,6 +2773,16 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ClearRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2651,6 +2830,13 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2664,6 +2850,16 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2711,6 +2907,13 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2724,6 +2927,16 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers CountRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2771,6 +2984,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2784,6 +3004,16 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResetResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2831,6 +3061,13 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2844,6 +3081,16 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListSessionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2898,6 +3145,13 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2911,6 +3165,16 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers EndSessionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3241,7 +3505,14 @@ type NotFoundJSONResponse ErrorResponse
 
 type PayloadTooLargeJSONResponse ErrorResponse
 
-type ServiceUnavailableJSONResponse ErrorResponse
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter int
+}
+type ServiceUnavailableJSONResponse struct {
+	Body ErrorResponse
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type SessionNotFoundJSONResponse ErrorResponse
 
@@ -3359,6 +3630,21 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 	return err
 }
 
+type AdvanceClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response AdvanceClock503JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCoverageRequestObject struct {
 }
 
@@ -3411,6 +3697,21 @@ func (response GetCoverage500JSONResponse) VisitGetCoverageResponse(w http.Respo
 	return err
 }
 
+type GetCoverage503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCoverage503JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearRequestsRequestObject struct {
 }
 
@@ -3459,6 +3760,21 @@ func (response ClearRequests500JSONResponse) VisitClearRequestsResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearRequests503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ClearRequests503JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3530,6 +3846,21 @@ func (response ListRequests500JSONResponse) VisitListRequestsResponse(w http.Res
 	return err
 }
 
+type ListRequests503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListRequests503JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CountRequestsRequestObject struct {
 	Params CountRequestsParams
 }
@@ -3593,6 +3924,21 @@ func (response CountRequests500JSONResponse) VisitCountRequestsResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequests503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CountRequests503JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3663,6 +4009,21 @@ func (response Reset500JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	return err
 }
 
+type Reset503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response Reset503JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSessionsRequestObject struct {
 	Params ListSessionsParams
 }
@@ -3726,6 +4087,21 @@ func (response ListSessions500JSONResponse) VisitListSessionsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessions503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListSessions503JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3808,6 +4184,21 @@ func (response EndSession500JSONResponse) VisitEndSessionResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndSession503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response EndSession503JSONResponse) VisitEndSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4099,128 +4490,133 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cxM5/uC/ourdKpy6juM8gBpTU1chMUy+QMIGZ5ldnEsr3XIs0pa8kjrGw+R/v9JHUre6rXZsCMNt",
-	"1f2wO8TW8/N+yl+jlE9nnBGmZNT/Gk0IzoiAfx6mKS+YkuckJfQOX+dEf5oRmQo6U5SzqB8NJwSlnMli",
-	"SgRS/JawJxJhOxGJciaiGWGKjikRqJNgQZOtFwhfS8IU4mpCxJxK0o3iSKYTMsV6I7WYkagfSSUou4nu",
-	"7+PoJcGCiKMJznPCblpOAwsQpCYECV4ogsiXGUmV1IuTL3g609ewSyFBcD79dRSlYooLNRlFD5zgiDOF",
-	"U7UmHFIzGlE25mKK9dA6HFL6TXA4EzeYUYnN3qGjuBNwbyTqJFzcJFt1QMzkVUbuHtjwA5Hywb2kGYRO",
-	"jlEn+ayo2ala9u+CjKN+9LediuB2zLdyx25wcgzbXTCqVu9VMKr0fQrWvM/uA1e5kEQ8sLYE3BRSNNf+",
-	"nHGycvn7OJphgadEWRY64hl5RXMV2vOM5QtEmBKUSDSfcEkQZnJOBEqxEJRkSE2oRIlUWBWym/KMJPXz",
-	"nL2J4ojqtf5TELGI4ojhqf5Cj60ddIq/vCXsRk2i/rMDfUiliNAT/8+nw+1/X13+r79HcQBYr7iYY5GR",
-	"7OL8JAw0LugNZThHgvynIFI9keji/AR1hgKTMb3deoGokigB2CYIjolKECGqRQTOuu4aRvhU9/h9uzzB",
-	"9oWgD7HFjAig9LUgzscGvtzNQp3kLb+hLIlRck5ygiUZwrFjlLwm6iO5PpzRN2RhPxwx/emR5fnD2Syn",
-	"KaxTDtmKERdozIXhbCOOqo1nWE1QJ9mZEJyryR/JVnfEauj1D9GC6PLwbdjee/o0jqaUub9346A8MUjc",
-	"GMvshrIv341jt/223n8tQbQRgp1c6iiPySsBFQKrnfKN4usDZel6XI+VphA81nCCs1ImFWYqRtcL0GBS",
-	"FddakeQ8vUWd81dHaH9//5eGWNrr7T3b7u1v93aHu3v9Xq/f6/277WL6aLVrGc0U9aMMK7Kt6JQEJcEH",
-	"EELrXQqEGMnQnKqJudZvw+F7ZOWYf/S9Xq/lnDC2SdR0Wkyj/tNffgGSNn/t6iXseSlT5IYIODBwzT9g",
-	"1XZpHyMs0dH5u+7R2bsnEr0eDNGUqAnPJFL4liCq2ihEWaYMMt1B75dncUg5CCJnnElizKtsShkc85z8",
-	"p6CCZPpTbTMQBuoPVzJl57M06teCDhZg3IiG/tdIFtMp1leNTjmQFJoLzm4Q1nsgd9g7nBfGasIKR31W",
-	"5HnsQA1bZ/rAJ6f/PHx7cnw1PHszOI3iNthpxmZcoTucU+DuKZES3wBwJsTsTKWystXKPkZIhg4LNeGC",
-	"/gHf9JE1xUZFr7efegeGD4gG3P26fDgQgotzC2QD8oCBqIprEGRUALX6QEKYZcZ0NIIOZTSDW0rivqA3",
-	"E4U4IyPWSWqgcgLcs6A/fvy4rW+rTb4UK9J2fjtlp2ngwg1e4uw1VmSOFxvShyDjQhqqqujjiDNGUoMT",
-	"+/26hPHy8Pjq9eFw8PHwX0GyKGZSCYKnaIxpTgI0UQ5IeZEbuF5rUON0QrLHR/TK7UA1wzlRJ/FuppWC",
-	"Afq5IYENgX6Ns/dO99Uhf+gpRdBNxDKpFsEbc+f54B8Xgw/DICIc8focCnYICGMj4erYqU42sluOIkSZ",
-	"VeYTDHxCNND7CM6JxvSO9PWnlJn1K+H7iGiswUwAzK55tnA3m0+w8jw9nKZkpiSqGNNCySL1SKvRNfC5",
-	"3uFhtQG7IzmfrRQ2TyTSehWOcMwZ2ZCiMjuloiRYZF2CASehfrAa6jdCmN551ZX19y80RgQxOEJO5SF9",
-	"SACBFWZDOiW82JS9ZM7ndWBcOC5XnCP4el3IWI6/Gp68G5xdDFfLNKcIrIumFQbgtFXGNSZoY4gytN+T",
-	"P1DQhQ+JOknjqpYfTpj2AnEOm2yICGrn1pHxgYg7YgRrIcgGQm04OD89fHs1OD8/Ow8iQlYra8+Yuzt6",
-	"yrqODHdAI7Z+kBlhjhODcLXQAWfI+RxScUHq+gfLW9A59TuXGAFh+op+UYUgcnPd84rmpKl2xnY1NKY5",
-	"QUrLzIwTI0FnWEiysfJ5dfL78OJ88CGIqfp2jiRzjhs6x43rLvA07yPz/zllBO33y2ljyjIbwSMZuiWL",
-	"x0dk+3lflD4YuiVkJgG15fBKyzhwWCS+AwV7ytVhnvP5xmb9jBujo0Kh9ks0xTtXxarwtdH2bjD87ez4",
-	"6vRseHX49u3Zx8FxAHHOTTNrOw2LzRWQluh19OlDBQa9QIUk6P3Zh+HjYwoiJuDRizvNddeFMkTiTBv/",
-	"Ap1k+doWQadcveIF29zfqqZ5+ofdMj5ncLi1MaLP9Ors4jSEiEp32puAjWMDRnUc1MbspGKKZ3RHEKl2",
-	"7vZ2bPRZ7uRUqsdFxilHskgn1uzizAZaNKN0kvJuFtrv8UIz05Dzt1jcbGr9KG9aBfSX2gjkd1b+53RK",
-	"1dqwf3/4r7dnh9ppO7t6e3j+erDShnbmprYucn2QOgaawxpnenQWaN3vxlhVT6TZGXWSpXtafGgdTVNy",
-	"wfAdprlL62xig2ml1tD7oOcyPl8/zPBhcP7Pk6PB1cXp4T8PT94evnw7WKX4U8w8y4bx+bLp1VC6ZsKP",
-	"dDAf2BB1ksAlSyzA3G8URYUROmFJVEUvv1cYnYJwLVi2JHbc1X85PhjsDvb2Xx4/ffl873nv4NnLX46P",
-	"jl4+fXa4/7y3d/CD7K4JzzMQke4cVawR0k9NGQSBskNwD9fSx4/jDdViZTm9Iy/QfMIRVUjOCL6VoLgg",
-	"6gssbKNA3XoM6fftI5Oc3Hb52O16QnZVQCmQwr2PvSW9fOaqZdyw2txmFnLVArWxtVW81OKqBdyw2lyX",
-	"J1w1EcbUZ9kM4MpZ0kQyLOWcV5G0DZiUfJm5qG7FpAP74brMCaHFq8Hv70/Og2abo7AJlshu2JCM8LU7",
-	"iw1DQ2KpcbJz9+lfGCguj35NCEPluR7bWLHBfi4QZ9YDsofSXImagdwYJTWwm0TR48Z1y/vZXMAdZinx",
-	"Qo44y6i+AM7fCz4jQlFNVGOcS+IlUL5GkqScZTLqP9/r9e7jaOaN9r5tpkB+43M0xkK7FVN+Z8olIMsU",
-	"a2lkp6HOWGCIFUtn4wMkqpwRL7RIiavkzP7u0/1nvV6v56VoqgQNK6bXNj8jypzHp/KUl+VAfv2ZGHlz",
-	"CAo/lHIi6FY7h3zsjAI+BvSWOVF91Do4DOGG0kFLWfZG9iaOQJCGAcnHirDKV7zBdwSEPGWp/ggLSPMJ",
-	"IomqgY8y9ewgCkKqjKZqak5zbOVIfe+PEwKJ5YTPCMMzCp50guwE7a5a16gBFLvHNec5wSBTK95eBk0j",
-	"eRfItdVw6TJ3tgahPL2DYDuS3xDIcIRRtoSPKvUd+ra60APnrWXQa2cPHfRoQtJbj0vrZ1UuHfdgLjC0",
-	"tOa+Y5C3X30GZ3zeyPEeVDnegtEvUX/3+fO9/eea75YEADPh0pWB6SqxHKOL4VGDxdvTwm774PJ4SrQk",
-	"uWD0ixMnQdp/AD0M4rmwz2Ub0EoTbAkhmQXng2F8gHuNbFZNOXtj0uFLp4X9ylWCB9Y88PCBPfxbubN7",
-	"vyzMWgXSFLMqHz/FKp2swbnt7PkXQOWOCGycfO/qleTbi6MbeqeZazeOGLnTGuFTqyHiiYZmEY27ykFv",
-	"9/7SGylhPaNIpL82pE8cDnxhrERBqvVA+bYeyM7vtc9vnqd5cv1lwarZny6X6KFdT5QkYe+HsHbW7fAQ",
-	"ZZTQbl3JJjDdIuXKcyIIgskIK6QvoBBnKQnvYjEZEiBLK8NYszQUZSgyfZAkK71SSVwsBF7UFEhA773X",
-	"5oT7PkZ660XzSFArYL6xH2x2uLJcraT+wCF9nIfA5KBjQA6WrUauNm19BH8vtNqUplaWhlRqmt7gtXb6",
-	"VWz/nQLcA98Pl1Q1l/+bjnvK/zJlM2CZ9ZsfPnLTb1jplTfq3vRecyzXHK2vQwI+gAta6ZV+ihYCT/Io",
-	"6CJ8nCwQLoOvJuvXb9jdTyRKscI5vylIDMJhOUGEOsnB3l7S18JzxNozTwjKcyRRWzGqVaegTvK0ZxcI",
-	"F7iM2FKFi16kmQGGhQ6aC4UTyK4ylWkf5VOgBKWp75pBCz/CGExGhWLyF6cfLt6/PzsfDo6v3g2OTw6v",
-	"hv96P/B287KQSwnkcHS5XsHUzP9fNi3cOPqyrS+9fYcFw1PNGp9citY5AWXO1lkY8N8qylMGeAN5weXc",
-	"SBxdMFnMZlwokr0jGcVDfaLlxHAzeR8M69dqx5YKLy4dyZfBk6CGIVZ0aJVvtJ3NwXtZ97BIaZTy5HO8",
-	"kChhRZ4nmr5tkUDXhA/8KEcvjvQoE+A0dtI3SgO43/cJhA/lRmHH9MHtQaI0o1IBl7UMi4UKn+uGuvWs",
-	"q/Wq2aF7/AYV5r4O8I1siy1Thr4oDVMjj2XU37//tqqieC1NU277NRSWKA/RpCarSySakDxbw7lx23hr",
-	"/hQd8xvPs5DJ+3HCEbbx0io5EKOx4FMoO0hzTKf16umvEa+F4KtengIC49ALU0gibM0ytK8socU1a12J",
-	"Tdu8oI3LHKwlYrZJsxQ0Q61Yja/d9ARtTitWKh5sL4LGolUrlEBduUohRfsqDdIpl2zc1B43REvWklwt",
-	"ab9RvJYk3gxGrMn9bZFXZ0OcvVlWtz9VRi57Y0uiqowOfN3En1rpera027ivT7KHCccPYLoThi5oDZYB",
-	"U6GWiDNW1RaUgWzXydGQOmlOIQMW7e497/a6ve6uC5laypiUQu7bBFSOFWHp4kqDuNfd29WYg4KnfgSF",
-	"RSsjPFCH04+a1TC4StdQznaAR3dswqnSClE/ejCjXQv6xBHERkNNOE+7e0//HeAEC72gUITvnkiEs0wQ",
-	"KU3P0vDoPZoRIp7IGPLcvFBIW4hbLVK3Lcdh0Pmk0VJYtp+OuYBuCJtMKZSkmUkMORMwuN8YF7laI6mi",
-	"109dV1BSpWNf6flJjOYTwiB/M8cyuFFFVauYzirYBhWF4lg5ZzdwPVdJyrnJfk1pntMyBYazjGTILoYo",
-	"S/Mia8+Dtee8KiJuTbJUlfmrsx3L0+uFgU+kL0JqCPY7EYMbGfYJ7XFx/hZK0GIbitOgg/6A4DqbRRBO",
-	"jjfIQtXk0nJQ0TBkIFfGap09WAhqqgiXW+3WzYA0RLEdVFZn2pLAMq3kUWTs5MAKUS03jdpslBGIoXsC",
-	"MJlAyVgSBqeF1/pqr6ZoHookmiN7u/wUq/ycSLJZVmZcVmhHgmgXnmTLon7slXHXUZK4STYAU48EzbHp",
-	"mUX4BlPWRQmEWJtDNQuMmAn8UoZec9RJzmAD2XVxgmQLAlFYEHRLZqqLEjK9Jlm1sftzxDICklxWg2tB",
-	"HzfQC/iWF798iDFKQPwU7La+XnBYlo+pWmFZw97JCM5yyppafr9Kw36vwUOznFyVtRr7z6AtVsqCZFcg",
-	"glo6fD8rup7BkmOprgq5olm4NLBCdpIFr56e07uAD1lBKCh2qUKEZbKPCpZrq6aQxNK2MTpQzm/KDswO",
-	"wekEisin/M4UMWirQINoxCBdzdlWjDCUndv5t2RhZhuaXS95vak9UUdSW0FN4/QmSWagU7e0NCNrw4KO",
-	"ieskWha+HhF8XfNaQBQbKN2KNkJqV38L1+FjCENYHOlrwdlMAUHBFM3RmAozONughGCVUVS3alzdloaI",
-	"7cx2wqmFaBsfz8n1FZ7Rq1uyaBviohJXXm2fNz7kslrO+I7Uh8aYZzVYuvSR72EprpjN7b1C5p0cr5J6",
-	"J8exCzq5JxFMuAJ19vdQMZsRsZ1iSdCEfMEZSekU5yijN1TJxhMEa8gg/82R3vYvh9uvLr/u793/PUQU",
-	"NXAtK08thJK+JYUYEha2vtH+wTKSaV1nPtRDlSzZEM2wlHqoLY0yBeYjBrO0uPEqKVHiahKTflmeqC1G",
-	"vaBBFKzjbEhYqq44QWLGZTGoV3152X7zRzf9XNRzM9vPj7+uZft5CcG1zL6fGYyF+6WFoGrxAd6MarzK",
-	"0PLMxXzi1/ppUw0q/ErPdnsb3hPYts+hdBJDFHQ6y7vOPKs2Sbb6I5Zs9CICJE9s3UHgkQVDfeYVrKgf",
-	"XcNaFXYnSs1MlSxlY+4qmm2Y1j0fZFxzNMWUKUwZETIKFre7gdZ34nP30IP2Eb8opLgxWXkhGsIcnmep",
-	"50/7pp0bj5jS/pksqCJam0jofZO3HtD1uAmezQiDagzoBzV1lqB+YT5EzjFKc4IZOI4aMqdQIGofhiFf",
-	"qFRSQxPDQ2DlEeEVljw39ZIjNmJ/2k6nP83WFMqHtRb/c8T+3N7ehv/pYcnrwRDtXFm47DivJkF/1nzP",
-	"z7wQDOf9qoG9Fm+LtRug9L9eoGR5tR3gHgioIE1ZY6uoUGekRXKq8gWYTPVXjKp3WZKzN4ktTh2Ooi0U",
-	"OrljTHfyUn7ULeUXKDkevB0MB4GpO18/K3qfgOkH5wGMVGISQXzJbP7+7EMdbpIovfU1Tm8dFRkEAyb7",
-	"XuuHpjXucpJax0xnSsb2yRw+Hkui0B9E8NhBHQgmtVFepIcv4oYDVjlfQeC4yQkQBE0ny9VKtj4KKL98",
-	"UsYvEI7RxFUOm2IBs5AJrQQ31RdK4iVYwec72BSQl+jyghlm+Sm/o+zGlgTPsciQtHXxTtuVscU5pkqP",
-	"/VOT/rD1LRftJ3KmVZ91HYEgk1ImaCQnsDcfj2HxEXPS8VcoZE9eWMdVTcjCrWekaJvQTLroY0DMjhgs",
-	"YcU/2lCgdtHQHUCbD4KkXIAtYAS9pZsR03fRA4D/zPeOFEBM/O1vyPTo2ScPXNx0xAZ+mZihDUkcIKn/",
-	"BpGbA08TUbYkIxOt1hKwwEdMEFnkKnZJdaeaXAOplnXGxknBVzLFIKY0xahFrZ8gOhuPWOLJd01nNluS",
-	"bMWNQC7ID86QLNKUSOmufgahxQYDaEIcsWNY+dq2CAOdaE2eE0UYkdJYbTeEEYENXBVHei9jV1GJMp4W",
-	"U+06dRS+gQB2cQ1ntsS8rUlOH9q2QSZbfddSlasJSidE8wE8ADbn5WrAklNJ8jutsexSI1b3Cay3JjRj",
-	"SoJmgn9ZxOU7QXY/jamx4EyZdoSqoMYitjtih6Z9uRQCZQs+kLpGWCWgD3oHiWOEGuSrvjZtuesFR8x0",
-	"Q9vwvYnv+n3QyUHvaYJCzdAxuuZq4qi8DPJbdP6PlZYuaKjlvRG7qSBKq1LbsAby1zwUY+xYZPik7FF1",
-	"/NS30g2DBT7nIou15x7Dn4DveAn4QAVcoPmE5zaz2kVnY+e2xIhrm8x/cqF6ftIhacSMpd5ovOsU0ljv",
-	"VcQmhoclbblTTlNiq2KsXfTuZBjFUSFya0fJ/s6OZk/JC5GSLhc3O3bSztR0nSmqct+iMmq+Jk6jONKU",
-	"ZYyq3W6v27Pxfs31UT/a7/a6+zaYDBaqJ/o1WUf9r/dx1NAHetwNactya5fdGJAg+aGylUrzJBQ24S8v",
-	"fxD1o9dEmbdzGk+Y7fV6beZ5Oc4U2Os7HfR2Hx4deBUNLPWyTa3RvKAtW3wjjVPBlOB5dHm/DBCnIP0H",
-	"FuqQeVfGa4zpYMVB/KCe7KPk68j1MI2iPoJOLGP3jJiBcxmgcvELxuegdZydoqnYRIzKfa8XCCs05VIh",
-	"RRhaECykocw6cmzvWIUgsBJf8mzxaI2ujfa0+7qrpURB7r+TMtYY7T3J9WjE9M71vtUeWrQoWIO0vFqB",
-	"ILu94jYi6NuDDU8orheRtzVzdTADuT5iNgsG+gE3NISWhK4HFd6RXWx5lmZLjxos6TWp+QYpVa7yHt+R",
-	"F6F6cwhxOv3stNrIVX6DVZVTWTnIzlbuI2MEdhs2I9rednDdFmTGhUKvTt4OkhGbC6qAR6l0dhCW6H8+",
-	"nJ1qTpGTQmV8zkI8Ai+1WlyFKfVxngRrFrS3NIWX3ge8Y/A91BxHT9fhnXqxaJ0HPoY9mBqp1FjBwrHB",
-	"Cz7ZNnWSn0PMiDb7IFdSQ9FRTrBwmc9vUjTwLNpPBuZAu5O+1+BBzn1yeR+3K2c7KEaMzCGMQYVUfSsi",
-	"Wit0TEQ+6KeNGNaO9laMiplzpe0mTySS9A+COsn2tv1oW3+QxKVLt9uLe73eC2QMqPKJV0FGLBN8NiPZ",
-	"VhcZ78bELKxkmBZS2c4zlNh4BZUgiValokfMxSMDTPyWSuURiP/S9qcwzqohO83Hoe/jB6fU3rxdY7z3",
-	"2Pc6q9eeMl5ngvessB7eiOo7UwGeePRAbNweQ021oP1uy9u77jWdSuRZYrCP7Za93ru9XqPTezdQh3v5",
-	"A+XtUqFEi7x11Ab6ypKcz1/dv9oIeQRJo7nBDyrKZakQlD1BwbxT5g9azRg/0tivGPlzw00E6LpGAU8i",
-	"dNEoerdAeDYr8ygjVmUUq7hlClGgnN/wQo0iROWItURVzaH/dykkfvXjnaOi19t7po2iX8/emD/A1vnV",
-	"BIGGLpZuYEXZzYgZOdVHu0HpA527/1/8mOGXP9SI8lukWzjaVNVBT8oSb/83cjNcusnO7kLr8LE0fBv2",
-	"bU+D0fJtGy038UyrKMADeiL9yDnqYCSJUvA7LsZDusbp7YhBKsTmv0yjWOybF2WQrDR37c/CQMy9iz42",
-	"M2nWD3GeAq5H5WNb/pQT95sCJkQPHjrJTMy6nMEIgReiIEiqV30B6y09gAnddvXg295eEmrdc7cxIc3Q",
-	"g5Ag9dREn4Pk0h5TQxHnuZmKy2a6unCBArToh2pKv8Jt1dNa5j2qCq8mdfad/HGwt7cOf9R73B6Dr86J",
-	"KoRHZYo3r/awl+9nwYPq0di/LgA5IXnWNw8LcabtL+gTh+IC/XfzTVFTO6MmhIqqREHyETPN3FB5LKAE",
-	"R+KFsaAh1+GKHALGdVuOv8WmdjUHy0otkP4uE4G0fPUR6KP9dxzIpj+jUVbJrD6AS+Oa3+tR4cab8C/4",
-	"hI7qNeB88y+pPGyUu9M/giX+/5YpvlS4svrNxLotThniIjP6HAKk/9UGeUuu3BM0VdlLWNKY1Hk9WtIQ",
-	"OSyTWjhoKWNngR7Etm4ixQxJQkAmaIGn7e6Uz+CXppzWNVl4SM9T1R0xk1jF8tey5smwlSW6LdMsMZs9",
-	"kaa6w5YFKv+hNz+HtZuMWONlNdQZtT36Noq2IOdpfg0Hu89f2Kghlr+6ci5E1Ygt7dV8s80kUG3VIp0S",
-	"NMEZEgVDvFBd5Jf+utfgRizn7IYIA1UqUU7GUA0G9R4v/F4REMWuFmSOg3H56vWFhwSr/5boyXGMln6o",
-	"qGoiBDFh+wpcETGUD9bD8d/0w0Wh4jH/XVVi33AKiSosw3KqqnarKuL8j2xVXKCC/EcKq8DDGA888ep+",
-	"o8mk0mPPGMSKWCLQYuyajLn4GeLroHfw8NTmo7OPEvFkmZY6Fk6hGp92wdfo0ftqMiIg+FYyzCFbNIuD",
-	"TeJbTTCrEi1LJWaoQ7XOWZhfZqQMJTtQRVB7KjvxX/Nf+lG2+qvaQYYsK3nbeXKJ2DU07A/B2eC5O7il",
-	"bP8jF2L3Khg1kDQH++WLny41ExlEtImdWmJaD6XQFOeVXHTLlPcO+P0WlcuF/rilc9SJKeu5LsuZYbvO",
-	"7C79JpsMLHBunCznbboOrvLHEI1VvzyvJfNRvWFVW6V8ZWjFc3p+vQkcqCo16dRqXLb8m6niOrQs6ElY",
-	"SoaKUKADv1CTKxsxSBAXyP5e4qHGafuOftVMYOeqGslwlStgM4XT5sc3qhKXazKhIANUdeAVe9uKmej+",
-	"8v7/BgAA//8=",
+	"7H1rc9s4tuBfQXGmKnItLcuPpKuV6tpybCXtm8TOdeRJz0ReEyYhCTEF6AKgFXXa/30LBwAJUqAs5THZ",
+	"rXs/zHQs4XFwcN4P6EuU8tmcM8KUjPpfoinBGRHwz+M05QVT8pKkhN7j25zoTzMiU0HninIW9aPhlKCU",
+	"M1nMiECK3xH2RCJsJyJRzkQ0I0zRMSUCdRIsaLLzHOFbSZhCXE2JWFBJulEcyXRKZlhvpJZzEvUjqQRl",
+	"k+jhIY5eECyIOJniPCds0gINLECQmhIkeKEIIp/nJFVSL04+49lcH8MuhQTB+ey3UZSKGS7UdBQ9AsEJ",
+	"ZwqnakM8pGY0omzMxQzroXU8pPSr8HAhJphRic3eIVAcBNwbiToJF5Nkp46IubzJyP0jG14SJZbHY0XE",
+	"6nbvScpZJpHiaIGpQrdkzAVBSiwpmyA8wZTVdtyPI0H+q6CCZFFfiYL4W88oo7NiBqMsGJQpMiEC4HhP",
+	"pHz0zNIMQmenqJN8UtScuNrj74KMo370t72K8PfMt3LPbnB2CttdMarW71UwqjReC9bE6/4jKL2SIWTW",
+	"1pZAI4UUzbU/ZZysXf4hjuZY4BlRlpVPeEZe0jx4gRcsXyLClKBEosWUS4IwkwsiUIqFoCRDakolSqTC",
+	"qpDdlGckqcNz8TqKI6rX+q+CiGUURwzP9Bd6bA3QGf78hrCJmkb9Z0caSKWI0BP/z8fj3X/dXP+vv0dx",
+	"AFkvuVhgkZHs6vIsjDQu6IQynCNNW0SqJxJdXZ6hzlBgMqZ3O88RVRIlgNsEAZioRBGiWlThrOuOYYRg",
+	"dY4/dksIdq8EfYw950QAx22EcT42+OVuFuokb/iEsiRGySXJCZZkCGDHKHlF1Adyezynr8nSfjhi+tMT",
+	"K3uO5/OcprBOOWQnRlygMRdGwhixWG08x2qKOsnelOBcTf9MdrojVrteH4iWiy6Bb7vtg6dPY83d7u/9",
+	"OCjXzCVufctsQtnnb75jt/2u3n/9FVs5sdUFO7nUUR6TVwIqhFY75SvF13vK0s24HitNIVgLeAMrZVJh",
+	"pmJ0uwRNKlVxqxVaztM71Ll8eYIODw9/bYilg97Bs93e4W5vf7h/0O/1+r3ev9oOpkGrHctoyKgfZViR",
+	"XUVnJCgJ3oMQ2uxQIMRIhhZUTc2xfh8O3yErx3zQD3q9FjhhbJOojYp6+uuvsaew9BIBlQVc85+waru0",
+	"jxGW6OTybffk4u0TiV4NhmhG1JRrtYrvCKKqjUKUZcog0x31fn0Wh5SDIHLOmSTGzMtmlAGYl6Ve1lYh",
+	"U4SB+sOVTNn7JI36taiDBRg3oqH/JZLFbIb1UaNzDiSFFoJrM0DvgRyw9zgvjPWGFY76rMjz2KEats40",
+	"wGfn/zh+c3Z6M7x4PTiP4jbcacZmXKF7nFPg7hmREk8AOVNidqZSWdlqZR8jJEPHhZpyQf+Eb/rImoSj",
+	"otc7TD2A4QOiEfewKR8OhODi0iLZoDxgqKriFllTSFOrjySEWWZMWCPoUEYzOKUk7gs6mSrEGRmxTlJD",
+	"lRPgniX/4cOHXX1abXqmWJE2+O2UvaahDSd4gbNXWJEFXm5JH4KMC2moqqKPE84YSc2d2O83JYwXx6c3",
+	"r46Hgw/H/wySRTGXShA8Q2NMcxKgiXJAyovc4PVWoxqnU5J9/4teux2oZoATdRLvZFopGKRfGhLYEum3",
+	"OHvndF8d88eeUgTdRCyTahG8NXdeDv7zavB+GLwIR7w+h4IdAsLYSLj67VSQjeyWowhRZpX5FAOfEI30",
+	"PgI40Zjek77+lDKzfiV8v+M11nAmAGe3PFu6ky2mWHkeJ05TMlcSVYxpsWQv9USr0Q3uczPgYbUBuyc5",
+	"n68VNk8k0noVQDjljGxJUZmdUlESLLIpwYCTUAesdvVbXZjeed2R9ffP9Y0IYu4IOZWHNJCAAivMhnRG",
+	"eLEte8mcL+rIuHJcrjhH8PWmmLEcfzM8ezu4uBqul2lOEVgXTSsMuNNWGdeYoI0hytBhT/5AQRcGEnWS",
+	"xlEtP5wx7QXiHDbZ8iKonVu/jPdE3BMjWAtBthBqw8Hl+fGbm8Hl5cVl8CJktbL2jLk7o6es65fhADRi",
+	"6weZERYcyrTFhZeIVhbDmAsiCYkRRrfFBGSSf0iIPyGpIGajxViKmdVQWN7pNSVKnvYOE3tTIGRf0s+q",
+	"EERur5Ne0pw01dHYrobGNLdAZJwYyTrHQpKtldLLsz+GV5eD98EbrG/n0JRz3NBFblx3iWd5H5n/zykj",
+	"6LBfYZeyzEYYSYbuyPL7X3A7vM9L3wzdETKX4P+Wwyvt49Bh2e0tKN5zro7znC+2Nvfn3Bgj1RVqf0Vz",
+	"gnNhrGrf+NreDoa/X5zenF8Mb47fvLn4MDgNXJxz38zaTvNicwSkJX39+jRQgUHPUSEJenfxfvj9bwoi",
+	"KeDpi3uSxei2UI4FPf/THqCTrB7bXtA5Vy95wbb3w6ppnl5id4wvGAC38Y1omF5eXJ2HLqLSqfYkYPvY",
+	"QFL9Dmpj9lIxw3O6J4hUe/cHezY6LvdyKtX3vYxzjmSRTq05xpkNwGhG6STl2Sy23+GlZqYh52+wmGxr",
+	"FSlvWoX0F9o45PdWL+R0RtXGuH93/M83F8fambu4eXN8+Wqw1rZ2Zqi2OnINSP0GmsMaMH13Fmjdb2Ks",
+	"rSfS7Iw6yco57X1o3U1TcsXwPaa5SzttY5tpZdawB0C/ZXyxefjh/eDyH2cng5ur8+N/HJ+9OX7xZrDO",
+	"ILBq01oDjC9WTbJPvABDgEpUVId7jpRYmjwJklMuVL783r6L0e7W1wMuaCr5ThI4brLTNzNMVFHGyDtF",
+	"PGIKcl73ROCJ/kfBlB1izS77mXOYIHj4RCI5xUL7veOxJCpGiynR/EmWCAsyYndkrhAvlKSZSeLNBU+J",
+	"lKhzSTIqdyAyQj0LwWDcx6KJYyaQtNqFrFUyYtKkqbroQ+mrWVI1GJjhpQZU/0evOsX3BN0SwpB2e1AH",
+	"awdCg0u1JBVqp6+XNKCYHFcz5uJt/1i4xUuvPXjR5a9UA4UR+GEtUEWUv1URnINiK1i2IvJdoPvX06PB",
+	"/uDg8MXp0xe/HPzSO3r24tfTk5MXT58dH/7SOzj6QbbwlOcZqCcHRxX/hZRgU/5D8PIYXPaNbKHv46HW",
+	"4pc5vSfP0WLKNTnJOcF3EowGiMQDsVpS6dZp7I/dE5O43nW5+t16sn4d1QXS+w+xt6SX6163jBtWm9vM",
+	"UK9boDa2toqX7l23gBtWm+tyt+smwpj6LPk4t8KYhzK2f1lFN7dgUvJ57iLtFZMO7IebMieEe28Gf7w7",
+	"uwyazI7Cplgiu2FDK8HXDhabGoBkXwOyS/fpvzF4X4IOYriE63sbijYBwwXSgh68TwuU5krUDK7HKKmh",
+	"3STvvm+svTyfzc/cY5YSLwyMs4zqA+D8neBzIhTVRDXGuSReUutLZHVe1P/loNd7iKO5N9r7tpmW+p0v",
+	"0BgL7dLN+D2plDdoPzsNdcYCQ/xeOv8KMFHl8XihRUpcJcwO958ePuv1ej0vbVYlzVgxu7U5s6o+5GMJ",
+	"5XU5kN9+IkbeHIPqD6UBCbrTjjkfO4OMj+F6yzy1BrWODkO4oRTdSuVDI6MWRyBIw4jkY2XsG6OcJtqu",
+	"0EKeslR/hAWkXsG4qKGPMvXsKApiqoxwa2pOc2zlSH3vD1MCyf6EzwnDcwpRjATZCVLDMLaGWQ0pdo9b",
+	"znOCQaZWvL2KmkZCNZD/rN2ly6baupASeofB9kt+TSDrFL6ylfuoyhFC31YHegTeWlVDDfYQoCdTkt55",
+	"XFqHVbkU6aP52dDSmvtOQd5+8Rmc8UUj735U5d0LRj9H/f1ffjk4/EXz3YoAYCaEvTZZUCX7Y3Q1PGmw",
+	"eHuq3m0fXB7PiJYkV4x+duIkSPuPXA+DGDvsc92GtNIEW7mQzKLz0dQK4L1GNuumXLw2JQor0MJ+5SpB",
+	"gDUPPA6wd/9W7uw/rAqzVoE0w6yqkZhhlU434Nx29vw3YMV4mI2jV5LvII4m9F4z134cMXKvNcLHVkPE",
+	"Ew3NwiZ3lKPe/sO1N1LCekaRSH9tSGm5O/CFsS1rtOuB8m0FyM7vtc9vwtOEXH9ZsGr2x+sVemjXEyVJ",
+	"2PNpL9xpiSxEGSW2W1eygQa3SLnyggiCYDLCCukDKMRZSsK72JsMCZCVlWGsWRoKZRSZPUqSlV6pJC4W",
+	"Ai9rCiSg995pc8J9HyO99bIJEkQpzDf2g+2AK0sIS+oPAOnfeQhNDjsG5WDZ6svVpq1/wd+KrTalqZWl",
+	"IZWapjf3WoN+Hdt/owD30PfDJVXN5f8qcM/5v03ZDFhm/ebHQW76DWu98kYtot5rgeWGo/VxSMAHcEEr",
+	"vdJP0ULgSZ4EXYQP0yXCZTTRZGL7Dbv7iUQpVjjnk4LEIBxWk3OokxwdHCQQcx2x9qwfgpIpSdROjGoV",
+	"Q6iTPO3ZBcJFRyO2UnWkF2lm5WGho+ZC4aS+qxZm2kf5GCgLauq7ZtDCjzAGE4GhfMjV+furd+8uLoeD",
+	"05u3g9Oz45vhP98NvN28DPBKUj8c2a9XlTVrMq6bFm4cfd7Vh969x4LhmWaNjy497pyAMl/uLAz4bxXl",
+	"KQO8gZzsal4qjq6YLOZzLhTJ3pKM4qGGaDUp3yyoCKZUavV8K8Uw147ky+BJUMMQKzq0yjfazhYieJUQ",
+	"YZHSSFHkC7yUKGFFnieavm0GoWvCB36UoxdHepQJcBo76SulAZzv2wTC+3KjsGP66PYgUZpRqYDLWobF",
+	"QsXodUPdetbVetXs0Dl+h6p/Xwf4Rra9LdMasCwNU5sQivqHD19X6RVvpGnKbb+EwhIlEKsdSeYbNCV5",
+	"toFz47bx1vwpOuZ3nmchk/fDlCNs46VVciBGY8FnUPKR5pjO6hXtXyJeC8FXfV4FBMahP6mQRNg6cmgp",
+	"WrkW18h3I7ZtAYQWPwNYS8Rsm0Y6aJRbsxrfuCEOWuDWrFQ82vIFzV7rViiRunaVQor2VRqkUy7ZOKkF",
+	"N0RL1pJcL2m/UryWJN4MRmzI/W2RV2dDXLxeVbc/VUauemMroqqMDnzZxp9a63q2tEC5r8+yxwnHD2A6",
+	"CEMHtAbLgKlQm8oFq5LlZSDbddc0pE6aU8iARfsHv3R73V5334VMLWVMSyH3dQIqx4qwdHmjUdzrHuzr",
+	"m4Nis34ERV1rIzxQA9WPmpVIuErXUM72gEf3bMKp0gpRP3o0o10L+sQRxEZDjVFPuwdP/xXgBIu9oFCE",
+	"755IhLNMQEGEvovhyTs0J0Q8kTHkuXmhkLYQd1qkbluOw1znk0abZ9maPOYCOlRsMsUrz3AmYHC/MS5y",
+	"tUFSRa+fuk6tpErHvtTzE1sjwhlBCyyDG1VUtY7prIJtUFEojpVzNoHjuepezk32a0bznJYpMJxlJEN2",
+	"MURZmhdZex6sPedVEXFrkqXqllif7VidXi/KfCJ9EVK7YL87NLiRYZ/QHleXb6D8L7ahOI066NkIrrNd",
+	"BOHsdIssVE0urQYVDUMGcmWsXhIkBDUVnKvtj5tmQBqi2A4qK2NtOWaZVvIoMnZyYI2olttGbbbKCMTQ",
+	"0QI3mUC5XhJGp8XX5mqvpmgeiyQakL1dfopVfkkk2S4rMy6r4yNBtAtPslVRP/ZK6OtXkrhJNgBTjwQt",
+	"sOljtlVnKIEQa3OoZoERM4FfytArjjrJBWwguy5OkJhaOiwIuiNz1UUJmd2SrNrY/TliGQFJLqvBtaCP",
+	"G+gFfMuDXz/GGCUifsrttr4ocVyWj6laYVnD3skIznLKmlr+sErDfqvBQ7Oc3JS1GofPoFVZyoJkNyCC",
+	"WrquPym6mcGSY6luCrmmgbs0sEJ2kkWvnp7T+4APWWEoKHapQoRlso8KlmurppDE0rYxOlDOJ2VXbIfg",
+	"dAoF/DN+b4oYtFWgUTRikK7mbCdGGEr+7fw7sjSzDc1ulrze1p6oX1JbQU0DepMkM9ipW1qakbVhQcfE",
+	"dXetCl+PCL5seCwgii2UbkUbIbWrv4Xj8DGEIewd6WMBbKaAoGCK5mhMhRmcbVFCsM4oqls1rm5LY8R2",
+	"yzvh1EK0jY8X5PYGz+nNHVm2DXFRiRuvts8bH3JZLWd8Q+pD35hnNVi69C/fu6W4Yja39xqZd3a6Tuqd",
+	"ncYu6OSeqTDhCtQ5PEDFfE7EboolQVPyGWckpTOco4xOqJKNZyE2kEH+OzC93V+Pd19efzk8ePh7iChq",
+	"6FpVnloIJX1LCjEkLGx9o/2DZSTTus58qIcqWbIhmmMp9VBbGmWK+0cMZkGtd1VJiRJXk5j0y/JEbTHq",
+	"Bc1FwTrOhoSl6ooTJGZcFoN61ZfX7Sf/7qafi3puZ/v58deNbD8vIbiR2fczg7FwvrQQVC3fw3tijZcy",
+	"Wp4ecb0Mxl7QphpU+JWe7e4uvPGwa5+o6SSGKOhsnnedeVZtkuz0RyzZ6pUKSJ7YuoPAwxeG+swLaVE/",
+	"uoW1qtudKjU3VbKUjbmraLZhWvekk3HN0QxTpjBlRMgoWNzuBlrfiS/c4xvaR/yskOLGZOWFaAhzeDKn",
+	"nj/tmxZ7PGJK+2eyoIpobQLPjmF55yFdj5vi+ZwwqMaAHl1TZwnqF+ZD5ByjNCeYgeOoMXMOBaL2sR7y",
+	"mUolNTYxPBJXgggv4+S5qZccsRH7y3aZ/WW2plA+rLX4XyP21+7uLvxPD0teDYZo78biZc95NQn6q+Z7",
+	"2v6afvWoQC3eFms3QOl/PUfJ6mp7wD0QUEGassZWUaHOSIvkVOVLMJnqL0tVb+UkF68TW5w6HEU7KAS5",
+	"Y0wHeSk/6pbyc5ScDt4MhoPA1L0vnxR9SMD0A3jgRioxiSC+ZDZ/d/G+jjdJlN76Fqd3jorMBcNN9r3W",
+	"D01r3OUktY6ZzZWM7TNGpgEJ/UkEj8veLE0wZU+THr6MGw5Y5XwFkeMmJ0AQNJ2uVivZ+iig/PKZH79A",
+	"OEZTVzlsigXMQia0EtxUHyiJV3AFn+9hU0BeXpcXzDDLz/g9ZRNbErzAIkPS1sU7bVfGFheYKj32L036",
+	"w9b3dbSfyJlWfdZ1BIJMSpmgLzmBvfl4DIuPmJOOv0Ehe/LcOq6uNQy5Tp5WoZl00YeAmIVGtaV7aQdt",
+	"KVC7aOgA0OaDICkXmWm197rhRkyfRQ8A/jPfO1IAMfG3vyHTH2mfoXBx0xEb+GVihjYkcYik/rtQbg48",
+	"F0XZioxMtFpLwAIfMUFkkavYJdWdanLNu1rW2b488JVMMYgpTTFqUesniM7GI5Z48l3Tmc2WJDtxI5AL",
+	"8oMzJIs0JVK6o19AaLHBAJoQR+wUVr617dlAJ1qT50QRRqQ0VtuEMCKwwaviSO9l7CoqUcbTYqZdp47C",
+	"EwhgF7cAsyXmXU1yGmjbguraGk3aF6VTovkAHmVb8HI1YMmZJPm91lh2qRGr+wTWWxOaMSW0Kn5exuXb",
+	"TXY/fVNjwZky7QhVQY292O6IHZvW8VIIlM2NQOr6wioBfdQ7Shwj1DBf9bVpy10vOGKmE92G70181+9B",
+	"T456TxMUakSP0S1XU0flZZDfXud/WGnpgoZa3huxmwqitCq1DWsgf83jPcaORYZPyv5gx099K90wWOAL",
+	"LrJYe+4x/An3Ha8gH6iAC7SY8txmVrvoYuzclhhxbZNpa3z1SVB3SSNmLPVG412nkMZ6ryI2MTz2acud",
+	"cpoSWxVj7aK3Z8MojgqRWztK9vf2NHtKXoiUdLmY7NlJezPTdaaoyn2Lyqj5mjiN4khTljGq9ru9bs/G",
+	"+zXXR/3osNvrHtpgMlionujXZB31vzzEUUMf6HET0pbl1i67MSBB8kNlK5XmmS5swl9e/iDqR6+IMu8Z",
+	"NZ6VO+j12szzcpwpsNdnOurtPz468FIdWOplm1qjeUFbtngijVPBlOB5dP2wihCnIP3HLeqYeVvGa4zp",
+	"YMVB/Kie7KPky8j1MI2iPoJOLGP3jJjBcxmgcvELxhegdZydoqnYRIzKfW+XCCs041IhRRhaEiy0rL0k",
+	"EJmQttg3BX9Vi3qgLWi8rrViWxOoQxky3dXa6tRGDvXegRmxdIrZRJueFQakwkuplYog1uR1Us+VB7pn",
+	"Y4Bf6iRjO9oqsgHb9QXPlt+t/bbRNPdQdwCVKMjDN9LrBqO9x9u+hcTj6Gnv8PGpgSK/One8dc18tdc8",
+	"LU1twCte8UNQfrzkNsTpG7gN1y6uV8W3dad1MANFNWI2rQcKDzdUnhbtrqkWHite7nimc0vTHSzpdd35",
+	"FjZVrpUA35PnoQJ6iNk6g8Op6ZErZQczMaey8vid8d9HxqrtNoxgtLvr8LoryJwLhV6evRkkI7YQVIHQ",
+	"0ZxkDDss0X+8vzjXrC+nhcr4goXYC54DtncVJvLv8+5cs0K/pcu9dKfgUYxvZYQN2K5e/frd2OdD2Jur",
+	"UVmNi+wVNNjIp/imfvbzqRnRJjDkjWq3e5ITLFwW+KuULjzb9//vPQy0V+47Xx7S3SfXD3G7jeNeMEGM",
+	"LCAaRIVUfSuYWgudTGIj6O6OGJY0IzsxKuYuImE3eSKRpH8S1El2d+1Hu/qDJC494/1e3Ov1niNjh5av",
+	"FwsyYpng8znJdrrIOIkm9GPl0ayQyjbwocSGfagE+bcuoz9iLqwbEB1vqFQebfmPyH8MX1w1ZK/57vlD",
+	"/OiU2nPOG4z33rHfZPXaK92bTPBezNbDG8kRZ3HB66Ueio1hZKip/lsHLc9KuwehKkFricG+I122zO/3",
+	"eo2G+dAPI1z/QCm/Um/SIuUdtYGWtCTn81f3Z1hNP09IaUbyw7pyVaAExVZQHeyVGZxWu8uP9fYrGfCp",
+	"4ajDxbhWDU+YdNEoertEeD4vM1kjVuV0q8hxCnG4nE94oUYRonLEWuLaBuj/XcqX3/yI86jo9Q6eaSvu",
+	"t4vX5g8wzn4zYbihy2YYXFE2GTEj4vpoPyi4oHf6fySXGX79Q60+v0m9RRiYukboCloRC//NBAHgqykJ",
+	"HC42EQHSsHw4MHEeTHXs2lRH7VG2hs//JxEcdTCSRCn4gSbjDd7i9G7EII9lk5emy6/29lvp6zdefzMJ",
+	"ky760EyDWp/LeUW4nlKxj8ZB3MEvboPwCslMwqGcwQiB570gwq1XfQ7rrbwcC62S9cjpwUES6rt0pzHx",
+	"6NBLqiAw1VTDQXJpwdRYxHlupuKyE7Iul6B6MPqh+tkvT1z3Lpp5TKy6V5P3/EbWOjo42IS16g2KP5kl",
+	"L4kqhEegijex8ngwxK9+CCplY7C7wPOU5FnfPCjFmTYY4X0AKCrRfzff8TU1U2pKqKhKUyQfMRPXg4pz",
+	"AaVXEi+NyQ85LlfcEvAG2mo7WpwAV2uyqkoDZQ9lApiWL60CabX/pgrZ9idtyuqo9QC49L357SwVbrgK",
+	"/5pWCFSv8eqrf9XocS/CQf8dXIf/t3yHlYKlNvFUFRBUzgNliIvMWBEQGP/v6kG0lFd4MqqqlAoLKVNt",
+	"UQ8qNaQVy6SWK1pA2VmgfbEttUkxQ5IQECdaVmpHIeVz+ME4p+tN4QZUdFDVHTGTi8fyt7JMznCkpdcd",
+	"ky2Yz59IUxBkK0mV/zagn/bcT0as8Rgf6oza3gkcRTuQJjePwWL3+XMbl8XyN1cBiKgasZW9ms/8mZy7",
+	"LXSlM4KmOEOiYIgXqov8anH3gOCI5ZxNiDBYpRLlZAwJGciXPPeTJdIkU0z50ALLkFSuHux4TCZ7LAVl",
+	"nCu/N1b1nYKEsa0oru4cKk7bf6Jx498fC9UbevQMlNKmI7AMi7iqQLIqovQ/soWUgaaDHynnAm+prJd0",
+	"5U+tmeqL2DNBsSKWCLQEND+m+RMk31HvaBMZVn+n+GcHhlmmBZZFcaiirF1mNjpCv5h0FcjMtbx2zJbN",
+	"UnRTZqGmmFVZsJWCRtShCh6bhgpLylCyBzUrtUfxTRmfNQlWfpax/n5+kJfLuvF2dl7hE40N+1OQNj3h",
+	"ALdM4X/kkhhevaxGkmZ+v1j247XmP3MRbRKrVgahh1JowfQKfLplgcUexDjsVa62leCWPmUn4ayrvSqi",
+	"hu3qtrvyq4wysMCl8Qqde+z6BcufQzW+xOq8ltxS9WJabZXyTas1jzf61U0AUFXY1KlVVO34J1PFbWhZ",
+	"ULGwlAyVPMF7D4Wa3tgQR4K4QPYXU4/1nbbv6NdoBXauat8MV7lySVOmb35+pyqouiVTCjJAVQCv2dvW",
+	"Z0UP1w//NwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -194,6 +194,35 @@ type AnswerKey struct {
 	Status    int    `json:"status"`
 }
 
+// CheckEnvelope Example: {"data":{"organisation":"ps_dev","session":"9D4E1E23BD5B727046B9DCCB56A37024","unit":"1","user":"jdoe"},"status":{"code":"OK","description":"","message":""}}
+type CheckEnvelope struct {
+	// Data The same as the `X-Crmauth-*` headers.
+	Data struct {
+		// AccountsReceivable The consumer token's `ari` claim; absent otherwise.
+		AccountsReceivable *string `json:"accounts_receivable,omitempty"`
+
+		// Contact The consumer token's `cii` claim; absent otherwise.
+		Contact *string `json:"contact,omitempty"`
+
+		// Organisation The token's `org` claim.
+		Organisation string `json:"organisation"`
+
+		// Session A session ID, a token's `jti` claim (32 upper-case hexadecimal digits).
+		//
+		// Example: 9D4E1E23BD5B727046B9DCCB56A37024
+		Session SessionID `json:"session"`
+
+		// Unit The token's `oun` claim.
+		Unit string `json:"unit"`
+
+		// User The token's `usr` claim.
+		User string `json:"user"`
+	} `json:"data"`
+
+	// Status Example: {"code":"OK","description":"","message":""}
+	Status OKStatus `json:"status"`
+}
+
 // CheckRequest defines model for CheckRequest.
 type CheckRequest struct {
 	Token *string `json:"token,omitempty"`
@@ -553,11 +582,14 @@ type ServiceUnavailable = ErrorResponse
 // SessionNotFound The envelope of every failed request.
 type SessionNotFound = ErrorResponse
 
-// TokenAccepted defines model for TokenAccepted.
-type TokenAccepted = DoneEnvelope
+// TokenAccepted Example: {"data":{"organisation":"ps_dev","session":"9D4E1E23BD5B727046B9DCCB56A37024","unit":"1","user":"jdoe"},"status":{"code":"OK","description":"","message":""}}
+type TokenAccepted = CheckEnvelope
 
 // TokenRefused The envelope of every failed request.
 type TokenRefused = ErrorResponse
+
+// TokenRequestInvalid The envelope of every failed request.
+type TokenRequestInvalid = ErrorResponse
 
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
@@ -1656,7 +1688,7 @@ type ClientWithResponsesInterface interface {
 
 // GetClockResponse401Headers the declared response headers of an HTTP 401 response for GetClock
 type GetClockResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 type GetClockResponse struct {
@@ -1664,6 +1696,8 @@ type GetClockResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1673,6 +1707,11 @@ type GetClockResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClockResponse) GetJSON200() *Clock {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1711,7 +1750,7 @@ func (r GetClockResponse) ContentType() string {
 
 // AdvanceClockResponse401Headers the declared response headers of an HTTP 401 response for AdvanceClock
 type AdvanceClockResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // AdvanceClockResponse503Headers the declared response headers of an HTTP 503 response for AdvanceClock
@@ -1787,7 +1826,7 @@ func (r AdvanceClockResponse) ContentType() string {
 
 // GetCoverageResponse401Headers the declared response headers of an HTTP 401 response for GetCoverage
 type GetCoverageResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // GetCoverageResponse503Headers the declared response headers of an HTTP 503 response for GetCoverage
@@ -1800,6 +1839,8 @@ type GetCoverageResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CoverageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -1815,6 +1856,11 @@ type GetCoverageResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCoverageResponse) GetJSON200() *CoverageEnvelope {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCoverageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1863,7 +1909,7 @@ func (r GetCoverageResponse) ContentType() string {
 
 // ClearRequestsResponse401Headers the declared response headers of an HTTP 401 response for ClearRequests
 type ClearRequestsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // ClearRequestsResponse503Headers the declared response headers of an HTTP 503 response for ClearRequests
@@ -1876,6 +1922,8 @@ type ClearRequestsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Done
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -1891,6 +1939,11 @@ type ClearRequestsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ClearRequestsResponse) GetJSON200() *Done {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearRequestsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1939,7 +1992,7 @@ func (r ClearRequestsResponse) ContentType() string {
 
 // ListRequestsResponse401Headers the declared response headers of an HTTP 401 response for ListRequests
 type ListRequestsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // ListRequestsResponse503Headers the declared response headers of an HTTP 503 response for ListRequests
@@ -2022,7 +2075,7 @@ func (r ListRequestsResponse) ContentType() string {
 
 // CountRequestsResponse401Headers the declared response headers of an HTTP 401 response for CountRequests
 type CountRequestsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // CountRequestsResponse503Headers the declared response headers of an HTTP 503 response for CountRequests
@@ -2105,7 +2158,7 @@ func (r CountRequestsResponse) ContentType() string {
 
 // ResetResponse401Headers the declared response headers of an HTTP 401 response for Reset
 type ResetResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // ResetResponse503Headers the declared response headers of an HTTP 503 response for Reset
@@ -2118,6 +2171,8 @@ type ResetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ResetEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -2135,6 +2190,11 @@ type ResetResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ResetResponse) GetJSON200() *ResetEnvelope {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -2188,7 +2248,7 @@ func (r ResetResponse) ContentType() string {
 
 // ListSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListSessions
 type ListSessionsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // ListSessionsResponse503Headers the declared response headers of an HTTP 503 response for ListSessions
@@ -2271,7 +2331,7 @@ func (r ListSessionsResponse) ContentType() string {
 
 // EndSessionResponse401Headers the declared response headers of an HTTP 401 response for EndSession
 type EndSessionResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // EndSessionResponse503Headers the declared response headers of an HTTP 503 response for EndSession
@@ -2553,6 +2613,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2567,10 +2634,10 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		var headers GetClockResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	}
@@ -2627,10 +2694,10 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		var headers AdvanceClockResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -2669,6 +2736,13 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2697,10 +2771,10 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 		var headers GetCoverageResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -2739,6 +2813,13 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2767,10 +2848,10 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		var headers ClearRequestsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -2844,10 +2925,10 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 		var headers ListRequestsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -2921,10 +3002,10 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 		var headers CountRequestsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -2963,6 +3044,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2998,10 +3086,10 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 		var headers ResetResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -3075,10 +3163,10 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		var headers ListSessionsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -3159,10 +3247,10 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		var headers EndSessionResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
@@ -3477,7 +3565,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 }
 
 type AdminTokenRequiredResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type AdminTokenRequiredJSONResponse struct {
 	Body ErrorResponse
@@ -3499,7 +3587,14 @@ type InternalErrorJSONResponse ErrorResponse
 
 type InvalidFixturesJSONResponse ErrorResponse
 
-type MethodNotAllowedJSONResponse ErrorResponse
+type MethodNotAllowedResponseHeaders struct {
+	Allow string
+}
+type MethodNotAllowedJSONResponse struct {
+	Body ErrorResponse
+
+	Headers MethodNotAllowedResponseHeaders
+}
 
 type NotFoundJSONResponse ErrorResponse
 
@@ -3517,26 +3612,39 @@ type ServiceUnavailableJSONResponse struct {
 type SessionNotFoundJSONResponse ErrorResponse
 
 type TokenAcceptedResponseHeaders struct {
+	CacheControl               *string
 	XCrmauthAccountsReceivable *string
 	XCrmauthContact            *string
-	XCrmauthOrganisation       *string
-	XCrmauthSession            *SessionID
-	XCrmauthUnit               *string
-	XCrmauthUser               *string
+	XCrmauthOrganisation       string
+	XCrmauthSession            SessionID
+	XCrmauthUnit               string
+	XCrmauthUser               string
 }
 type TokenAcceptedJSONResponse struct {
-	Body DoneEnvelope
+	Body CheckEnvelope
 
 	Headers TokenAcceptedResponseHeaders
 }
 
 type TokenRefusedResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type TokenRefusedJSONResponse struct {
 	Body ErrorResponse
 
 	Headers TokenRefusedResponseHeaders
+}
+
+type TokenRequestInvalidResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type TokenRequestInvalidJSONResponse struct {
+	Body ErrorResponse
+
+	Headers TokenRequestInvalidResponseHeaders
+}
+
+type UpstreamAnswerResponse struct {
 }
 
 type GetClockRequestObject struct {
@@ -3560,6 +3668,20 @@ func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	return err
 }
 
+type GetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetClock400JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClock401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
@@ -3569,9 +3691,7 @@ func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWri
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3622,9 +3742,7 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3666,6 +3784,20 @@ func (response GetCoverage200JSONResponse) VisitGetCoverageResponse(w http.Respo
 	return err
 }
 
+type GetCoverage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCoverage400JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCoverage401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response GetCoverage401JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
@@ -3675,9 +3807,7 @@ func (response GetCoverage401JSONResponse) VisitGetCoverageResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3733,6 +3863,20 @@ func (response ClearRequests200JSONResponse) VisitClearRequestsResponse(w http.R
 	return err
 }
 
+type ClearRequests400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearRequests400JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearRequests401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response ClearRequests401JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
@@ -3742,9 +3886,7 @@ func (response ClearRequests401JSONResponse) VisitClearRequestsResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3824,9 +3966,7 @@ func (response ListRequests401JSONResponse) VisitListRequestsResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3906,9 +4046,7 @@ func (response CountRequests401JSONResponse) VisitCountRequestsResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3964,6 +4102,20 @@ func (response Reset200JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	return err
 }
 
+type Reset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response Reset400JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Reset401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response Reset401JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
@@ -3973,9 +4125,7 @@ func (response Reset401JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4069,9 +4219,7 @@ func (response ListSessions401JSONResponse) VisitListSessionsResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4152,9 +4300,7 @@ func (response EndSession401JSONResponse) VisitEndSessionResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4490,133 +4636,148 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1rc9s4tuBfQXGmKnItLcuPpKuV6tpybCXtm8TOdeRJz0ReEyYhCTEF6AKgFXXa/30LBwAJUqAs5THZ",
-	"rXs/zHQs4XFwcN4P6EuU8tmcM8KUjPpfoinBGRHwz+M05QVT8pKkhN7j25zoTzMiU0HninIW9aPhlKCU",
-	"M1nMiECK3xH2RCJsJyJRzkQ0I0zRMSUCdRIsaLLzHOFbSZhCXE2JWFBJulEcyXRKZlhvpJZzEvUjqQRl",
-	"k+jhIY5eECyIOJniPCds0gINLECQmhIkeKEIIp/nJFVSL04+49lcH8MuhQTB+ey3UZSKGS7UdBQ9AsEJ",
-	"ZwqnakM8pGY0omzMxQzroXU8pPSr8HAhJphRic3eIVAcBNwbiToJF5Nkp46IubzJyP0jG14SJZbHY0XE",
-	"6nbvScpZJpHiaIGpQrdkzAVBSiwpmyA8wZTVdtyPI0H+q6CCZFFfiYL4W88oo7NiBqMsGJQpMiEC4HhP",
-	"pHz0zNIMQmenqJN8UtScuNrj74KMo370t72K8PfMt3LPbnB2CttdMarW71UwqjReC9bE6/4jKL2SIWTW",
-	"1pZAI4UUzbU/ZZysXf4hjuZY4BlRlpVPeEZe0jx4gRcsXyLClKBEosWUS4IwkwsiUIqFoCRDakolSqTC",
-	"qpDdlGckqcNz8TqKI6rX+q+CiGUURwzP9Bd6bA3QGf78hrCJmkb9Z0caSKWI0BP/z8fj3X/dXP+vv0dx",
-	"AFkvuVhgkZHs6vIsjDQu6IQynCNNW0SqJxJdXZ6hzlBgMqZ3O88RVRIlgNsEAZioRBGiWlThrOuOYYRg",
-	"dY4/dksIdq8EfYw950QAx22EcT42+OVuFuokb/iEsiRGySXJCZZkCGDHKHlF1Adyezynr8nSfjhi+tMT",
-	"K3uO5/OcprBOOWQnRlygMRdGwhixWG08x2qKOsnelOBcTf9MdrojVrteH4iWiy6Bb7vtg6dPY83d7u/9",
-	"OCjXzCVufctsQtnnb75jt/2u3n/9FVs5sdUFO7nUUR6TVwIqhFY75SvF13vK0s24HitNIVgLeAMrZVJh",
-	"pmJ0uwRNKlVxqxVaztM71Ll8eYIODw9/bYilg97Bs93e4W5vf7h/0O/1+r3ev9oOpkGrHctoyKgfZViR",
-	"XUVnJCgJ3oMQ2uxQIMRIhhZUTc2xfh8O3yErx3zQD3q9FjhhbJOojYp6+uuvsaew9BIBlQVc85+waru0",
-	"jxGW6OTybffk4u0TiV4NhmhG1JRrtYrvCKKqjUKUZcog0x31fn0Wh5SDIHLOmSTGzMtmlAGYl6Ve1lYh",
-	"U4SB+sOVTNn7JI36taiDBRg3oqH/JZLFbIb1UaNzDiSFFoJrM0DvgRyw9zgvjPWGFY76rMjz2KEats40",
-	"wGfn/zh+c3Z6M7x4PTiP4jbcacZmXKF7nFPg7hmREk8AOVNidqZSWdlqZR8jJEPHhZpyQf+Eb/rImoSj",
-	"otc7TD2A4QOiEfewKR8OhODi0iLZoDxgqKriFllTSFOrjySEWWZMWCPoUEYzOKUk7gs6mSrEGRmxTlJD",
-	"lRPgniX/4cOHXX1abXqmWJE2+O2UvaahDSd4gbNXWJEFXm5JH4KMC2moqqKPE84YSc2d2O83JYwXx6c3",
-	"r46Hgw/H/wySRTGXShA8Q2NMcxKgiXJAyovc4PVWoxqnU5J9/4teux2oZoATdRLvZFopGKRfGhLYEum3",
-	"OHvndF8d88eeUgTdRCyTahG8NXdeDv7zavB+GLwIR7w+h4IdAsLYSLj67VSQjeyWowhRZpX5FAOfEI30",
-	"PgI40Zjek77+lDKzfiV8v+M11nAmAGe3PFu6ky2mWHkeJ05TMlcSVYxpsWQv9USr0Q3uczPgYbUBuyc5",
-	"n68VNk8k0noVQDjljGxJUZmdUlESLLIpwYCTUAesdvVbXZjeed2R9ffP9Y0IYu4IOZWHNJCAAivMhnRG",
-	"eLEte8mcL+rIuHJcrjhH8PWmmLEcfzM8ezu4uBqul2lOEVgXTSsMuNNWGdeYoI0hytBhT/5AQRcGEnWS",
-	"xlEtP5wx7QXiHDbZ8iKonVu/jPdE3BMjWAtBthBqw8Hl+fGbm8Hl5cVl8CJktbL2jLk7o6es65fhADRi",
-	"6weZERYcyrTFhZeIVhbDmAsiCYkRRrfFBGSSf0iIPyGpIGajxViKmdVQWN7pNSVKnvYOE3tTIGRf0s+q",
-	"EERur5Ne0pw01dHYrobGNLdAZJwYyTrHQpKtldLLsz+GV5eD98EbrG/n0JRz3NBFblx3iWd5H5n/zykj",
-	"6LBfYZeyzEYYSYbuyPL7X3A7vM9L3wzdETKX4P+Wwyvt49Bh2e0tKN5zro7znC+2Nvfn3Bgj1RVqf0Vz",
-	"gnNhrGrf+NreDoa/X5zenF8Mb47fvLn4MDgNXJxz38zaTvNicwSkJX39+jRQgUHPUSEJenfxfvj9bwoi",
-	"KeDpi3uSxei2UI4FPf/THqCTrB7bXtA5Vy95wbb3w6ppnl5id4wvGAC38Y1omF5eXJ2HLqLSqfYkYPvY",
-	"QFL9Dmpj9lIxw3O6J4hUe/cHezY6LvdyKtX3vYxzjmSRTq05xpkNwGhG6STl2Sy23+GlZqYh52+wmGxr",
-	"FSlvWoX0F9o45PdWL+R0RtXGuH93/M83F8fambu4eXN8+Wqw1rZ2Zqi2OnINSP0GmsMaMH13Fmjdb2Ks",
-	"rSfS7Iw6yco57X1o3U1TcsXwPaa5SzttY5tpZdawB0C/ZXyxefjh/eDyH2cng5ur8+N/HJ+9OX7xZrDO",
-	"ILBq01oDjC9WTbJPvABDgEpUVId7jpRYmjwJklMuVL783r6L0e7W1wMuaCr5ThI4brLTNzNMVFHGyDtF",
-	"PGIKcl73ROCJ/kfBlB1izS77mXOYIHj4RCI5xUL7veOxJCpGiynR/EmWCAsyYndkrhAvlKSZSeLNBU+J",
-	"lKhzSTIqdyAyQj0LwWDcx6KJYyaQtNqFrFUyYtKkqbroQ+mrWVI1GJjhpQZU/0evOsX3BN0SwpB2e1AH",
-	"awdCg0u1JBVqp6+XNKCYHFcz5uJt/1i4xUuvPXjR5a9UA4UR+GEtUEWUv1URnINiK1i2IvJdoPvX06PB",
-	"/uDg8MXp0xe/HPzSO3r24tfTk5MXT58dH/7SOzj6QbbwlOcZqCcHRxX/hZRgU/5D8PIYXPaNbKHv46HW",
-	"4pc5vSfP0WLKNTnJOcF3EowGiMQDsVpS6dZp7I/dE5O43nW5+t16sn4d1QXS+w+xt6SX6163jBtWm9vM",
-	"UK9boDa2toqX7l23gBtWm+tyt+smwpj6LPk4t8KYhzK2f1lFN7dgUvJ57iLtFZMO7IebMieEe28Gf7w7",
-	"uwyazI7Cplgiu2FDK8HXDhabGoBkXwOyS/fpvzF4X4IOYriE63sbijYBwwXSgh68TwuU5krUDK7HKKmh",
-	"3STvvm+svTyfzc/cY5YSLwyMs4zqA+D8neBzIhTVRDXGuSReUutLZHVe1P/loNd7iKO5N9r7tpmW+p0v",
-	"0BgL7dLN+D2plDdoPzsNdcYCQ/xeOv8KMFHl8XihRUpcJcwO958ePuv1ej0vbVYlzVgxu7U5s6o+5GMJ",
-	"5XU5kN9+IkbeHIPqD6UBCbrTjjkfO4OMj+F6yzy1BrWODkO4oRTdSuVDI6MWRyBIw4jkY2XsG6OcJtqu",
-	"0EKeslR/hAWkXsG4qKGPMvXsKApiqoxwa2pOc2zlSH3vD1MCyf6EzwnDcwpRjATZCVLDMLaGWQ0pdo9b",
-	"znOCQaZWvL2KmkZCNZD/rN2ly6baupASeofB9kt+TSDrFL6ylfuoyhFC31YHegTeWlVDDfYQoCdTkt55",
-	"XFqHVbkU6aP52dDSmvtOQd5+8Rmc8UUj735U5d0LRj9H/f1ffjk4/EXz3YoAYCaEvTZZUCX7Y3Q1PGmw",
-	"eHuq3m0fXB7PiJYkV4x+duIkSPuPXA+DGDvsc92GtNIEW7mQzKLz0dQK4L1GNuumXLw2JQor0MJ+5SpB",
-	"gDUPPA6wd/9W7uw/rAqzVoE0w6yqkZhhlU434Nx29vw3YMV4mI2jV5LvII4m9F4z134cMXKvNcLHVkPE",
-	"Ew3NwiZ3lKPe/sO1N1LCekaRSH9tSGm5O/CFsS1rtOuB8m0FyM7vtc9vwtOEXH9ZsGr2x+sVemjXEyVJ",
-	"2PNpL9xpiSxEGSW2W1eygQa3SLnyggiCYDLCCukDKMRZSsK72JsMCZCVlWGsWRoKZRSZPUqSlV6pJC4W",
-	"Ai9rCiSg995pc8J9HyO99bIJEkQpzDf2g+2AK0sIS+oPAOnfeQhNDjsG5WDZ6svVpq1/wd+KrTalqZWl",
-	"IZWapjf3WoN+Hdt/owD30PfDJVXN5f8qcM/5v03ZDFhm/ebHQW76DWu98kYtot5rgeWGo/VxSMAHcEEr",
-	"vdJP0ULgSZ4EXYQP0yXCZTTRZGL7Dbv7iUQpVjjnk4LEIBxWk3OokxwdHCQQcx2x9qwfgpIpSdROjGoV",
-	"Q6iTPO3ZBcJFRyO2UnWkF2lm5WGho+ZC4aS+qxZm2kf5GCgLauq7ZtDCjzAGE4GhfMjV+furd+8uLoeD",
-	"05u3g9Oz45vhP98NvN28DPBKUj8c2a9XlTVrMq6bFm4cfd7Vh969x4LhmWaNjy497pyAMl/uLAz4bxXl",
-	"KQO8gZzsal4qjq6YLOZzLhTJ3pKM4qGGaDUp3yyoCKZUavV8K8Uw147ky+BJUMMQKzq0yjfazhYieJUQ",
-	"YZHSSFHkC7yUKGFFnieavm0GoWvCB36UoxdHepQJcBo76SulAZzv2wTC+3KjsGP66PYgUZpRqYDLWobF",
-	"QsXodUPdetbVetXs0Dl+h6p/Xwf4Rra9LdMasCwNU5sQivqHD19X6RVvpGnKbb+EwhIlEKsdSeYbNCV5",
-	"toFz47bx1vwpOuZ3nmchk/fDlCNs46VVciBGY8FnUPKR5pjO6hXtXyJeC8FXfV4FBMahP6mQRNg6cmgp",
-	"WrkW18h3I7ZtAYQWPwNYS8Rsm0Y6aJRbsxrfuCEOWuDWrFQ82vIFzV7rViiRunaVQor2VRqkUy7ZOKkF",
-	"N0RL1pJcL2m/UryWJN4MRmzI/W2RV2dDXLxeVbc/VUauemMroqqMDnzZxp9a63q2tEC5r8+yxwnHD2A6",
-	"CEMHtAbLgKlQm8oFq5LlZSDbddc0pE6aU8iARfsHv3R73V5334VMLWVMSyH3dQIqx4qwdHmjUdzrHuzr",
-	"m4Nis34ERV1rIzxQA9WPmpVIuErXUM72gEf3bMKp0gpRP3o0o10L+sQRxEZDjVFPuwdP/xXgBIu9oFCE",
-	"755IhLNMQEGEvovhyTs0J0Q8kTHkuXmhkLYQd1qkbluOw1znk0abZ9maPOYCOlRsMsUrz3AmYHC/MS5y",
-	"tUFSRa+fuk6tpErHvtTzE1sjwhlBCyyDG1VUtY7prIJtUFEojpVzNoHjuepezk32a0bznJYpMJxlJEN2",
-	"MURZmhdZex6sPedVEXFrkqXqllif7VidXi/KfCJ9EVK7YL87NLiRYZ/QHleXb6D8L7ahOI066NkIrrNd",
-	"BOHsdIssVE0urQYVDUMGcmWsXhIkBDUVnKvtj5tmQBqi2A4qK2NtOWaZVvIoMnZyYI2olttGbbbKCMTQ",
-	"0QI3mUC5XhJGp8XX5mqvpmgeiyQakL1dfopVfkkk2S4rMy6r4yNBtAtPslVRP/ZK6OtXkrhJNgBTjwQt",
-	"sOljtlVnKIEQa3OoZoERM4FfytArjjrJBWwguy5OkJhaOiwIuiNz1UUJmd2SrNrY/TliGQFJLqvBtaCP",
-	"G+gFfMuDXz/GGCUifsrttr4ocVyWj6laYVnD3skIznLKmlr+sErDfqvBQ7Oc3JS1GofPoFVZyoJkNyCC",
-	"WrquPym6mcGSY6luCrmmgbs0sEJ2kkWvnp7T+4APWWEoKHapQoRlso8KlmurppDE0rYxOlDOJ2VXbIfg",
-	"dAoF/DN+b4oYtFWgUTRikK7mbCdGGEr+7fw7sjSzDc1ulrze1p6oX1JbQU0DepMkM9ipW1qakbVhQcfE",
-	"dXetCl+PCL5seCwgii2UbkUbIbWrv4Xj8DGEIewd6WMBbKaAoGCK5mhMhRmcbVFCsM4oqls1rm5LY8R2",
-	"yzvh1EK0jY8X5PYGz+nNHVm2DXFRiRuvts8bH3JZLWd8Q+pD35hnNVi69C/fu6W4Yja39xqZd3a6Tuqd",
-	"ncYu6OSeqTDhCtQ5PEDFfE7EboolQVPyGWckpTOco4xOqJKNZyE2kEH+OzC93V+Pd19efzk8ePh7iChq",
-	"6FpVnloIJX1LCjEkLGx9o/2DZSTTus58qIcqWbIhmmMp9VBbGmWK+0cMZkGtd1VJiRJXk5j0y/JEbTHq",
-	"Bc1FwTrOhoSl6ooTJGZcFoN61ZfX7Sf/7qafi3puZ/v58deNbD8vIbiR2fczg7FwvrQQVC3fw3tijZcy",
-	"Wp4ecb0Mxl7QphpU+JWe7e4uvPGwa5+o6SSGKOhsnnedeVZtkuz0RyzZ6pUKSJ7YuoPAwxeG+swLaVE/",
-	"uoW1qtudKjU3VbKUjbmraLZhWvekk3HN0QxTpjBlRMgoWNzuBlrfiS/c4xvaR/yskOLGZOWFaAhzeDKn",
-	"nj/tmxZ7PGJK+2eyoIpobQLPjmF55yFdj5vi+ZwwqMaAHl1TZwnqF+ZD5ByjNCeYgeOoMXMOBaL2sR7y",
-	"mUolNTYxPBJXgggv4+S5qZccsRH7y3aZ/WW2plA+rLX4XyP21+7uLvxPD0teDYZo78biZc95NQn6q+Z7",
-	"2v6afvWoQC3eFms3QOl/PUfJ6mp7wD0QUEGassZWUaHOSIvkVOVLMJnqL0tVb+UkF68TW5w6HEU7KAS5",
-	"Y0wHeSk/6pbyc5ScDt4MhoPA1L0vnxR9SMD0A3jgRioxiSC+ZDZ/d/G+jjdJlN76Fqd3jorMBcNN9r3W",
-	"D01r3OUktY6ZzZWM7TNGpgEJ/UkEj8veLE0wZU+THr6MGw5Y5XwFkeMmJ0AQNJ2uVivZ+iig/PKZH79A",
-	"OEZTVzlsigXMQia0EtxUHyiJV3AFn+9hU0BeXpcXzDDLz/g9ZRNbErzAIkPS1sU7bVfGFheYKj32L036",
-	"w9b3dbSfyJlWfdZ1BIJMSpmgLzmBvfl4DIuPmJOOv0Ehe/LcOq6uNQy5Tp5WoZl00YeAmIVGtaV7aQdt",
-	"KVC7aOgA0OaDICkXmWm197rhRkyfRQ8A/jPfO1IAMfG3vyHTH2mfoXBx0xEb+GVihjYkcYik/rtQbg48",
-	"F0XZioxMtFpLwAIfMUFkkavYJdWdanLNu1rW2b488JVMMYgpTTFqUesniM7GI5Z48l3Tmc2WJDtxI5AL",
-	"8oMzJIs0JVK6o19AaLHBAJoQR+wUVr617dlAJ1qT50QRRqQ0VtuEMCKwwaviSO9l7CoqUcbTYqZdp47C",
-	"EwhgF7cAsyXmXU1yGmjbguraGk3aF6VTovkAHmVb8HI1YMmZJPm91lh2qRGr+wTWWxOaMSW0Kn5exuXb",
-	"TXY/fVNjwZky7QhVQY292O6IHZvW8VIIlM2NQOr6wioBfdQ7Shwj1DBf9bVpy10vOGKmE92G70181+9B",
-	"T456TxMUakSP0S1XU0flZZDfXud/WGnpgoZa3huxmwqitCq1DWsgf83jPcaORYZPyv5gx099K90wWOAL",
-	"LrJYe+4x/An3Ha8gH6iAC7SY8txmVrvoYuzclhhxbZNpa3z1SVB3SSNmLPVG412nkMZ6ryI2MTz2acud",
-	"cpoSWxVj7aK3Z8MojgqRWztK9vf2NHtKXoiUdLmY7NlJezPTdaaoyn2Lyqj5mjiN4khTljGq9ru9bs/G",
-	"+zXXR/3osNvrHtpgMlionujXZB31vzzEUUMf6HET0pbl1i67MSBB8kNlK5XmmS5swl9e/iDqR6+IMu8Z",
-	"NZ6VO+j12szzcpwpsNdnOurtPz468FIdWOplm1qjeUFbtngijVPBlOB5dP2wihCnIP3HLeqYeVvGa4zp",
-	"YMVB/Kie7KPky8j1MI2iPoJOLGP3jJjBcxmgcvELxhegdZydoqnYRIzKfW+XCCs041IhRRhaEiy0rL0k",
-	"EJmQttg3BX9Vi3qgLWi8rrViWxOoQxky3dXa6tRGDvXegRmxdIrZRJueFQakwkuplYog1uR1Us+VB7pn",
-	"Y4Bf6iRjO9oqsgHb9QXPlt+t/bbRNPdQdwCVKMjDN9LrBqO9x9u+hcTj6Gnv8PGpgSK/One8dc18tdc8",
-	"LU1twCte8UNQfrzkNsTpG7gN1y6uV8W3dad1MANFNWI2rQcKDzdUnhbtrqkWHite7nimc0vTHSzpdd35",
-	"FjZVrpUA35PnoQJ6iNk6g8Op6ZErZQczMaey8vid8d9HxqrtNoxgtLvr8LoryJwLhV6evRkkI7YQVIHQ",
-	"0ZxkDDss0X+8vzjXrC+nhcr4goXYC54DtncVJvLv8+5cs0K/pcu9dKfgUYxvZYQN2K5e/frd2OdD2Jur",
-	"UVmNi+wVNNjIp/imfvbzqRnRJjDkjWq3e5ITLFwW+KuULjzb9//vPQy0V+47Xx7S3SfXD3G7jeNeMEGM",
-	"LCAaRIVUfSuYWgudTGIj6O6OGJY0IzsxKuYuImE3eSKRpH8S1El2d+1Hu/qDJC494/1e3Ov1niNjh5av",
-	"FwsyYpng8znJdrrIOIkm9GPl0ayQyjbwocSGfagE+bcuoz9iLqwbEB1vqFQebfmPyH8MX1w1ZK/57vlD",
-	"/OiU2nPOG4z33rHfZPXaK92bTPBezNbDG8kRZ3HB66Ueio1hZKip/lsHLc9KuwehKkFricG+I122zO/3",
-	"eo2G+dAPI1z/QCm/Um/SIuUdtYGWtCTn81f3Z1hNP09IaUbyw7pyVaAExVZQHeyVGZxWu8uP9fYrGfCp",
-	"4ajDxbhWDU+YdNEoertEeD4vM1kjVuV0q8hxCnG4nE94oUYRonLEWuLaBuj/XcqX3/yI86jo9Q6eaSvu",
-	"t4vX5g8wzn4zYbihy2YYXFE2GTEj4vpoPyi4oHf6fySXGX79Q60+v0m9RRiYukboCloRC//NBAHgqykJ",
-	"HC42EQHSsHw4MHEeTHXs2lRH7VG2hs//JxEcdTCSRCn4gSbjDd7i9G7EII9lk5emy6/29lvp6zdefzMJ",
-	"ky760EyDWp/LeUW4nlKxj8ZB3MEvboPwCslMwqGcwQiB570gwq1XfQ7rrbwcC62S9cjpwUES6rt0pzHx",
-	"6NBLqiAw1VTDQXJpwdRYxHlupuKyE7Iul6B6MPqh+tkvT1z3Lpp5TKy6V5P3/EbWOjo42IS16g2KP5kl",
-	"L4kqhEegijex8ngwxK9+CCplY7C7wPOU5FnfPCjFmTYY4X0AKCrRfzff8TU1U2pKqKhKUyQfMRPXg4pz",
-	"AaVXEi+NyQ85LlfcEvAG2mo7WpwAV2uyqkoDZQ9lApiWL60CabX/pgrZ9idtyuqo9QC49L357SwVbrgK",
-	"/5pWCFSv8eqrf9XocS/CQf8dXIf/t3yHlYKlNvFUFRBUzgNliIvMWBEQGP/v6kG0lFd4MqqqlAoLKVNt",
-	"UQ8qNaQVy6SWK1pA2VmgfbEttUkxQ5IQECdaVmpHIeVz+ME4p+tN4QZUdFDVHTGTi8fyt7JMznCkpdcd",
-	"ky2Yz59IUxBkK0mV/zagn/bcT0as8Rgf6oza3gkcRTuQJjePwWL3+XMbl8XyN1cBiKgasZW9ms/8mZy7",
-	"LXSlM4KmOEOiYIgXqov8anH3gOCI5ZxNiDBYpRLlZAwJGciXPPeTJdIkU0z50ALLkFSuHux4TCZ7LAVl",
-	"nCu/N1b1nYKEsa0oru4cKk7bf6Jx498fC9UbevQMlNKmI7AMi7iqQLIqovQ/soWUgaaDHynnAm+prJd0",
-	"5U+tmeqL2DNBsSKWCLQEND+m+RMk31HvaBMZVn+n+GcHhlmmBZZFcaiirF1mNjpCv5h0FcjMtbx2zJbN",
-	"UnRTZqGmmFVZsJWCRtShCh6bhgpLylCyBzUrtUfxTRmfNQlWfpax/n5+kJfLuvF2dl7hE40N+1OQNj3h",
-	"ALdM4X/kkhhevaxGkmZ+v1j247XmP3MRbRKrVgahh1JowfQKfLplgcUexDjsVa62leCWPmUn4ayrvSqi",
-	"hu3qtrvyq4wysMCl8Qqde+z6BcufQzW+xOq8ltxS9WJabZXyTas1jzf61U0AUFXY1KlVVO34J1PFbWhZ",
-	"ULGwlAyVPMF7D4Wa3tgQR4K4QPYXU4/1nbbv6NdoBXauat8MV7lySVOmb35+pyqouiVTCjJAVQCv2dvW",
-	"Z0UP1w//NwAA//8=",
+	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR21pE3uzvKmTAJSYgpQAuAVjQZf/crNAASpEBZyjiT",
+	"u9rnj92JRRCvjX79dfNLlPL5gjPClIwGX6IZwRkR8M+TNOUFU/KSpITe4Zuc6F8zIlNBF4pyFg2i0Yyg",
+	"lDNZzIlAit8S9kQibF9EonwT0YwwRSeUCNRJsKDJ3guEbyRhCnE1I2JJJelFcSTTGZljPZBaLUg0iKQS",
+	"lE2j+/s4OslzvgzP4efR6B2aEzXjmURqRtACqxlS+JZI1Ll4Nzq7OH8fowkX6PTiUv+LCqn29IDkM54v",
+	"9NKistlPw1EUR4L8u6CCZNFAiYJsntlLggURpzOc54RNW/YJOiAwO8ELRRD5vCCpkjHCLEPLGVZoiSVa",
+	"Cs6maEn1/GfEbCrqXL4+Rc+eP+035mwGRoLgfP7jOErFHBdqNo5iRITg4sdxRNkdzml2Df2Mo69a2CX5",
+	"d0GkGuou19f2Xh/ickaYN19R5AQJMikkycyKTRfVQp5IlLi52YfJVy/OdgDL27ScU84UTtWWdJya1oiy",
+	"CRdzrJvW6TilX0XH5/y94qLtNs1IeqsvEZNLIhCViHGFFEc3BKU4nZEMdRLGu1J3YXasGouwYh4Nfo3c",
+	"8+hjHBj/QkwxoxKbUUOTcDvAvZaok3AxbZ7RQl5n5G5HqrokSqxOJooEqSnlTF9ijpaYKnRDJlwQpMSK",
+	"sinCU0xZbQYHm4aeU0bneksOyn2gTJEpETCP90TKB/dAmkbo7BXqJJ8UNTvQPuZfBZlEg+gv+xVj3TdP",
+	"5b4d8OwVDH/FqNo8dsGo0vtesOa+H+y45VcytNm1sSTQdCFFc6xPGSc7DXcfRwss8JwoK0pOeUZe0zx4",
+	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/p3QcQqiiOG5/qBblu7H3P8+Q1h",
+	"UzWLBs+O9SSVIkK/+H9+Pen+6/rj//xrFLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
+	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/oljPoXgn6AHu5WBABN3arHecTs7/cvYU6yRs+pSyJUXJJ",
+	"coIlGcG0Y5T8RNQHcnOyoL+Qlf1xzPSvp5Z3niwWOU2hn7LJXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
+	"vTGrHa8/iZaDLiffdtqHT5/Gmhu4vw/CfNEc4s6nzKaUff7DZ+yG7+rxNx+x5SM7HbDjYx3lXfqKoYW2",
+	"1b4SfR17e09Zut2tx0pTCNYCwcyVMqkwUzG6WYH2IFVxowVyztNbo0IcHR390GBTh/3DZ93+Ubd/MDo4",
+	"HPT7g37/X20L01OrLctI+GgQZViRrqJzEuQE74EJbbcoYGIkc6oclUZLtXzMn/phv98yT2jbJGoj0p7+",
+	"8EPsCTjdRUDEwa35G/Tazv1jhCU6vXzbO714+0Rq/bfSpfEtQVS1UYiylzJ46Y77PzyLQ8JBELngTBJj",
+	"ZmRzymCal6WA0VYJU4SBeMQVT9n/JI24tlsHHTBuWMPgSySL+RzrpUbnHEjKatNYj4HcZO9wXhjtCysc",
+	"DViR57Hbahg60xM+O//7yZuzV9eji1+G51HctndOQwNFVG/TnEiJp7A5M2JGplJZ3mp5HyMkQyeFmnFB",
+	"f4MnA2S13XHR7x+l3oThB6I37n7bewiK+qXdZLPlAXNEFTfIynRNrf4mgUXiq+0ZzWCVkrgHdDpTiDMy",
+	"Zp2ktlWOgXuW5IcPH7p6tVp1TrEibfO3r+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
+	"uv7pZDT8cPLPIFkUC6kEwXOU8iI323ajdxKU9zqFlE0PDp/3+r1+72Bw3D/oB998fArYOFGQ2ZjmYG94",
+	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzb1fD9KHhCjqr9qwsKCnBpw/rqB1XNbGyH",
+	"HEeIMivlZxguEFilAwTzRBN6Rwb6V2ujooor38eRWvLa9ZeNrfCfIbAu1ZKCyPqeu1CflrmtCFQLptAh",
+	"0lJTDgyPoJo5pI/MtmoUIoBCbni2cisAF0rlXsFpShZKgvbZ4QyRO31W5pmhrzHTTHAP3klqi0uaq5uD",
+	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZl9pSJB6GRbcgMLrD6x",
+	"GuHsRAZ65E1L1s9f6DMTxJw8cvoE0pOELbCSYkTnhBe7sihp3YzVZlw5Tqk4R/B4252xXPN6dPZ2eHE1",
+	"2iwwnJR1vh9mz3QbkRF+9xsKjfCAqJM0lmwFxhnTpjbOSyfiDgdC7bv1Q3lPxB0xQqoQu7DG0fDy/OTN",
+	"9fDy8uIyeCCy6plkSHG3Rk8jqh+Km6ARAd9IV7PToUyrtXilWaw7gwkXRBISI4xuiilwJ3+R4KRE4BHU",
+	"PEyhFDMr7bG81X1KlDztHyX2pEAUvKafVSGI3F2+v6Y5aYr2ie0NTWhuJ5FxYvj2Agu5u2h7ffaP0dXl",
+	"8H3wBOvDuW3KOW5INNeut8LzfIDM/+eUEXQ0qHaXssw660mGbsnq8Q+4fb4vSgMY3RKykOBkKJtXcsht",
+	"h71ub0F8n3MFQZOdbaqM5EQ1JcLwzXA01NdBz8i4a4y7euuzezsc/Xzx6vr8YnR98ubNxYfhq+DpGd2j",
+	"IhAjyT0bOqSc2OlZXQCbZSMtJV6gQhKI6jz6uYHzCnQEcUeyGN0Uyl3ItemiTrK+fn01FSwZ1jFm2vJK",
+	"4NASJPEKLWc0nZXmOFUmqLVmYpWxsU12lWl0b2IQ6jUv2O62dvWaJx7ZLeNLBruxNS3oTXh9cXUeJIFS",
+	"tNutw6pyFtaPvdZmPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
+	"v8FiuqtyprzXqk1/qTVffmfFUk7nVG299+9O/vnm4kQb7BfXb04ufxpuNBCcjq2Vn1xPpH4CzWYwp4P+",
+	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJ7Ku9U84mdNp7iz/r",
+	"LX6pF6Bf0dYFccP4XMjo/VoboSm5YvgO09xFy3fROl1M0NNwQGJnfLm91+r98PLvZ6fD66vzk7+fnL05",
+	"eflmuEnFsYqA1W8YX657sD7xAlQbKlFRLe4FUmJlwnFIzrhQ+eqxbT2jr1hPAFysptrSSQLLTfYG5g3j",
+	"jJYx8lYRj5mCUO8dEXiq/1EwZZtYRdL+5gxM8Dk/kUjOsCAZ4pOJJCou490rhAUZs1stn3ihJM1MhH8h",
+	"eEqkRJ1LklG5Bw416uk8Zsf9XTTu7wRio10IjiZjJk00tIc+lLatpXyzA3O80hPV/9G9zvAdQTeEMKQN",
+	"OtTB2jTS06WaOQu1N9BdmqmYUGpTjnjDPyRNvCjuvReU+ErJUhgZEhYsVSDij8qWcxDOBcvWpIiLj/zw",
+	"6nh4MDw8evnq6cvnh8/7x89e/vDq9PTl02cnR8/7h8ffSLuf8TwDiefmUYUNIPLcFCng8z4BxWgr7W5L",
+	"f4NW5x7yN5R+75zekRdoOeOanuSC4FsJmg9EcJyWqGkFdSa8xp+NBQA0vGd0HspQos80MW0xMqOuO5NP",
+	"cToj3VPOlOD5QzTqoBb3cfSP7qkBkHQdsKlbRzZt1JzWsVC1Lj1gyaZuXLPau004xqYOam1rvXhYhk0d",
+	"uGa1dx0QYdOL0Kb+lnyYR0Cb+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Me7s8sWq8OQ9QxLZAds",
+	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjbZnMyv6mc8P/1/uLcKFqddxfv/fb6",
+	"nrKWOJaNb9t4H0TwGyd46X79EyNy5RGDkCzn9diWgY2qcoG0GAZeZyelWSZqRsxilNTI00TkHzuAVsZY",
+	"iVTWx7Ozl1i9J9O5be27dzKIDcIjx/orTXwns/DbRC5KSCiEalBPH02v56ZcxmRgixqxmNGSo4xOJkRA",
+	"GMa0+M6rCUxpAKRGWfttjxFmBoFTa1W/7PqevzDMgzPy7Qw3g+2SKLQU1LEThAXE5bzitSANF0afDwNz",
+	"gKM5PI5dpn8XMTKghNjEgloiQPXIj4kmefS9h7ChLNDXMEp6eloo6fVAfTdXoiVc9Ah3vAbNhT13sYoT",
+	"sDDCqA/nxC9xpjFaYCm1fcO0xKB6jwYIs5WFq2hTwv6rtMbMm3LMqJIknxiFUCqSIQy2Rgzvz0lGMVKr",
+	"BYnBdek0wptCARb7iTTbaYNY+ietEELXRpk0OmBFhxY1codZSrwYNM4yqpeI83eCL4hQVDOtCc4l8aA2",
+	"XyJrUkWD54f9/n0cLbzW3tPmtv3Ml2iCBVIczfkdqWxDMK7sa6gzERhQBdJ5IIGVV+giXmjdMa5gPEcH",
+	"T4+e9fv9vgfmqaA8rNBUGxkh6tAxv5azrOC9/OYTMYpl27lfMIJuqb7XE2fv8wkwjRI9p6da3w7DxkIk",
+	"tIbHbOB84gg05vBG8omycHGgpKk2W7UJQVmqf8ICAGFgu9a2jzL17DgK7lQZXtdcJ82xVRjrY3+YEWCA",
+	"CV8QhhcU3P4Jsi8A3TtDpbYpdowbznOCQXmuOH1LMkIF8wqgsmpn6TBeFq1azt7tYPsh/0IACxM+srXz",
+	"qECSoafVgh6Ybw1rWZt7aKJ1g7LSJyrJ+SXiNQOogpQ7q38QPWiTx1EBNgzgogswTAxs+f7rotXNe+Cm",
+	"GjDe8Zw4JTupjKP/4eSHXL9ULj/mWuyaWQOZMyjNMZ2H0w4Cl3CXjAfIaNipf751LgFkD5i+gz3JzQZs",
+	"AGPqDn3zqAXbNGrxIC4eEPGtPawxZueogo4b+2MnHLonFZFuWvzFLwaAujYu0GfZS+tF9MRlnSSVs2Mf",
+	"hG+GutZi8JW9Id79ZnzZgOUeV7DcgtHP0eDg+fPDo+daAK5dOdaW6+XBXSoscIyuRqcNWduO5HXDt15o",
+	"ytAVo5+dXA8KoQf4JAOUCIzzsW3TfMYYZjgPgoNg3/8UAtI86+EJe+dvFYCD+3WtolUzmGud0UGo51il",
+	"sy1EaLuc/BN2xUQSmqKtVEEO4wg8MpBzwMidZje/tro0PBndzHtwSznuH9x/9FpK6M9qzH7fIObcGfha",
+	"kU3fsf2BFtw6Ift+v/395nyaM9cPC1a9/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
+	"IayQXoCBMIZHsScZYiBrPUNb0zXg6BWZP0iSlYJXcVwsBF7VNLmAAvpO6/XueWxBj40pQTTKPLE/7Da5",
+	"MsOopP7AJP0zD22T2x2z5SYeIAgY5v4B/9HdatNetdZqSKWmcptzrc1+07X/gwzc275vzqlqsMqvmu45",
+	"/9OEzZBlVtF7eMpNA34XNVKPtcRyy9Z6OWSDzqd7+i5SCNw/p0Fb/cNshXDpdjMYwkHDAH4iUYoVzvm0",
+	"ICYbfR1WhjrJ8eFhMjC+sna8GoKMCknUXoxqeQOokzzt2w7CqQdjtpZ7oDtp4kmho+NmR2E4qksmtHnR",
+	"6+7Yprxrhon8SHIQvRaC0lydv7969+7icjR8df12+Ors5Hr0z3dDbzQPu7gGRw0jOOpJJ01U8Vqadxx9",
+	"7upFd++wYHiur8avDtjpjIAS6ek0DPhvFVcrA/kBNOE6pCmOrpgsFgsuFMnekozikZ7ROpy0CQUOQmdq",
+	"6T5rcO6PjuRLb3NQwhDLOrTIN9LOQmg9DO82Zv5JvsQriRJW5Hmi6dsiRXrGj+e7G/txpFsZk97oSV/J",
+	"DWB9f4whvC8HCnuIHhweOErTjR/wHZWuky8PmMeli6vqr3o7tI6fAWX6gP/IQFFXpWJqgT/R4OiRvT/1",
+	"X8thv4T8g+Uk1gscmCdoRvJsC+PGDeP1+V1kzM88z0Iq74cZLwPHFQYkRhPB5+DxB9dJPeG13efXcOPZ",
+	"NFPnyvsGfrTH9Zp9Yx/Z4/i7zKY+ms+r7HJ7b5fVJDdz2q9kryWJN50RW97+thCI0yEufglUVfmePHLd",
+	"GltjVaV34Msu9tRG07OlQoJ7fJY9TDh+JMHNMLRAF+NkKpTFfsGqqHIjNmksSJ8IcgrghahMnnKxC0sZ",
+	"s5LJfR2DyrEiLF1d6y3u9w4P9Mlp1Ukb5hegcG7w8ABOYhA1Qey4CgpTzvbhju5b6MquURLP6RNH4BsN",
+	"1U142jt8+q/ATbC7F2SK8OyJRDjLBABf9VmMTt+hBSHiiYwhPs4LhbSGuNfCdduCjeY4nzSqwJQhiokB",
+	"IrmopgfDdSpgcDxAfm8R3dT9p66Qgxfjea3fTywWmDOCllgGB6qoatOlswK2QUUhP1bO2RSW5/LSODdh",
+	"6DnNc1rGonGWkQzZzhBlaV5k7QHp9uBzRcQPlF4LS7/NHMOWnbA9PJE+C6kdsF88JjiQuT6hMa4u3wBG",
+	"I7auuBJb8miBqC3DwTW+tO5UNBcyELRmdei3ENRkG61XR9k2AtJgxbaRPWe7l15816PI2PGBDaxa7uq1",
+	"2Ski4OViJJDlkYS30+7X9mKvJmge8iSaKXujfBet/JJIsltUZlLmdUaCaBOeZOusfuIlf9aPJHEvWQdM",
+	"3RO0xKbMkc0uQAm4WJtN9RUYM+P4pQz9xFEnuYABZM/5CRKTM4EFQbdkoXooIfMbklUDuz/HzObwyKpx",
+	"zenjGnoO33LhHx+6GOVGfJfTbS1Qd1KmCahaAkFD38kIznLKmlL+qArD/lGFh2Y5uS5BU0fPoJKRlAXJ",
+	"roEFtRRl+qTodgpLjqW6LuSG+k6lghXSk+z26tdzehewIasdCrJdqhBhmRygguVaq4F6liZfx2Qp5Hxa",
+	"Fs3pEJzOINd0zu8MmggwmVlOxgzC1ZztxQhDdqp9/5aszNuGZrcLXu+qT9QPqQ3Z1pi9CZKZ3alrWvoi",
+	"a8WCToirT7DOfD0i+LLlsoAodhC6FW2ExK5+CsvhE3BD2DPSy4K5GQBBwRTNTTlYONwdIASblKK6VuNQ",
+	"p3pHbDEtx5xaiLbx85LcXOMFvb4lq7Ymzitx7YG4vfYhk9XejD8Q+tAn5mkNli79w/dOKa4umxt7A887",
+	"e7WJ6529KrMVXBU7465AnaNDVCwWRHRTLAmakc84Iymd4xxldEqVbFSN24IH+WUi+90fTrqvP345Orz/",
+	"a4goatu1Ljw1E0oGlhRiCFjYjBL7B8tIpmWd+VE3VbK8hhakG7vcRJPEOWbwlk32cLkrKHHZDcmgTHTQ",
+	"GiOAcOGgoB+nQ0JXdcEJHDMu02+8PI6P7St/dNXPeT130/18/+tWup8XENxK7fuezlhYX1oIqlbvoah0",
+	"o5BeS2XCskYz6AtaVQOobWnZdrtQAq5rEfOdxBAFnS/ynlPPqkGSvUETM/9QETsInljcQaAunqE+UyY7",
+	"GkQ30Fd1ujOlFgbiTtmEu9QV66Z1FV+NaY7mmDKFKSNCRsE8BNfQ2k586WrzaRvxs3JVLia8EA1mDhU1",
+	"6/HTgSk9hcdMaftMFlQRLU2gijGWt96m63YzvFgQBmgMqC5jAM8gfuF98JxjlOYEMzAc9c6cA1Lb1vIk",
+	"n6lUEsD6UB67nCIUzsxzA1weszH73RYo+N0MDcB+kOK/j9nv3W4X/qebJT8NR2j/2u7LvrNqEvR7zfa0",
+	"edSDqthWzd8WazNA6X+9QMl6b/twe8ChgjRlTaygQp2xZsmpylegMtULz1alNJOLXxKLEh+Noz0Umrm7",
+	"mG7mJf+oa8ovUGIrhqy/uv/lk6L3Cah+MB84kYpNIvAvmcEhJc5fqSRKD32D01tHReaA4SQHXoqvpjXu",
+	"YpJaxsyhXJmpcmoSzdFvRPC4zMHXBFPmruvmq7hhgFXGV3Bz3MsJEARNZ+toJYuPAsr3K+qXSP0YzRyE",
+	"35Wu1x0Z10pwUL2gJF7bK/h9H5tMjvK4PGeG6X7O7yibWmz+EosMSe4yhYxsKn2LS0yVbvu7Jv1Ra/lN",
+	"bSdy5pV/AIJMSp6gDzmBsflkAp2PmeOOP0JGSfLCGq6uBAByGdutTDPpoQ8BNgsJTCtXiBPtyFB7aOQm",
+	"oNUHQVIuMlMkyqt6YDKsdQO4f+a5IwVgE3/5CzLZWbaQmvObjtnQh4kZ2pDEbST1y8a6d6CaLGVrPNKl",
+	"dwOARBBZ5Cp2QXUnmlzdF83rbP0FsJUMGMRAU4xY1PIJvLPxmCUef9d0ZqMlyV7ccOQC/+AMySJNiZRu",
+	"6RfgWmxcAE2IY/YKer6xlYSATrQkz4kijEhptLYpYURgs6+KIz2W0auoRBlPC5MDpvAUHNjFDczZEnNX",
+	"k5yetM0nc+Ur/PpKJgUOUuVsb3Al55Lkd1pi2a7GrG4TWGtN6IspoSTF51VclnZ1mfjalBWcKZMXVAFq",
+	"7MH2xuzEfk2jtpyykkVOpUId02uVW2elVRNntKefO3Y+Zslx/zhBXm0D1ElqqlJZKXjfoVFMLTOYkM02",
+	"0wcTuxjAz6PRuzGzZpebHslsJlmMkuP+0wSFCjG1D91EvyR7Y2ay/VhZqskmCzI8p9Y3v1ayCb3k+h1R",
+	"ZmmWwQm4e2W+7Jjp1RkuBc0+p2RhuIEb1R2Sw3fCdhRMzyBpho8SSLUzqC2Ppz9BUE4Jkv4Uh73ZUOEG",
+	"rsl/WSnknLFajhpxlgqitIpitwHkmsk+NfYBMvynLNfj+NTASg0MM1lykcXolqxMNiLco3iNqOF2cYGW",
+	"M57biHUPXUycORgjrnVdbeWsf7nBEf+YGQuoUbeiU0hjFVWesBi+wWBhZDlNiUUbWX3z7dkoiqNC5FY/",
+	"lYP9fU3ykhciJT0upvv2pf25qZ+gqMp9TdWoTzUxFcWRvrFGWT3o9Xt9G0fRNykaREe9fu/IOulB8/dE",
+	"KpRjG3y5j6OGnNXtpqQNPUDnxJISSFRADFNpqiNj41b04jLRIPqJKFPptFHN+7DfbzN7qgtl3ryPo+Nt",
+	"WnulhuGVg4dfCdQUB6OpSuqu55FoIwNPpbHvTGGRj/fre+h0FTBiuQxs5tvSdWa0OMuZ4wdVlgFKvoxd",
+	"Xuc4GiDITjUq6JiZoyl9hc6VxPjS8A6rMmrCN867ctybFcIKzblUSBGGVgQLLfYuCTiJpMVdp+A60Dwb",
+	"yBFqHdWqH1lttEMZMgWNtAGg9U3qFZMcs3SG2VRbAdUOSIVXUst3Qaz14QRQ9YUbU3sSrlidymyWb0Vp",
+	"QAYvebZ6tIo3jUTi+7otrkRB7v+/IfE4eto/evjVAN6yfjveugTn2ncXLE1tcVc8HEqQ5bzm1tvs2xoN",
+	"KzuuJyi0Zex2SplvI6wuDb+m92lp4ApZQOmB1Z5nxbQkIkOXXiayb+xQ5bI68B15EcplAPd5U1kau6wC",
+	"EO5WNTFmg7PDBsgYGL2GPYK6XbevXUEWXCj0+uzNMBmzpaAKmI6+SUbHxtJUbcEKyVmhMr5koesFH26x",
+	"ZxUm8scpKtVMlmipDVFatlCH7jvcnS1Gq2OXH+3GfQjb4jXCrF08e2qNm+dfkqYW4EfDq/KudYI4zQl2",
+	"JSXkV4l2KBv+H3V0w/lCrXxr2zsn98vH+7hd+XKlCREjS3D/USHVwJWrb0O2mUhW0L8xZljSjOzFqFg4",
+	"F5Qd5IlEkv5GUCfpdu1PXf1DEpeukIN+3O/3XyCjIJdfsxFkzDLBFwuS7fWQ8QoYX5/levNCKpuxiRLr",
+	"56MSuOwmCMeYOT9+gEG9oVJ55Oh/VOzX8MFVTfab38G6jx98pfZ5ny3ae98126b32lebtnnB+4KSbt6I",
+	"hjm9DsoEeVts1C9DTfVv5bV8ZsgVj63YuSUG+12hsljJQb/fKFUS+rDex28oS9YARi2yxFEbyGJLcv79",
+	"+g+TL/oi+X58uc5QgmwrKEH2y5Bdq3bnO/cHFQ/41PAgwMG43ByPmfTQOHq7QnixKEOXUGYIuSJ8LlSQ",
+	"guM151NeqHGEqByzlkCGmfT/LvnLj36IYVz0+4fPtK7448Uv5g9QAX80fteRC1+ZvaJsOmaGxQ3QQZBx",
+	"QbL8f3Mu0/zjN9Ut/aoELczAAFkhDWyNLfyHMQLYryYncHuxDQuQ5sqH3R/nwdhW18a2atWWG56F34jg",
+	"UGSMKAUfjDY25w1Ob8cMApc2Wm3SOmtFnUuPQqOss4mQ9dCHZtzbWnbO9sL1GJqtBg3eDR/NCE4ckpkI",
+	"U/kGIwTq9kJIQ/f6Avpb+8gF5MZ6zm8E6bShRFu3GhOACH30ARimmul5kFzaaepdxHluXsVl6mudLwFc",
+	"NPqm8tnHo24qeGyKBFfnagLdf/5tPD483OY21pNYv/MtviSqEB5NgwO/tpEPe2l8hExQjhsd3znRZyTP",
+	"BqZ8KWfEfrTcAI/0382vlBhcnZoRKir4kuRjZhyOkJUgAJ4n8cpYCRAHdQCogAHRhv9psRscHmld+gag",
+	"MSVIgJYfcgBqbP8sJ9n1q6glgm7zBBzEw3yOWYWT8sIfaA5N1UvO++oP4z5seLjZP4K18f+WubEGamvj",
+	"aBXIpLI3KENcZEbxAI/9f6rR0QLB8XhUhaYLMymDyKm7rhrcimVS8xXNoOxbILCxhWOlmCFJCLATzSu1",
+	"bZHyBXxz3KkHBtwDqB+qemNm8BpY/lhCKc2NtPRqPhyIF4sn0oDGLNpY+ZWoPXnfP0jGrFH6GXXGbVWp",
+	"x9EeQCnMhyGw+/2FdRhj+aNDiSKqxmxtrGZRaYPLsGBoOidohjMkCoZ4oXrIzyhwYfwxyzmbEmF2lUqU",
+	"k4kq68O+8KM40kR5DMRsiWWIK1dFXR7iyd6VAqjv2ierq9xk4DA2XcnlJgAq+RG+0B/CpHr0DJTSJiOw",
+	"DLO4CkRbAW39nyzYNpCY8i35XKDezmZOV36t2yB0Yk9rxYpYItAc8IZMuPguel3/eBseVv9myff2JbNM",
+	"Myy7xSHUYTvPbMA+vpg4GvDMjXfthK2a6Qom1RJqXpfhuTUwD+pQBR+eARQuZSjZB1xT7ZtbBuppVYI9",
+	"E6yuo1AqrEsTKwQ0NWYAGuQsXw3K+uX+R9VK0JjP/J4mcYlv4kLbXxbZXqpM9S+DBdlImdbQzknWrqg+",
+	"CIPc+s3GX9yi7H30f3JRGg/Orc9H8x0fy/3rR331DQ20McsamkQ3NSgkD7DVK3Eq++CRsVS0nvWEW9Lo",
+	"HXO1joF17jhql/Te+yXVrndwaWxYZ8y7dFYH7bZmzPp7LcGzqqBfrZey5NqG2qI++A4mVOHuOjXA356/",
+	"MlXchLoF6Q5dyRAiD8qRFGp2bR0yUD7+tYm1n+gzbR/RhxAGRq6gmebaOERahfry8X43ZEaB/ahqwhvG",
+	"ttcruv94/38DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

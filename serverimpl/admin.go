@@ -114,7 +114,8 @@ func (s *Stub) EndSession(jti string, as sessions.State) (sessions.State, error)
 // Reset returns the stub to its start state: no sessions, no failed-attempt counts, the
 // clock's offset zero (a SettableClock back at its start time), the journal and the coverage
 // empty, and Options.FixturesFile read again (an error wrapping ErrFixtures when it does not
-// load; the stub keeps its fixtures, and everything else is reset all the same).
+// load; the stub keeps its fixtures, and everything else is reset all the same). A store that
+// cannot be asked, the clock's shared offset among them, stops it with an *admin.StoreError.
 func (s *Stub) Reset() error {
 	_, err := s.admin.Reset(context.Background())
 	return err

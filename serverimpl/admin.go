@@ -30,9 +30,9 @@ const (
 var ErrFixtures = admin.ErrFixtures
 
 // newAdmin builds the stub's administration from its own parts.
-func (s *Stub) newAdmin(clock admin.Clock, declared []coverage.Key) (*admin.Admin, error) {
+func (s *Stub) newAdmin(clock advancer, declared []coverage.Key) (*admin.Admin, error) {
 	return admin.New(admin.Config{
-		Clock:     clock,
+		Clock:     adminClock{clock},
 		Sessions:  s.authority.sessions,
 		Journal:   s.journal,
 		Coverage:  s.coverage,
@@ -45,7 +45,7 @@ func (s *Stub) newAdmin(clock admin.Clock, declared []coverage.Key) (*admin.Admi
 // resetStub resets what only the stub holds: the brake's counts, and the fixtures file.
 func (s *Stub) resetStub(ctx context.Context) (admin.Fixtures, error) {
 	if err := s.authority.brake.clear(ctx); err != nil {
-		return "", fmt.Errorf("admin: reset failure counts: %w", err)
+		return "", &admin.StoreError{Store: "failure counts", Err: err}
 	}
 	switch {
 	case s.opts.FixturesFile != "":
@@ -114,7 +114,8 @@ func (s *Stub) EndSession(jti string, as sessions.State) (sessions.State, error)
 // Reset returns the stub to its start state: no sessions, no failed-attempt counts, the
 // clock's offset zero (a SettableClock back at its start time), the journal and the coverage
 // empty, and Options.FixturesFile read again (an error wrapping ErrFixtures when it does not
-// load; the stub keeps its fixtures, and everything else is reset all the same).
+// load; the stub keeps its fixtures, and everything else is reset all the same). A store that
+// cannot be asked, the clock's shared offset among them, stops it with an *admin.StoreError.
 func (s *Stub) Reset() error {
 	_, err := s.admin.Reset(context.Background())
 	return err
@@ -131,5 +132,35 @@ type noClock struct{ Clock }
 func (noClock) Advance(d time.Duration) {}
 func (noClock) Reset()                  {}
 
+// contextClock is a clock whose moves can fail and say so: an OffsetClock, whose offset may be
+// shared by replicas (in Redis) and so may not be changed.
+type contextClock interface {
+	AdvanceContext(ctx context.Context, d time.Duration) error
+	ResetContext(ctx context.Context) error
+}
+
+// adminClock is the stub's clock as the admin routes move it: through AdvanceContext and
+// ResetContext where the clock has them (their errors answered 503), else through Advance and
+// Reset, which cannot fail (SettableClock).
+type adminClock struct{ advancer }
+
+func (c adminClock) Advance(ctx context.Context, d time.Duration) error {
+	if cc, ok := c.advancer.(contextClock); ok {
+		return cc.AdvanceContext(ctx, d)
+	}
+	c.advancer.Advance(d)
+	return nil
+}
+
+func (c adminClock) Reset(ctx context.Context) error {
+	if cc, ok := c.advancer.(contextClock); ok {
+		return cc.ResetContext(ctx)
+	}
+	c.advancer.Reset()
+	return nil
+}
+
 // directoryRef holds the compiled fixtures; reset swaps them while requests read them.
 type directoryRef = atomic.Pointer[directory]
+
+var _ contextClock = (*OffsetClock)(nil)

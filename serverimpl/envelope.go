@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/labstack/echo/v4"
@@ -47,7 +48,7 @@ func (s *Stub) failureFor(err error, c echo.Context) *failure {
 			// net/http's ServeMux would) would make %2F a second way of writing '/'.
 			return fail(gen.ErrorCodeNotFound, fmt.Sprintf("no method at %s", r.URL.EscapedPath()))
 		case http.StatusMethodNotAllowed:
-			return fail(gen.ErrorCodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use POST", r.Method))
+			return fail(gen.ErrorCodeMethodNotAllowed, methodNotAllowed(r.Method, c.Response().Header().Get(echo.HeaderAllow)))
 		case http.StatusRequestEntityTooLarge:
 			return fail(gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", MaxBodyBytes))
 		case http.StatusUnsupportedMediaType:
@@ -59,6 +60,21 @@ func (s *Stub) failureFor(err error, c echo.Context) *failure {
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	return internalError()
+}
+
+// methodNotAllowed says which methods the route takes, from the Allow header Echo's router set
+// (OPTIONS, which every route answers for CORS, left out): "DELETE is not allowed here; use GET".
+func methodNotAllowed(method, allow string) string {
+	var use []string
+	for m := range strings.SplitSeq(allow, ",") {
+		if m = strings.TrimSpace(m); m != "" && m != http.MethodOptions {
+			use = append(use, m)
+		}
+	}
+	if len(use) == 0 {
+		return method + " is not allowed here"
+	}
+	return method + " is not allowed here; use " + strings.Join(use, " or ")
 }
 
 // writeFailure writes the envelope with the headers the catalogue gives the code.

@@ -194,6 +194,35 @@ type AnswerKey struct {
 	Status    int    `json:"status"`
 }
 
+// CheckEnvelope Example: {"data":{"organisation":"ps_dev","session":"9D4E1E23BD5B727046B9DCCB56A37024","unit":"1","user":"jdoe"},"status":{"code":"OK","description":"","message":""}}
+type CheckEnvelope struct {
+	// Data The same as the `X-Crmauth-*` headers.
+	Data struct {
+		// AccountsReceivable The consumer token's `ari` claim; absent otherwise.
+		AccountsReceivable *string `json:"accounts_receivable,omitempty"`
+
+		// Contact The consumer token's `cii` claim; absent otherwise.
+		Contact *string `json:"contact,omitempty"`
+
+		// Organisation The token's `org` claim.
+		Organisation string `json:"organisation"`
+
+		// Session A session ID, a token's `jti` claim (32 upper-case hexadecimal digits).
+		//
+		// Example: 9D4E1E23BD5B727046B9DCCB56A37024
+		Session SessionID `json:"session"`
+
+		// Unit The token's `oun` claim.
+		Unit string `json:"unit"`
+
+		// User The token's `usr` claim.
+		User string `json:"user"`
+	} `json:"data"`
+
+	// Status Example: {"code":"OK","description":"","message":""}
+	Status OKStatus `json:"status"`
+}
+
 // CheckRequest defines model for CheckRequest.
 type CheckRequest struct {
 	Token *string `json:"token,omitempty"`
@@ -553,11 +582,14 @@ type ServiceUnavailable = ErrorResponse
 // SessionNotFound The envelope of every failed request.
 type SessionNotFound = ErrorResponse
 
-// TokenAccepted defines model for TokenAccepted.
-type TokenAccepted = DoneEnvelope
+// TokenAccepted Example: {"data":{"organisation":"ps_dev","session":"9D4E1E23BD5B727046B9DCCB56A37024","unit":"1","user":"jdoe"},"status":{"code":"OK","description":"","message":""}}
+type TokenAccepted = CheckEnvelope
 
 // TokenRefused The envelope of every failed request.
 type TokenRefused = ErrorResponse
+
+// TokenRequestInvalid The envelope of every failed request.
+type TokenRequestInvalid = ErrorResponse
 
 // ListRequestsParams defines parameters for ListRequests.
 type ListRequestsParams struct {
@@ -709,6 +741,8 @@ type ClientInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -719,6 +753,8 @@ type ClientInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -813,6 +849,8 @@ func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes any type of body and a specified content type.
 //
@@ -833,6 +871,8 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1545,6 +1585,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1555,6 +1597,8 @@ type ClientWithResponsesInterface interface {
 	//
 	// Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 	// every key token issued now. The clock only moves forward, by at most ten years.
+	// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+	// changed, the clock stays where it is and the answer is `503`.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1644,7 +1688,7 @@ type ClientWithResponsesInterface interface {
 
 // GetClockResponse401Headers the declared response headers of an HTTP 401 response for GetClock
 type GetClockResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 type GetClockResponse struct {
@@ -1652,6 +1696,8 @@ type GetClockResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1661,6 +1707,11 @@ type GetClockResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetClockResponse) GetJSON200() *Clock {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1699,7 +1750,12 @@ func (r GetClockResponse) ContentType() string {
 
 // AdvanceClockResponse401Headers the declared response headers of an HTTP 401 response for AdvanceClock
 type AdvanceClockResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// AdvanceClockResponse503Headers the declared response headers of an HTTP 503 response for AdvanceClock
+type AdvanceClockResponse503Headers struct {
+	RetryAfter int
 }
 
 type AdvanceClockResponse struct {
@@ -1711,8 +1767,12 @@ type AdvanceClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *AdvanceClockResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *AdvanceClockResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1728,6 +1788,11 @@ func (r AdvanceClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r AdvanceClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AdvanceClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1761,7 +1826,12 @@ func (r AdvanceClockResponse) ContentType() string {
 
 // GetCoverageResponse401Headers the declared response headers of an HTTP 401 response for GetCoverage
 type GetCoverageResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// GetCoverageResponse503Headers the declared response headers of an HTTP 503 response for GetCoverage
+type GetCoverageResponse503Headers struct {
+	RetryAfter int
 }
 
 type GetCoverageResponse struct {
@@ -1769,17 +1839,28 @@ type GetCoverageResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CoverageEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetCoverageResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetCoverageResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetCoverageResponse) GetJSON200() *CoverageEnvelope {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetCoverageResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1790,6 +1871,11 @@ func (r GetCoverageResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r GetCoverageResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCoverageResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1823,7 +1909,12 @@ func (r GetCoverageResponse) ContentType() string {
 
 // ClearRequestsResponse401Headers the declared response headers of an HTTP 401 response for ClearRequests
 type ClearRequestsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// ClearRequestsResponse503Headers the declared response headers of an HTTP 503 response for ClearRequests
+type ClearRequestsResponse503Headers struct {
+	RetryAfter int
 }
 
 type ClearRequestsResponse struct {
@@ -1831,17 +1922,28 @@ type ClearRequestsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Done
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ClearRequestsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ClearRequestsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ClearRequestsResponse) GetJSON200() *Done {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ClearRequestsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -1852,6 +1954,11 @@ func (r ClearRequestsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ClearRequestsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ClearRequestsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1885,7 +1992,12 @@ func (r ClearRequestsResponse) ContentType() string {
 
 // ListRequestsResponse401Headers the declared response headers of an HTTP 401 response for ListRequests
 type ListRequestsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// ListRequestsResponse503Headers the declared response headers of an HTTP 503 response for ListRequests
+type ListRequestsResponse503Headers struct {
+	RetryAfter int
 }
 
 type ListRequestsResponse struct {
@@ -1899,8 +2011,12 @@ type ListRequestsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListRequestsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListRequestsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1921,6 +2037,11 @@ func (r ListRequestsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListRequestsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListRequestsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -1954,7 +2075,12 @@ func (r ListRequestsResponse) ContentType() string {
 
 // CountRequestsResponse401Headers the declared response headers of an HTTP 401 response for CountRequests
 type CountRequestsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// CountRequestsResponse503Headers the declared response headers of an HTTP 503 response for CountRequests
+type CountRequestsResponse503Headers struct {
+	RetryAfter int
 }
 
 type CountRequestsResponse struct {
@@ -1968,8 +2094,12 @@ type CountRequestsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *CountRequestsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CountRequestsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1990,6 +2120,11 @@ func (r CountRequestsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CountRequestsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CountRequestsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2023,7 +2158,12 @@ func (r CountRequestsResponse) ContentType() string {
 
 // ResetResponse401Headers the declared response headers of an HTTP 401 response for Reset
 type ResetResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// ResetResponse503Headers the declared response headers of an HTTP 503 response for Reset
+type ResetResponse503Headers struct {
+	RetryAfter int
 }
 
 type ResetResponse struct {
@@ -2031,19 +2171,30 @@ type ResetResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ResetEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *InvalidFixtures
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ResetResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResetResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ResetResponse) GetJSON200() *ResetEnvelope {
 	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -2059,6 +2210,11 @@ func (r ResetResponse) GetJSON422() *InvalidFixtures {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ResetResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2092,7 +2248,12 @@ func (r ResetResponse) ContentType() string {
 
 // ListSessionsResponse401Headers the declared response headers of an HTTP 401 response for ListSessions
 type ListSessionsResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// ListSessionsResponse503Headers the declared response headers of an HTTP 503 response for ListSessions
+type ListSessionsResponse503Headers struct {
+	RetryAfter int
 }
 
 type ListSessionsResponse struct {
@@ -2106,8 +2267,12 @@ type ListSessionsResponse struct {
 	JSON401 *AdminTokenRequired
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListSessionsResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListSessionsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2128,6 +2293,11 @@ func (r ListSessionsResponse) GetJSON401() *AdminTokenRequired {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r ListSessionsResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListSessionsResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2161,7 +2331,12 @@ func (r ListSessionsResponse) ContentType() string {
 
 // EndSessionResponse401Headers the declared response headers of an HTTP 401 response for EndSession
 type EndSessionResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
+}
+
+// EndSessionResponse503Headers the declared response headers of an HTTP 503 response for EndSession
+type EndSessionResponse503Headers struct {
+	RetryAfter int
 }
 
 type EndSessionResponse struct {
@@ -2177,8 +2352,12 @@ type EndSessionResponse struct {
 	JSON404 *SessionNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *EndSessionResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *EndSessionResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2204,6 +2383,11 @@ func (r EndSessionResponse) GetJSON404() *SessionNotFound {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r EndSessionResponse) GetJSON500() *InternalError {
 	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r EndSessionResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2254,6 +2438,8 @@ func (c *ClientWithResponses) GetClockWithResponse(ctx context.Context, reqEdito
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2270,6 +2456,8 @@ func (c *ClientWithResponses) AdvanceClockWithBodyWithResponse(ctx context.Conte
 //
 // Moves the clock forward, so tokens expire without waiting: `{"seconds": 7200}` ends
 // every key token issued now. The clock only moves forward, by at most ten years.
+// Replicas that act as one stub share the clock's offset (in Redis): while it cannot be
+// changed, the clock stays where it is and the answer is `503`.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -2425,6 +2613,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2439,10 +2634,10 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		var headers GetClockResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	}
@@ -2485,6 +2680,13 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2492,12 +2694,22 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		var headers AdvanceClockResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers AdvanceClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2524,6 +2736,13 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2538,6 +2757,13 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2545,12 +2771,22 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 		var headers GetCoverageResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetCoverageResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2577,6 +2813,13 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2591,6 +2834,13 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2598,12 +2848,22 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		var headers ClearRequestsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ClearRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2651,6 +2911,13 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2658,12 +2925,22 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 		var headers ListRequestsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2711,6 +2988,13 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2718,12 +3002,22 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 		var headers CountRequestsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers CountRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2750,6 +3044,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest AdminTokenRequired
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2771,6 +3072,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2778,12 +3086,22 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 		var headers ResetResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResetResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2831,6 +3149,13 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2838,12 +3163,22 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		var headers ListSessionsResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListSessionsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2898,6 +3233,13 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2905,12 +3247,22 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		var headers EndSessionResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers EndSessionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3213,7 +3565,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 }
 
 type AdminTokenRequiredResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type AdminTokenRequiredJSONResponse struct {
 	Body ErrorResponse
@@ -3235,37 +3587,64 @@ type InternalErrorJSONResponse ErrorResponse
 
 type InvalidFixturesJSONResponse ErrorResponse
 
-type MethodNotAllowedJSONResponse ErrorResponse
+type MethodNotAllowedResponseHeaders struct {
+	Allow string
+}
+type MethodNotAllowedJSONResponse struct {
+	Body ErrorResponse
+
+	Headers MethodNotAllowedResponseHeaders
+}
 
 type NotFoundJSONResponse ErrorResponse
 
 type PayloadTooLargeJSONResponse ErrorResponse
 
-type ServiceUnavailableJSONResponse ErrorResponse
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter int
+}
+type ServiceUnavailableJSONResponse struct {
+	Body ErrorResponse
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type SessionNotFoundJSONResponse ErrorResponse
 
 type TokenAcceptedResponseHeaders struct {
+	CacheControl               *string
 	XCrmauthAccountsReceivable *string
 	XCrmauthContact            *string
-	XCrmauthOrganisation       *string
-	XCrmauthSession            *SessionID
-	XCrmauthUnit               *string
-	XCrmauthUser               *string
+	XCrmauthOrganisation       string
+	XCrmauthSession            SessionID
+	XCrmauthUnit               string
+	XCrmauthUser               string
 }
 type TokenAcceptedJSONResponse struct {
-	Body DoneEnvelope
+	Body CheckEnvelope
 
 	Headers TokenAcceptedResponseHeaders
 }
 
 type TokenRefusedResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type TokenRefusedJSONResponse struct {
 	Body ErrorResponse
 
 	Headers TokenRefusedResponseHeaders
+}
+
+type TokenRequestInvalidResponseHeaders struct {
+	WWWAuthenticate *string
+}
+type TokenRequestInvalidJSONResponse struct {
+	Body ErrorResponse
+
+	Headers TokenRequestInvalidResponseHeaders
+}
+
+type UpstreamAnswerResponse struct {
 }
 
 type GetClockRequestObject struct {
@@ -3289,6 +3668,20 @@ func (response GetClock200JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	return err
 }
 
+type GetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetClock400JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClock401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
@@ -3298,9 +3691,7 @@ func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWri
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3351,10 +3742,23 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response AdvanceClock503JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3380,6 +3784,20 @@ func (response GetCoverage200JSONResponse) VisitGetCoverageResponse(w http.Respo
 	return err
 }
 
+type GetCoverage400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetCoverage400JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetCoverage401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response GetCoverage401JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
@@ -3389,9 +3807,7 @@ func (response GetCoverage401JSONResponse) VisitGetCoverageResponse(w http.Respo
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3407,6 +3823,21 @@ func (response GetCoverage500JSONResponse) VisitGetCoverageResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCoverage503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetCoverage503JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3432,6 +3863,20 @@ func (response ClearRequests200JSONResponse) VisitClearRequestsResponse(w http.R
 	return err
 }
 
+type ClearRequests400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ClearRequests400JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ClearRequests401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response ClearRequests401JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
@@ -3441,9 +3886,7 @@ func (response ClearRequests401JSONResponse) VisitClearRequestsResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3459,6 +3902,21 @@ func (response ClearRequests500JSONResponse) VisitClearRequestsResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearRequests503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ClearRequests503JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3508,9 +3966,7 @@ func (response ListRequests401JSONResponse) VisitListRequestsResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3526,6 +3982,21 @@ func (response ListRequests500JSONResponse) VisitListRequestsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListRequests503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListRequests503JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3575,9 +4046,7 @@ func (response CountRequests401JSONResponse) VisitCountRequestsResponse(w http.R
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3593,6 +4062,21 @@ func (response CountRequests500JSONResponse) VisitCountRequestsResponse(w http.R
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CountRequests503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response CountRequests503JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3618,6 +4102,20 @@ func (response Reset200JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	return err
 }
 
+type Reset400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response Reset400JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type Reset401JSONResponse struct{ AdminTokenRequiredJSONResponse }
 
 func (response Reset401JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
@@ -3627,9 +4125,7 @@ func (response Reset401JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3659,6 +4155,21 @@ func (response Reset500JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Reset503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response Reset503JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3708,9 +4219,7 @@ func (response ListSessions401JSONResponse) VisitListSessionsResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3726,6 +4235,21 @@ func (response ListSessions500JSONResponse) VisitListSessionsResponse(w http.Res
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessions503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ListSessions503JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3776,9 +4300,7 @@ func (response EndSession401JSONResponse) VisitEndSessionResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3808,6 +4330,21 @@ func (response EndSession500JSONResponse) VisitEndSessionResponse(w http.Respons
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndSession503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response EndSession503JSONResponse) VisitEndSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4099,128 +4636,148 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H37cxM5/uC/ourdKpy6juM8gBpTU1chMUy+QMIGZ5ldnEsr3XIs0pa8kjrGw+R/v9JHUre6rXZsCMNt",
-	"1f2wO8TW8/N+yl+jlE9nnBGmZNT/Gk0IzoiAfx6mKS+YkuckJfQOX+dEf5oRmQo6U5SzqB8NJwSlnMli",
-	"SgRS/JawJxJhOxGJciaiGWGKjikRqJNgQZOtFwhfS8IU4mpCxJxK0o3iSKYTMsV6I7WYkagfSSUou4nu",
-	"7+PoJcGCiKMJznPCblpOAwsQpCYECV4ogsiXGUmV1IuTL3g609ewSyFBcD79dRSlYooLNRlFD5zgiDOF",
-	"U7UmHFIzGlE25mKK9dA6HFL6TXA4EzeYUYnN3qGjuBNwbyTqJFzcJFt1QMzkVUbuHtjwA5Hywb2kGYRO",
-	"jlEn+ayo2ala9u+CjKN+9LediuB2zLdyx25wcgzbXTCqVu9VMKr0fQrWvM/uA1e5kEQ8sLYE3BRSNNf+",
-	"nHGycvn7OJphgadEWRY64hl5RXMV2vOM5QtEmBKUSDSfcEkQZnJOBEqxEJRkSE2oRIlUWBWym/KMJPXz",
-	"nL2J4ojqtf5TELGI4ojhqf5Cj60ddIq/vCXsRk2i/rMDfUiliNAT/8+nw+1/X13+r79HcQBYr7iYY5GR",
-	"7OL8JAw0LugNZThHgvynIFI9keji/AR1hgKTMb3deoGokigB2CYIjolKECGqRQTOuu4aRvhU9/h9uzzB",
-	"9oWgD7HFjAig9LUgzscGvtzNQp3kLb+hLIlRck5ygiUZwrFjlLwm6iO5PpzRN2RhPxwx/emR5fnD2Syn",
-	"KaxTDtmKERdozIXhbCOOqo1nWE1QJ9mZEJyryR/JVnfEauj1D9GC6PLwbdjee/o0jqaUub9346A8MUjc",
-	"GMvshrIv341jt/223n8tQbQRgp1c6iiPySsBFQKrnfKN4usDZel6XI+VphA81nCCs1ImFWYqRtcL0GBS",
-	"FddakeQ8vUWd81dHaH9//5eGWNrr7T3b7u1v93aHu3v9Xq/f6/277WL6aLVrGc0U9aMMK7Kt6JQEJcEH",
-	"EELrXQqEGMnQnKqJudZvw+F7ZOWYf/S9Xq/lnDC2SdR0Wkyj/tNffgGSNn/t6iXseSlT5IYIODBwzT9g",
-	"1XZpHyMs0dH5u+7R2bsnEr0eDNGUqAnPJFL4liCq2ihEWaYMMt1B75dncUg5CCJnnElizKtsShkc85z8",
-	"p6CCZPpTbTMQBuoPVzJl57M06teCDhZg3IiG/tdIFtMp1leNTjmQFJoLzm4Q1nsgd9g7nBfGasIKR31W",
-	"5HnsQA1bZ/rAJ6f/PHx7cnw1PHszOI3iNthpxmZcoTucU+DuKZES3wBwJsTsTKWystXKPkZIhg4LNeGC",
-	"/gHf9JE1xUZFr7efegeGD4gG3P26fDgQgotzC2QD8oCBqIprEGRUALX6QEKYZcZ0NIIOZTSDW0rivqA3",
-	"E4U4IyPWSWqgcgLcs6A/fvy4rW+rTb4UK9J2fjtlp2ngwg1e4uw1VmSOFxvShyDjQhqqqujjiDNGUoMT",
-	"+/26hPHy8Pjq9eFw8PHwX0GyKGZSCYKnaIxpTgI0UQ5IeZEbuF5rUON0QrLHR/TK7UA1wzlRJ/FuppWC",
-	"Afq5IYENgX6Ns/dO99Uhf+gpRdBNxDKpFsEbc+f54B8Xgw/DICIc8focCnYICGMj4erYqU42sluOIkSZ",
-	"VeYTDHxCNND7CM6JxvSO9PWnlJn1K+H7iGiswUwAzK55tnA3m0+w8jw9nKZkpiSqGNNCySL1SKvRNfC5",
-	"3uFhtQG7IzmfrRQ2TyTSehWOcMwZ2ZCiMjuloiRYZF2CASehfrAa6jdCmN551ZX19y80RgQxOEJO5SF9",
-	"SACBFWZDOiW82JS9ZM7ndWBcOC5XnCP4el3IWI6/Gp68G5xdDFfLNKcIrIumFQbgtFXGNSZoY4gytN+T",
-	"P1DQhQ+JOknjqpYfTpj2AnEOm2yICGrn1pHxgYg7YgRrIcgGQm04OD89fHs1OD8/Ow8iQlYra8+Yuzt6",
-	"yrqODHdAI7Z+kBlhjhODcLXQAWfI+RxScUHq+gfLW9A59TuXGAFh+op+UYUgcnPd84rmpKl2xnY1NKY5",
-	"QUrLzIwTI0FnWEiysfJ5dfL78OJ88CGIqfp2jiRzjhs6x43rLvA07yPz/zllBO33y2ljyjIbwSMZuiWL",
-	"x0dk+3lflD4YuiVkJgG15fBKyzhwWCS+AwV7ytVhnvP5xmb9jBujo0Kh9ks0xTtXxarwtdH2bjD87ez4",
-	"6vRseHX49u3Zx8FxAHHOTTNrOw2LzRWQluh19OlDBQa9QIUk6P3Zh+HjYwoiJuDRizvNddeFMkTiTBv/",
-	"Ap1k+doWQadcveIF29zfqqZ5+ofdMj5ncLi1MaLP9Ors4jSEiEp32puAjWMDRnUc1MbspGKKZ3RHEKl2",
-	"7vZ2bPRZ7uRUqsdFxilHskgn1uzizAZaNKN0kvJuFtrv8UIz05Dzt1jcbGr9KG9aBfSX2gjkd1b+53RK",
-	"1dqwf3/4r7dnh9ppO7t6e3j+erDShnbmprYucn2QOgaawxpnenQWaN3vxlhVT6TZGXWSpXtafGgdTVNy",
-	"wfAdprlL62xig2ml1tD7oOcyPl8/zPBhcP7Pk6PB1cXp4T8PT94evnw7WKX4U8w8y4bx+bLp1VC6ZsKP",
-	"dDAf2BB1ksAlSyzA3G8URYUROmFJVEUvv1cYnYJwLVi2JHbc1X85PhjsDvb2Xx4/ffl873nv4NnLX46P",
-	"jl4+fXa4/7y3d/CD7K4JzzMQke4cVawR0k9NGQSBskNwD9fSx4/jDdViZTm9Iy/QfMIRVUjOCL6VoLgg",
-	"6gssbKNA3XoM6fftI5Oc3Hb52O16QnZVQCmQwr2PvSW9fOaqZdyw2txmFnLVArWxtVW81OKqBdyw2lyX",
-	"J1w1EcbUZ9kM4MpZ0kQyLOWcV5G0DZiUfJm5qG7FpAP74brMCaHFq8Hv70/Og2abo7AJlshu2JCM8LU7",
-	"iw1DQ2KpcbJz9+lfGCguj35NCEPluR7bWLHBfi4QZ9YDsofSXImagdwYJTWwm0TR48Z1y/vZXMAdZinx",
-	"Qo44y6i+AM7fCz4jQlFNVGOcS+IlUL5GkqScZTLqP9/r9e7jaOaN9r5tpkB+43M0xkK7FVN+Z8olIMsU",
-	"a2lkp6HOWGCIFUtn4wMkqpwRL7RIiavkzP7u0/1nvV6v56VoqgQNK6bXNj8jypzHp/KUl+VAfv2ZGHlz",
-	"CAo/lHIi6FY7h3zsjAI+BvSWOVF91Do4DOGG0kFLWfZG9iaOQJCGAcnHirDKV7zBdwSEPGWp/ggLSPMJ",
-	"IomqgY8y9ewgCkKqjKZqak5zbOVIfe+PEwKJ5YTPCMMzCp50guwE7a5a16gBFLvHNec5wSBTK95eBk0j",
-	"eRfItdVw6TJ3tgahPL2DYDuS3xDIcIRRtoSPKvUd+ra60APnrWXQa2cPHfRoQtJbj0vrZ1UuHfdgLjC0",
-	"tOa+Y5C3X30GZ3zeyPEeVDnegtEvUX/3+fO9/eea75YEADPh0pWB6SqxHKOL4VGDxdvTwm774PJ4SrQk",
-	"uWD0ixMnQdp/AD0M4rmwz2Ub0EoTbAkhmQXng2F8gHuNbFZNOXtj0uFLp4X9ylWCB9Y88PCBPfxbubN7",
-	"vyzMWgXSFLMqHz/FKp2swbnt7PkXQOWOCGycfO/qleTbi6MbeqeZazeOGLnTGuFTqyHiiYZmEY27ykFv",
-	"9/7SGylhPaNIpL82pE8cDnxhrERBqvVA+bYeyM7vtc9vnqd5cv1lwarZny6X6KFdT5QkYe+HsHbW7fAQ",
-	"ZZTQbl3JJjDdIuXKcyIIgskIK6QvoBBnKQnvYjEZEiBLK8NYszQUZSgyfZAkK71SSVwsBF7UFEhA773X",
-	"5oT7PkZ660XzSFArYL6xH2x2uLJcraT+wCF9nIfA5KBjQA6WrUauNm19BH8vtNqUplaWhlRqmt7gtXb6",
-	"VWz/nQLcA98Pl1Q1l/+bjnvK/zJlM2CZ9ZsfPnLTb1jplTfq3vRecyzXHK2vQwI+gAta6ZV+ihYCT/Io",
-	"6CJ8nCwQLoOvJuvXb9jdTyRKscI5vylIDMJhOUGEOsnB3l7S18JzxNozTwjKcyRRWzGqVaegTvK0ZxcI",
-	"F7iM2FKFi16kmQGGhQ6aC4UTyK4ylWkf5VOgBKWp75pBCz/CGExGhWLyF6cfLt6/PzsfDo6v3g2OTw6v",
-	"hv96P/B287KQSwnkcHS5XsHUzP9fNi3cOPqyrS+9fYcFw1PNGp9citY5AWXO1lkY8N8qylMGeAN5weXc",
-	"SBxdMFnMZlwokr0jGcVDfaLlxHAzeR8M69dqx5YKLy4dyZfBk6CGIVZ0aJVvtJ3NwXtZ97BIaZTy5HO8",
-	"kChhRZ4nmr5tkUDXhA/8KEcvjvQoE+A0dtI3SgO43/cJhA/lRmHH9MHtQaI0o1IBl7UMi4UKn+uGuvWs",
-	"q/Wq2aF7/AYV5r4O8I1siy1Thr4oDVMjj2XU37//tqqieC1NU277NRSWKA/RpCarSySakDxbw7lx23hr",
-	"/hQd8xvPs5DJ+3HCEbbx0io5EKOx4FMoO0hzTKf16umvEa+F4KtengIC49ALU0gibM0ytK8socU1a12J",
-	"Tdu8oI3LHKwlYrZJsxQ0Q61Yja/d9ARtTitWKh5sL4LGolUrlEBduUohRfsqDdIpl2zc1B43REvWklwt",
-	"ab9RvJYk3gxGrMn9bZFXZ0OcvVlWtz9VRi57Y0uiqowOfN3En1rpera027ivT7KHCccPYLoThi5oDZYB",
-	"U6GWiDNW1RaUgWzXydGQOmlOIQMW7e497/a6ve6uC5laypiUQu7bBFSOFWHp4kqDuNfd29WYg4KnfgSF",
-	"RSsjPFCH04+a1TC4StdQznaAR3dswqnSClE/ejCjXQv6xBHERkNNOE+7e0//HeAEC72gUITvnkiEs0wQ",
-	"KU3P0vDoPZoRIp7IGPLcvFBIW4hbLVK3Lcdh0Pmk0VJYtp+OuYBuCJtMKZSkmUkMORMwuN8YF7laI6mi",
-	"109dV1BSpWNf6flJjOYTwiB/M8cyuFFFVauYzirYBhWF4lg5ZzdwPVdJyrnJfk1pntMyBYazjGTILoYo",
-	"S/Mia8+Dtee8KiJuTbJUlfmrsx3L0+uFgU+kL0JqCPY7EYMbGfYJ7XFx/hZK0GIbitOgg/6A4DqbRRBO",
-	"jjfIQtXk0nJQ0TBkIFfGap09WAhqqgiXW+3WzYA0RLEdVFZn2pLAMq3kUWTs5MAKUS03jdpslBGIoXsC",
-	"MJlAyVgSBqeF1/pqr6ZoHookmiN7u/wUq/ycSLJZVmZcVmhHgmgXnmTLon7slXHXUZK4STYAU48EzbHp",
-	"mUX4BlPWRQmEWJtDNQuMmAn8UoZec9RJzmAD2XVxgmQLAlFYEHRLZqqLEjK9Jlm1sftzxDICklxWg2tB",
-	"HzfQC/iWF798iDFKQPwU7La+XnBYlo+pWmFZw97JCM5yyppafr9Kw36vwUOznFyVtRr7z6AtVsqCZFcg",
-	"glo6fD8rup7BkmOprgq5olm4NLBCdpIFr56e07uAD1lBKCh2qUKEZbKPCpZrq6aQxNK2MTpQzm/KDswO",
-	"wekEisin/M4UMWirQINoxCBdzdlWjDCUndv5t2RhZhuaXS95vak9UUdSW0FN4/QmSWagU7e0NCNrw4KO",
-	"ieskWha+HhF8XfNaQBQbKN2KNkJqV38L1+FjCENYHOlrwdlMAUHBFM3RmAozONughGCVUVS3alzdloaI",
-	"7cx2wqmFaBsfz8n1FZ7Rq1uyaBviohJXXm2fNz7kslrO+I7Uh8aYZzVYuvSR72EprpjN7b1C5p0cr5J6",
-	"J8exCzq5JxFMuAJ19vdQMZsRsZ1iSdCEfMEZSekU5yijN1TJxhMEa8gg/82R3vYvh9uvLr/u793/PUQU",
-	"NXAtK08thJK+JYUYEha2vtH+wTKSaV1nPtRDlSzZEM2wlHqoLY0yBeYjBrO0uPEqKVHiahKTflmeqC1G",
-	"vaBBFKzjbEhYqq44QWLGZTGoV3152X7zRzf9XNRzM9vPj7+uZft5CcG1zL6fGYyF+6WFoGrxAd6MarzK",
-	"0PLMxXzi1/ppUw0q/ErPdnsb3hPYts+hdBJDFHQ6y7vOPKs2Sbb6I5Zs9CICJE9s3UHgkQVDfeYVrKgf",
-	"XcNaFXYnSs1MlSxlY+4qmm2Y1j0fZFxzNMWUKUwZETIKFre7gdZ34nP30IP2Eb8opLgxWXkhGsIcnmep",
-	"50/7pp0bj5jS/pksqCJam0jofZO3HtD1uAmezQiDagzoBzV1lqB+YT5EzjFKc4IZOI4aMqdQIGofhiFf",
-	"qFRSQxPDQ2DlEeEVljw39ZIjNmJ/2k6nP83WFMqHtRb/c8T+3N7ehv/pYcnrwRDtXFm47DivJkF/1nzP",
-	"z7wQDOf9qoG9Fm+LtRug9L9eoGR5tR3gHgioIE1ZY6uoUGekRXKq8gWYTPVXjKp3WZKzN4ktTh2Ooi0U",
-	"OrljTHfyUn7ULeUXKDkevB0MB4GpO18/K3qfgOkH5wGMVGISQXzJbP7+7EMdbpIovfU1Tm8dFRkEAyb7",
-	"XuuHpjXucpJax0xnSsb2yRw+Hkui0B9E8NhBHQgmtVFepIcv4oYDVjlfQeC4yQkQBE0ny9VKtj4KKL98",
-	"UsYvEI7RxFUOm2IBs5AJrQQ31RdK4iVYwec72BSQl+jyghlm+Sm/o+zGlgTPsciQtHXxTtuVscU5pkqP",
-	"/VOT/rD1LRftJ3KmVZ91HYEgk1ImaCQnsDcfj2HxEXPS8VcoZE9eWMdVTcjCrWekaJvQTLroY0DMjhgs",
-	"YcU/2lCgdtHQHUCbD4KkXIAtYAS9pZsR03fRA4D/zPeOFEBM/O1vyPTo2ScPXNx0xAZ+mZihDUkcIKn/",
-	"BpGbA08TUbYkIxOt1hKwwEdMEFnkKnZJdaeaXAOplnXGxknBVzLFIKY0xahFrZ8gOhuPWOLJd01nNluS",
-	"bMWNQC7ID86QLNKUSOmufgahxQYDaEIcsWNY+dq2CAOdaE2eE0UYkdJYbTeEEYENXBVHei9jV1GJMp4W",
-	"U+06dRS+gQB2cQ1ntsS8rUlOH9q2QSZbfddSlasJSidE8wE8ADbn5WrAklNJ8jutsexSI1b3Cay3JjRj",
-	"SoJmgn9ZxOU7QXY/jamx4EyZdoSqoMYitjtih6Z9uRQCZQs+kLpGWCWgD3oHiWOEGuSrvjZtuesFR8x0",
-	"Q9vwvYnv+n3QyUHvaYJCzdAxuuZq4qi8DPJbdP6PlZYuaKjlvRG7qSBKq1LbsAby1zwUY+xYZPik7FF1",
-	"/NS30g2DBT7nIou15x7Dn4DveAn4QAVcoPmE5zaz2kVnY+e2xIhrm8x/cqF6ftIhacSMpd5ovOsU0ljv",
-	"VcQmhoclbblTTlNiq2KsXfTuZBjFUSFya0fJ/s6OZk/JC5GSLhc3O3bSztR0nSmqct+iMmq+Jk6jONKU",
-	"ZYyq3W6v27Pxfs31UT/a7/a6+zaYDBaqJ/o1WUf9r/dx1NAHetwNactya5fdGJAg+aGylUrzJBQ24S8v",
-	"fxD1o9dEmbdzGk+Y7fV6beZ5Oc4U2Os7HfR2Hx4deBUNLPWyTa3RvKAtW3wjjVPBlOB5dHm/DBCnIP0H",
-	"FuqQeVfGa4zpYMVB/KCe7KPk68j1MI2iPoJOLGP3jJiBcxmgcvELxuegdZydoqnYRIzKfa8XCCs05VIh",
-	"RRhaECykocw6cmzvWIUgsBJf8mzxaI2ujfa0+7qrpURB7r+TMtYY7T3J9WjE9M71vtUeWrQoWIO0vFqB",
-	"ILu94jYi6NuDDU8orheRtzVzdTADuT5iNgsG+gE3NISWhK4HFd6RXWx5lmZLjxos6TWp+QYpVa7yHt+R",
-	"F6F6cwhxOv3stNrIVX6DVZVTWTnIzlbuI2MEdhs2I9rednDdFmTGhUKvTt4OkhGbC6qAR6l0dhCW6H8+",
-	"nJ1qTpGTQmV8zkI8Ai+1WlyFKfVxngRrFrS3NIWX3ge8Y/A91BxHT9fhnXqxaJ0HPoY9mBqp1FjBwrHB",
-	"Cz7ZNnWSn0PMiDb7IFdSQ9FRTrBwmc9vUjTwLNpPBuZAu5O+1+BBzn1yeR+3K2c7KEaMzCGMQYVUfSsi",
-	"Wit0TEQ+6KeNGNaO9laMiplzpe0mTySS9A+COsn2tv1oW3+QxKVLt9uLe73eC2QMqPKJV0FGLBN8NiPZ",
-	"VhcZ78bELKxkmBZS2c4zlNh4BZUgiValokfMxSMDTPyWSuURiP/S9qcwzqohO83Hoe/jB6fU3rxdY7z3",
-	"2Pc6q9eeMl5ngvessB7eiOo7UwGeePRAbNweQ021oP1uy9u77jWdSuRZYrCP7Za93ru9XqPTezdQh3v5",
-	"A+XtUqFEi7x11Ab6ypKcz1/dv9oIeQRJo7nBDyrKZakQlD1BwbxT5g9azRg/0tivGPlzw00E6LpGAU8i",
-	"dNEoerdAeDYr8ygjVmUUq7hlClGgnN/wQo0iROWItURVzaH/dykkfvXjnaOi19t7po2iX8/emD/A1vnV",
-	"BIGGLpZuYEXZzYgZOdVHu0HpA527/1/8mOGXP9SI8lukWzjaVNVBT8oSb/83cjNcusnO7kLr8LE0fBv2",
-	"bU+D0fJtGy038UyrKMADeiL9yDnqYCSJUvA7LsZDusbp7YhBKsTmv0yjWOybF2WQrDR37c/CQMy9iz42",
-	"M2nWD3GeAq5H5WNb/pQT95sCJkQPHjrJTMy6nMEIgReiIEiqV30B6y09gAnddvXg295eEmrdc7cxIc3Q",
-	"g5Ag9dREn4Pk0h5TQxHnuZmKy2a6unCBArToh2pKv8Jt1dNa5j2qCq8mdfad/HGwt7cOf9R73B6Dr86J",
-	"KoRHZYo3r/awl+9nwYPq0di/LgA5IXnWNw8LcabtL+gTh+IC/XfzTVFTO6MmhIqqREHyETPN3FB5LKAE",
-	"R+KFsaAh1+GKHALGdVuOv8WmdjUHy0otkP4uE4G0fPUR6KP9dxzIpj+jUVbJrD6AS+Oa3+tR4cab8C/4",
-	"hI7qNeB88y+pPGyUu9M/giX+/5YpvlS4svrNxLotThniIjP6HAKk/9UGeUuu3BM0VdlLWNKY1Hk9WtIQ",
-	"OSyTWjhoKWNngR7Etm4ixQxJQkAmaIGn7e6Uz+CXppzWNVl4SM9T1R0xk1jF8tey5smwlSW6LdMsMZs9",
-	"kaa6w5YFKv+hNz+HtZuMWONlNdQZtT36Noq2IOdpfg0Hu89f2Kghlr+6ci5E1Ygt7dV8s80kUG3VIp0S",
-	"NMEZEgVDvFBd5Jf+utfgRizn7IYIA1UqUU7GUA0G9R4v/F4REMWuFmSOg3H56vWFhwSr/5boyXGMln6o",
-	"qGoiBDFh+wpcETGUD9bD8d/0w0Wh4jH/XVVi33AKiSosw3KqqnarKuL8j2xVXKCC/EcKq8DDGA888ep+",
-	"o8mk0mPPGMSKWCLQYuyajLn4GeLroHfw8NTmo7OPEvFkmZY6Fk6hGp92wdfo0ftqMiIg+FYyzCFbNIuD",
-	"TeJbTTCrEi1LJWaoQ7XOWZhfZqQMJTtQRVB7KjvxX/Nf+lG2+qvaQYYsK3nbeXKJ2DU07A/B2eC5O7il",
-	"bP8jF2L3Khg1kDQH++WLny41ExlEtImdWmJaD6XQFOeVXHTLlPcO+P0WlcuF/rilc9SJKeu5LsuZYbvO",
-	"7C79JpsMLHBunCznbboOrvLHEI1VvzyvJfNRvWFVW6V8ZWjFc3p+vQkcqCo16dRqXLb8m6niOrQs6ElY",
-	"SoaKUKADv1CTKxsxSBAXyP5e4qHGafuOftVMYOeqGslwlStgM4XT5sc3qhKXazKhIANUdeAVe9uKmej+",
-	"8v7/BgAA//8=",
+	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR21pE3uzvKmTAJSYgpQAuAVjQZf/crNAASpEBZyjiT",
+	"u9rnj92JRRCvjX79dfNLlPL5gjPClIwGX6IZwRkR8M+TNOUFU/KSpITe4Zuc6F8zIlNBF4pyFg2i0Yyg",
+	"lDNZzIlAit8S9kQibF9EonwT0YwwRSeUCNRJsKDJ3guEbyRhCnE1I2JJJelFcSTTGZljPZBaLUg0iKQS",
+	"lE2j+/s4OslzvgzP4efR6B2aEzXjmURqRtACqxlS+JZI1Ll4Nzq7OH8fowkX6PTiUv+LCqn29IDkM54v",
+	"9NKistlPw1EUR4L8u6CCZNFAiYJsntlLggURpzOc54RNW/YJOiAwO8ELRRD5vCCpkjHCLEPLGVZoiSVa",
+	"Cs6maEn1/GfEbCrqXL4+Rc+eP+035mwGRoLgfP7jOErFHBdqNo5iRITg4sdxRNkdzml2Df2Mo69a2CX5",
+	"d0GkGuou19f2Xh/ickaYN19R5AQJMikkycyKTRfVQp5IlLi52YfJVy/OdgDL27ScU84UTtWWdJya1oiy",
+	"CRdzrJvW6TilX0XH5/y94qLtNs1IeqsvEZNLIhCViHGFFEc3BKU4nZEMdRLGu1J3YXasGouwYh4Nfo3c",
+	"8+hjHBj/QkwxoxKbUUOTcDvAvZaok3AxbZ7RQl5n5G5HqrokSqxOJooEqSnlTF9ijpaYKnRDJlwQpMSK",
+	"sinCU0xZbQYHm4aeU0bneksOyn2gTJEpETCP90TKB/dAmkbo7BXqJJ8UNTvQPuZfBZlEg+gv+xVj3TdP",
+	"5b4d8OwVDH/FqNo8dsGo0vtesOa+H+y45VcytNm1sSTQdCFFc6xPGSc7DXcfRwss8JwoK0pOeUZe0zx4",
+	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/p3QcQqiiOG5/qBblu7H3P8+Q1h",
+	"UzWLBs+O9SSVIkK/+H9+Pen+6/rj//xrFLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
+	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/oljPoXgn6AHu5WBABN3arHecTs7/cvYU6yRs+pSyJUXJJ",
+	"coIlGcG0Y5T8RNQHcnOyoL+Qlf1xzPSvp5Z3niwWOU2hn7LJXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
+	"vTGrHa8/iZaDLiffdtqHT5/Gmhu4vw/CfNEc4s6nzKaUff7DZ+yG7+rxNx+x5SM7HbDjYx3lXfqKoYW2",
+	"1b4SfR17e09Zut2tx0pTCNYCwcyVMqkwUzG6WYH2IFVxowVyztNbo0IcHR390GBTh/3DZ93+Ubd/MDo4",
+	"HPT7g37/X20L01OrLctI+GgQZViRrqJzEuQE74EJbbcoYGIkc6oclUZLtXzMn/phv98yT2jbJGoj0p7+",
+	"8EPsCTjdRUDEwa35G/Tazv1jhCU6vXzbO714+0Rq/bfSpfEtQVS1UYiylzJ46Y77PzyLQ8JBELngTBJj",
+	"ZmRzymCal6WA0VYJU4SBeMQVT9n/JI24tlsHHTBuWMPgSySL+RzrpUbnHEjKatNYj4HcZO9wXhjtCysc",
+	"DViR57Hbahg60xM+O//7yZuzV9eji1+G51HctndOQwNFVG/TnEiJp7A5M2JGplJZ3mp5HyMkQyeFmnFB",
+	"f4MnA2S13XHR7x+l3oThB6I37n7bewiK+qXdZLPlAXNEFTfIynRNrf4mgUXiq+0ZzWCVkrgHdDpTiDMy",
+	"Zp2ktlWOgXuW5IcPH7p6tVp1TrEibfO3r+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
+	"uv7pZDT8cPLPIFkUC6kEwXOU8iI323ajdxKU9zqFlE0PDp/3+r1+72Bw3D/oB998fArYOFGQ2ZjmYG94",
+	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzb1fD9KHhCjqr9qwsKCnBpw/rqB1XNbGyH",
+	"HEeIMivlZxguEFilAwTzRBN6Rwb6V2ujooor38eRWvLa9ZeNrfCfIbAu1ZKCyPqeu1CflrmtCFQLptAh",
+	"0lJTDgyPoJo5pI/MtmoUIoBCbni2cisAF0rlXsFpShZKgvbZ4QyRO31W5pmhrzHTTHAP3klqi0uaq5uD",
+	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZl9pSJB6GRbcgMLrD6x",
+	"GuHsRAZ65E1L1s9f6DMTxJw8cvoE0pOELbCSYkTnhBe7sihp3YzVZlw5Tqk4R/B4252xXPN6dPZ2eHE1",
+	"2iwwnJR1vh9mz3QbkRF+9xsKjfCAqJM0lmwFxhnTpjbOSyfiDgdC7bv1Q3lPxB0xQqoQu7DG0fDy/OTN",
+	"9fDy8uIyeCCy6plkSHG3Rk8jqh+Km6ARAd9IV7PToUyrtXilWaw7gwkXRBISI4xuiilwJ3+R4KRE4BHU",
+	"PEyhFDMr7bG81X1KlDztHyX2pEAUvKafVSGI3F2+v6Y5aYr2ie0NTWhuJ5FxYvj2Agu5u2h7ffaP0dXl",
+	"8H3wBOvDuW3KOW5INNeut8LzfIDM/+eUEXQ0qHaXssw660mGbsnq8Q+4fb4vSgMY3RKykOBkKJtXcsht",
+	"h71ub0F8n3MFQZOdbaqM5EQ1JcLwzXA01NdBz8i4a4y7euuzezsc/Xzx6vr8YnR98ubNxYfhq+DpGd2j",
+	"IhAjyT0bOqSc2OlZXQCbZSMtJV6gQhKI6jz6uYHzCnQEcUeyGN0Uyl3ItemiTrK+fn01FSwZ1jFm2vJK",
+	"4NASJPEKLWc0nZXmOFUmqLVmYpWxsU12lWl0b2IQ6jUv2O62dvWaJx7ZLeNLBruxNS3oTXh9cXUeJIFS",
+	"tNutw6pyFtaPvdZmPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
+	"v8FiuqtyprzXqk1/qTVffmfFUk7nVG299+9O/vnm4kQb7BfXb04ufxpuNBCcjq2Vn1xPpH4CzWYwp4P+",
+	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJ7Ku9U84mdNp7iz/r",
+	"LX6pF6Bf0dYFccP4XMjo/VoboSm5YvgO09xFy3fROl1M0NNwQGJnfLm91+r98PLvZ6fD66vzk7+fnL05",
+	"eflmuEnFsYqA1W8YX657sD7xAlQbKlFRLe4FUmJlwnFIzrhQ+eqxbT2jr1hPAFysptrSSQLLTfYG5g3j",
+	"jJYx8lYRj5mCUO8dEXiq/1EwZZtYRdL+5gxM8Dk/kUjOsCAZ4pOJJCou490rhAUZs1stn3ihJM1MhH8h",
+	"eEqkRJ1LklG5Bw416uk8Zsf9XTTu7wRio10IjiZjJk00tIc+lLatpXyzA3O80hPV/9G9zvAdQTeEMKQN",
+	"OtTB2jTS06WaOQu1N9BdmqmYUGpTjnjDPyRNvCjuvReU+ErJUhgZEhYsVSDij8qWcxDOBcvWpIiLj/zw",
+	"6nh4MDw8evnq6cvnh8/7x89e/vDq9PTl02cnR8/7h8ffSLuf8TwDiefmUYUNIPLcFCng8z4BxWgr7W5L",
+	"f4NW5x7yN5R+75zekRdoOeOanuSC4FsJmg9EcJyWqGkFdSa8xp+NBQA0vGd0HspQos80MW0xMqOuO5NP",
+	"cToj3VPOlOD5QzTqoBb3cfSP7qkBkHQdsKlbRzZt1JzWsVC1Lj1gyaZuXLPau004xqYOam1rvXhYhk0d",
+	"uGa1dx0QYdOL0Kb+lnyYR0Cb+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Me7s8sWq8OQ9QxLZAds",
+	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjbZnMyv6mc8P/1/uLcKFqddxfv/fb6",
+	"nrKWOJaNb9t4H0TwGyd46X79EyNy5RGDkCzn9diWgY2qcoG0GAZeZyelWSZqRsxilNTI00TkHzuAVsZY",
+	"iVTWx7Ozl1i9J9O5be27dzKIDcIjx/orTXwns/DbRC5KSCiEalBPH02v56ZcxmRgixqxmNGSo4xOJkRA",
+	"GMa0+M6rCUxpAKRGWfttjxFmBoFTa1W/7PqevzDMgzPy7Qw3g+2SKLQU1LEThAXE5bzitSANF0afDwNz",
+	"gKM5PI5dpn8XMTKghNjEgloiQPXIj4kmefS9h7ChLNDXMEp6eloo6fVAfTdXoiVc9Ah3vAbNhT13sYoT",
+	"sDDCqA/nxC9xpjFaYCm1fcO0xKB6jwYIs5WFq2hTwv6rtMbMm3LMqJIknxiFUCqSIQy2Rgzvz0lGMVKr",
+	"BYnBdek0wptCARb7iTTbaYNY+ietEELXRpk0OmBFhxY1codZSrwYNM4yqpeI83eCL4hQVDOtCc4l8aA2",
+	"XyJrUkWD54f9/n0cLbzW3tPmtv3Ml2iCBVIczfkdqWxDMK7sa6gzERhQBdJ5IIGVV+giXmjdMa5gPEcH",
+	"T4+e9fv9vgfmqaA8rNBUGxkh6tAxv5azrOC9/OYTMYpl27lfMIJuqb7XE2fv8wkwjRI9p6da3w7DxkIk",
+	"tIbHbOB84gg05vBG8omycHGgpKk2W7UJQVmqf8ICAGFgu9a2jzL17DgK7lQZXtdcJ82xVRjrY3+YEWCA",
+	"CV8QhhcU3P4Jsi8A3TtDpbYpdowbznOCQXmuOH1LMkIF8wqgsmpn6TBeFq1azt7tYPsh/0IACxM+srXz",
+	"qECSoafVgh6Ybw1rWZt7aKJ1g7LSJyrJ+SXiNQOogpQ7q38QPWiTx1EBNgzgogswTAxs+f7rotXNe+Cm",
+	"GjDe8Zw4JTupjKP/4eSHXL9ULj/mWuyaWQOZMyjNMZ2H0w4Cl3CXjAfIaNipf751LgFkD5i+gz3JzQZs",
+	"AGPqDn3zqAXbNGrxIC4eEPGtPawxZueogo4b+2MnHLonFZFuWvzFLwaAujYu0GfZS+tF9MRlnSSVs2Mf",
+	"hG+GutZi8JW9Id79ZnzZgOUeV7DcgtHP0eDg+fPDo+daAK5dOdaW6+XBXSoscIyuRqcNWduO5HXDt15o",
+	"ytAVo5+dXA8KoQf4JAOUCIzzsW3TfMYYZjgPgoNg3/8UAtI86+EJe+dvFYCD+3WtolUzmGud0UGo51il",
+	"sy1EaLuc/BN2xUQSmqKtVEEO4wg8MpBzwMidZje/tro0PBndzHtwSznuH9x/9FpK6M9qzH7fIObcGfha",
+	"kU3fsf2BFtw6Ift+v/395nyaM9cPC1a9/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
+	"IayQXoCBMIZHsScZYiBrPUNb0zXg6BWZP0iSlYJXcVwsBF7VNLmAAvpO6/XueWxBj40pQTTKPLE/7Da5",
+	"MsOopP7AJP0zD22T2x2z5SYeIAgY5v4B/9HdatNetdZqSKWmcptzrc1+07X/gwzc275vzqlqsMqvmu45",
+	"/9OEzZBlVtF7eMpNA34XNVKPtcRyy9Z6OWSDzqd7+i5SCNw/p0Fb/cNshXDpdjMYwkHDAH4iUYoVzvm0",
+	"ICYbfR1WhjrJ8eFhMjC+sna8GoKMCknUXoxqeQOokzzt2w7CqQdjtpZ7oDtp4kmho+NmR2E4qksmtHnR",
+	"6+7Yprxrhon8SHIQvRaC0lydv7969+7icjR8df12+Ors5Hr0z3dDbzQPu7gGRw0jOOpJJ01U8Vqadxx9",
+	"7upFd++wYHiur8avDtjpjIAS6ek0DPhvFVcrA/kBNOE6pCmOrpgsFgsuFMnekozikZ7ROpy0CQUOQmdq",
+	"6T5rcO6PjuRLb3NQwhDLOrTIN9LOQmg9DO82Zv5JvsQriRJW5Hmi6dsiRXrGj+e7G/txpFsZk97oSV/J",
+	"DWB9f4whvC8HCnuIHhweOErTjR/wHZWuky8PmMeli6vqr3o7tI6fAWX6gP/IQFFXpWJqgT/R4OiRvT/1",
+	"X8thv4T8g+Uk1gscmCdoRvJsC+PGDeP1+V1kzM88z0Iq74cZLwPHFQYkRhPB5+DxB9dJPeG13efXcOPZ",
+	"NFPnyvsGfrTH9Zp9Yx/Z4/i7zKY+ms+r7HJ7b5fVJDdz2q9kryWJN50RW97+thCI0yEufglUVfmePHLd",
+	"GltjVaV34Msu9tRG07OlQoJ7fJY9TDh+JMHNMLRAF+NkKpTFfsGqqHIjNmksSJ8IcgrghahMnnKxC0sZ",
+	"s5LJfR2DyrEiLF1d6y3u9w4P9Mlp1Ukb5hegcG7w8ABOYhA1Qey4CgpTzvbhju5b6MquURLP6RNH4BsN",
+	"1U142jt8+q/ATbC7F2SK8OyJRDjLBABf9VmMTt+hBSHiiYwhPs4LhbSGuNfCdduCjeY4nzSqwJQhiokB",
+	"IrmopgfDdSpgcDxAfm8R3dT9p66Qgxfjea3fTywWmDOCllgGB6qoatOlswK2QUUhP1bO2RSW5/LSODdh",
+	"6DnNc1rGonGWkQzZzhBlaV5k7QHp9uBzRcQPlF4LS7/NHMOWnbA9PJE+C6kdsF88JjiQuT6hMa4u3wBG",
+	"I7auuBJb8miBqC3DwTW+tO5UNBcyELRmdei3ENRkG61XR9k2AtJgxbaRPWe7l15816PI2PGBDaxa7uq1",
+	"2Ski4OViJJDlkYS30+7X9mKvJmge8iSaKXujfBet/JJIsltUZlLmdUaCaBOeZOusfuIlf9aPJHEvWQdM",
+	"3RO0xKbMkc0uQAm4WJtN9RUYM+P4pQz9xFEnuYABZM/5CRKTM4EFQbdkoXooIfMbklUDuz/HzObwyKpx",
+	"zenjGnoO33LhHx+6GOVGfJfTbS1Qd1KmCahaAkFD38kIznLKmlL+qArD/lGFh2Y5uS5BU0fPoJKRlAXJ",
+	"roEFtRRl+qTodgpLjqW6LuSG+k6lghXSk+z26tdzehewIasdCrJdqhBhmRygguVaq4F6liZfx2Qp5Hxa",
+	"Fs3pEJzOINd0zu8MmggwmVlOxgzC1ZztxQhDdqp9/5aszNuGZrcLXu+qT9QPqQ3Z1pi9CZKZ3alrWvoi",
+	"a8WCToirT7DOfD0i+LLlsoAodhC6FW2ExK5+CsvhE3BD2DPSy4K5GQBBwRTNTTlYONwdIASblKK6VuNQ",
+	"p3pHbDEtx5xaiLbx85LcXOMFvb4lq7Ymzitx7YG4vfYhk9XejD8Q+tAn5mkNli79w/dOKa4umxt7A887",
+	"e7WJ6529KrMVXBU7465AnaNDVCwWRHRTLAmakc84Iymd4xxldEqVbFSN24IH+WUi+90fTrqvP345Orz/",
+	"a4goatu1Ljw1E0oGlhRiCFjYjBL7B8tIpmWd+VE3VbK8hhakG7vcRJPEOWbwlk32cLkrKHHZDcmgTHTQ",
+	"GiOAcOGgoB+nQ0JXdcEJHDMu02+8PI6P7St/dNXPeT130/18/+tWup8XENxK7fuezlhYX1oIqlbvoah0",
+	"o5BeS2XCskYz6AtaVQOobWnZdrtQAq5rEfOdxBAFnS/ynlPPqkGSvUETM/9QETsInljcQaAunqE+UyY7",
+	"GkQ30Fd1ujOlFgbiTtmEu9QV66Z1FV+NaY7mmDKFKSNCRsE8BNfQ2k586WrzaRvxs3JVLia8EA1mDhU1",
+	"6/HTgSk9hcdMaftMFlQRLU2gijGWt96m63YzvFgQBmgMqC5jAM8gfuF98JxjlOYEMzAc9c6cA1Lb1vIk",
+	"n6lUEsD6UB67nCIUzsxzA1weszH73RYo+N0MDcB+kOK/j9nv3W4X/qebJT8NR2j/2u7LvrNqEvR7zfa0",
+	"edSDqthWzd8WazNA6X+9QMl6b/twe8ChgjRlTaygQp2xZsmpylegMtULz1alNJOLXxKLEh+Noz0Umrm7",
+	"mG7mJf+oa8ovUGIrhqy/uv/lk6L3Cah+MB84kYpNIvAvmcEhJc5fqSRKD32D01tHReaA4SQHXoqvpjXu",
+	"YpJaxsyhXJmpcmoSzdFvRPC4zMHXBFPmruvmq7hhgFXGV3Bz3MsJEARNZ+toJYuPAsr3K+qXSP0YzRyE",
+	"35Wu1x0Z10pwUL2gJF7bK/h9H5tMjvK4PGeG6X7O7yibWmz+EosMSe4yhYxsKn2LS0yVbvu7Jv1Ra/lN",
+	"bSdy5pV/AIJMSp6gDzmBsflkAp2PmeOOP0JGSfLCGq6uBAByGdutTDPpoQ8BNgsJTCtXiBPtyFB7aOQm",
+	"oNUHQVIuMlMkyqt6YDKsdQO4f+a5IwVgE3/5CzLZWbaQmvObjtnQh4kZ2pDEbST1y8a6d6CaLGVrPNKl",
+	"dwOARBBZ5Cp2QXUnmlzdF83rbP0FsJUMGMRAU4xY1PIJvLPxmCUef9d0ZqMlyV7ccOQC/+AMySJNiZRu",
+	"6RfgWmxcAE2IY/YKer6xlYSATrQkz4kijEhptLYpYURgs6+KIz2W0auoRBlPC5MDpvAUHNjFDczZEnNX",
+	"k5yetM0nc+Ur/PpKJgUOUuVsb3Al55Lkd1pi2a7GrG4TWGtN6IspoSTF51VclnZ1mfjalBWcKZMXVAFq",
+	"7MH2xuzEfk2jtpyykkVOpUId02uVW2elVRNntKefO3Y+Zslx/zhBXm0D1ElqqlJZKXjfoVFMLTOYkM02",
+	"0wcTuxjAz6PRuzGzZpebHslsJlmMkuP+0wSFCjG1D91EvyR7Y2ay/VhZqskmCzI8p9Y3v1ayCb3k+h1R",
+	"ZmmWwQm4e2W+7Jjp1RkuBc0+p2RhuIEb1R2Sw3fCdhRMzyBpho8SSLUzqC2Ppz9BUE4Jkv4Uh73ZUOEG",
+	"rsl/WSnknLFajhpxlgqitIpitwHkmsk+NfYBMvynLNfj+NTASg0MM1lykcXolqxMNiLco3iNqOF2cYGW",
+	"M57biHUPXUycORgjrnVdbeWsf7nBEf+YGQuoUbeiU0hjFVWesBi+wWBhZDlNiUUbWX3z7dkoiqNC5FY/",
+	"lYP9fU3ykhciJT0upvv2pf25qZ+gqMp9TdWoTzUxFcWRvrFGWT3o9Xt9G0fRNykaREe9fu/IOulB8/dE",
+	"KpRjG3y5j6OGnNXtpqQNPUDnxJISSFRADFNpqiNj41b04jLRIPqJKFPptFHN+7DfbzN7qgtl3ryPo+Nt",
+	"WnulhuGVg4dfCdQUB6OpSuqu55FoIwNPpbHvTGGRj/fre+h0FTBiuQxs5tvSdWa0OMuZ4wdVlgFKvoxd",
+	"Xuc4GiDITjUq6JiZoyl9hc6VxPjS8A6rMmrCN867ctybFcIKzblUSBGGVgQLLfYuCTiJpMVdp+A60Dwb",
+	"yBFqHdWqH1lttEMZMgWNtAGg9U3qFZMcs3SG2VRbAdUOSIVXUst3Qaz14QRQ9YUbU3sSrlidymyWb0Vp",
+	"QAYvebZ6tIo3jUTi+7otrkRB7v+/IfE4eto/evjVAN6yfjveugTn2ncXLE1tcVc8HEqQ5bzm1tvs2xoN",
+	"KzuuJyi0Zex2SplvI6wuDb+m92lp4ApZQOmB1Z5nxbQkIkOXXiayb+xQ5bI68B15EcplAPd5U1kau6wC",
+	"EO5WNTFmg7PDBsgYGL2GPYK6XbevXUEWXCj0+uzNMBmzpaAKmI6+SUbHxtJUbcEKyVmhMr5koesFH26x",
+	"ZxUm8scpKtVMlmipDVFatlCH7jvcnS1Gq2OXH+3GfQjb4jXCrF08e2qNm+dfkqYW4EfDq/KudYI4zQl2",
+	"JSXkV4l2KBv+H3V0w/lCrXxr2zsn98vH+7hd+XKlCREjS3D/USHVwJWrb0O2mUhW0L8xZljSjOzFqFg4",
+	"F5Qd5IlEkv5GUCfpdu1PXf1DEpeukIN+3O/3XyCjIJdfsxFkzDLBFwuS7fWQ8QoYX5/levNCKpuxiRLr",
+	"56MSuOwmCMeYOT9+gEG9oVJ55Oh/VOzX8MFVTfab38G6jx98pfZ5ny3ae98126b32lebtnnB+4KSbt6I",
+	"hjm9DsoEeVts1C9DTfVv5bV8ZsgVj63YuSUG+12hsljJQb/fKFUS+rDex28oS9YARi2yxFEbyGJLcv79",
+	"+g+TL/oi+X58uc5QgmwrKEH2y5Bdq3bnO/cHFQ/41PAgwMG43ByPmfTQOHq7QnixKEOXUGYIuSJ8LlSQ",
+	"guM151NeqHGEqByzlkCGmfT/LvnLj36IYVz0+4fPtK7448Uv5g9QAX80fteRC1+ZvaJsOmaGxQ3QQZBx",
+	"QbL8f3Mu0/zjN9Ut/aoELczAAFkhDWyNLfyHMQLYryYncHuxDQuQ5sqH3R/nwdhW18a2atWWG56F34jg",
+	"UGSMKAUfjDY25w1Ob8cMApc2Wm3SOmtFnUuPQqOss4mQ9dCHZtzbWnbO9sL1GJqtBg3eDR/NCE4ckpkI",
+	"U/kGIwTq9kJIQ/f6Avpb+8gF5MZ6zm8E6bShRFu3GhOACH30ARimmul5kFzaaepdxHluXsVl6mudLwFc",
+	"NPqm8tnHo24qeGyKBFfnagLdf/5tPD483OY21pNYv/MtviSqEB5NgwO/tpEPe2l8hExQjhsd3znRZyTP",
+	"BqZ8KWfEfrTcAI/0382vlBhcnZoRKir4kuRjZhyOkJUgAJ4n8cpYCRAHdQCogAHRhv9psRscHmld+gag",
+	"MSVIgJYfcgBqbP8sJ9n1q6glgm7zBBzEw3yOWYWT8sIfaA5N1UvO++oP4z5seLjZP4K18f+WubEGamvj",
+	"aBXIpLI3KENcZEbxAI/9f6rR0QLB8XhUhaYLMymDyKm7rhrcimVS8xXNoOxbILCxhWOlmCFJCLATzSu1",
+	"bZHyBXxz3KkHBtwDqB+qemNm8BpY/lhCKc2NtPRqPhyIF4sn0oDGLNpY+ZWoPXnfP0jGrFH6GXXGbVWp",
+	"x9EeQCnMhyGw+/2FdRhj+aNDiSKqxmxtrGZRaYPLsGBoOidohjMkCoZ4oXrIzyhwYfwxyzmbEmF2lUqU",
+	"k4kq68O+8KM40kR5DMRsiWWIK1dFXR7iyd6VAqjv2ierq9xk4DA2XcnlJgAq+RG+0B/CpHr0DJTSJiOw",
+	"DLO4CkRbAW39nyzYNpCY8i35XKDezmZOV36t2yB0Yk9rxYpYItAc8IZMuPguel3/eBseVv9myff2JbNM",
+	"Myy7xSHUYTvPbMA+vpg4GvDMjXfthK2a6Qom1RJqXpfhuTUwD+pQBR+eARQuZSjZB1xT7ZtbBuppVYI9",
+	"E6yuo1AqrEsTKwQ0NWYAGuQsXw3K+uX+R9VK0JjP/J4mcYlv4kLbXxbZXqpM9S+DBdlImdbQzknWrqg+",
+	"CIPc+s3GX9yi7H30f3JRGg/Orc9H8x0fy/3rR331DQ20McsamkQ3NSgkD7DVK3Eq++CRsVS0nvWEW9Lo",
+	"HXO1joF17jhql/Te+yXVrndwaWxYZ8y7dFYH7bZmzPp7LcGzqqBfrZey5NqG2qI++A4mVOHuOjXA356/",
+	"MlXchLoF6Q5dyRAiD8qRFGp2bR0yUD7+tYm1n+gzbR/RhxAGRq6gmebaOERahfry8X43ZEaB/ahqwhvG",
+	"ttcruv94/38DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -19,12 +19,14 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
-// Clock is what the admin routes need from the stub's clock.
+// Clock is what the admin routes need from the stub's clock. Moving it may fail: replicas
+// that act as one stub share its offset (in Redis), which may not answer.
 type Clock interface {
 	Now() time.Time
-	Advance(d time.Duration)
+	// Advance moves the clock forward by d; on error it has not moved.
+	Advance(ctx context.Context, d time.Duration) error
 	// Reset goes back to where the clock started (no offset).
-	Reset()
+	Reset(ctx context.Context) error
 }
 
 // Fixtures says where the stub's fixtures come from, as reset reports it.
@@ -42,6 +44,30 @@ var ErrFixtures = errors.New("the fixtures file did not load")
 
 // ErrNoSession is EndSession's error for a session the store does not hold.
 var ErrNoSession = errors.New("no such session")
+
+// ErrClockRange is AdvanceClock's error for a move backwards or by more than ten years.
+var ErrClockRange = errors.New("the clock only moves forward, by at most ten years")
+
+// StoreError is a store of the stub that could not be asked (a networked store that is down
+// or slow): the routes answer it 503 SERVICE_UNAVAILABLE, naming Store, never Err (a store's
+// error may name its address).
+type StoreError struct {
+	Store string // "sessions", "journal", "coverage counts", "failure counts", "clock"
+	Err   error
+}
+
+func (e *StoreError) Error() string {
+	return "admin: the " + e.Store + " could not be asked: " + e.Err.Error()
+}
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// unavailable wraps a store's error as a *StoreError (nil stays nil).
+func unavailable(store string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &StoreError{Store: store, Err: err}
+}
 
 // Config is what Admin acts on.
 type Config struct {
@@ -77,7 +103,8 @@ func (a *Admin) Requests(ctx context.Context, f journal.Filter) ([]journal.Entry
 	if a.cfg.Journal == nil {
 		return []journal.Entry{}, nil
 	}
-	return a.cfg.Journal.List(ctx, f)
+	entries, err := a.cfg.Journal.List(ctx, f)
+	return entries, unavailable("journal", err)
 }
 
 // CountRequests is how many journal entries f selects, whatever its Limit.
@@ -85,7 +112,8 @@ func (a *Admin) CountRequests(ctx context.Context, f journal.Filter) (int, error
 	if a.cfg.Journal == nil {
 		return 0, nil
 	}
-	return a.cfg.Journal.Count(ctx, f)
+	n, err := a.cfg.Journal.Count(ctx, f)
+	return n, unavailable("journal", err)
 }
 
 // ClearRequests empties the journal.
@@ -93,7 +121,7 @@ func (a *Admin) ClearRequests(ctx context.Context) error {
 	if a.cfg.Journal == nil {
 		return nil
 	}
-	return a.cfg.Journal.Clear(ctx)
+	return unavailable("journal", a.cfg.Journal.Clear(ctx))
 }
 
 // Session is a session the stub holds, with its ID and its state now.
@@ -127,7 +155,7 @@ func (a *Admin) Sessions(ctx context.Context, f SessionFilter) ([]Session, int, 
 		return true
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, unavailable("sessions", err)
 	}
 	slices.SortFunc(out, func(x, y Session) int {
 		return cmp.Or(cmp.Compare(x.IssuedAt, y.IssuedAt), slices.Compare(x.ID[:], y.ID[:]))
@@ -153,11 +181,11 @@ func (a *Admin) EndSession(ctx context.Context, id sessions.ID, as sessions.Stat
 	now := a.cfg.Clock.Now()
 	was, err := a.cfg.Sessions.End(ctx, id, now, as)
 	if err != nil {
-		return Session{}, 0, err
+		return Session{}, 0, unavailable("sessions", err)
 	}
 	s, st, err := a.cfg.Sessions.Get(ctx, id, now)
 	if err != nil {
-		return Session{}, 0, err
+		return Session{}, 0, unavailable("sessions", err)
 	}
 	if was == sessions.StateUnknown || st == sessions.StateUnknown {
 		return Session{}, 0, ErrNoSession
@@ -168,10 +196,11 @@ func (a *Admin) EndSession(ctx context.Context, id sessions.ID, as sessions.Stat
 // Reset returns the stub to its start state: no sessions, no failed-attempt counts, the
 // clock back where it started, the journal and the coverage counts empty, and the fixtures
 // file read again. Everything is reset even when the fixtures file does not load (the error
-// then wraps ErrFixtures); a store that cannot be asked stops it with that store's error.
+// then wraps ErrFixtures); a store that cannot be asked (the clock's shared offset among
+// them) stops it with a *StoreError, what came before it done.
 func (a *Admin) Reset(ctx context.Context) (Fixtures, error) {
 	if err := a.cfg.Sessions.Clear(ctx); err != nil {
-		return "", fmt.Errorf("admin: reset sessions: %w", err)
+		return "", unavailable("sessions", err)
 	}
 	fixtures := FixturesEmbedded
 	var fixturesErr error
@@ -181,13 +210,15 @@ func (a *Admin) Reset(ctx context.Context) (Fixtures, error) {
 			return "", fixturesErr
 		}
 	}
-	a.cfg.Clock.Reset()
+	if err := a.cfg.Clock.Reset(ctx); err != nil {
+		return "", unavailable("clock", err)
+	}
 	if err := a.ClearRequests(ctx); err != nil {
-		return "", fmt.Errorf("admin: reset journal: %w", err)
+		return "", err
 	}
 	if a.cfg.Coverage != nil {
 		if err := a.cfg.Coverage.Clear(ctx); err != nil {
-			return "", fmt.Errorf("admin: reset coverage: %w", err)
+			return "", unavailable("coverage counts", err)
 		}
 	}
 	return fixtures, fixturesErr
@@ -199,7 +230,7 @@ func (a *Admin) Coverage(ctx context.Context) (coverage.Report, error) {
 	if a.cfg.Coverage != nil {
 		var err error
 		if given, err = a.cfg.Coverage.Snapshot(ctx); err != nil {
-			return coverage.Report{}, err
+			return coverage.Report{}, unavailable("coverage counts", err)
 		}
 	}
 	return coverage.Compute(a.cfg.Declared, given), nil
@@ -211,11 +242,11 @@ func (a *Admin) Now() time.Time { return a.cfg.Clock.Now() }
 // maxAdvance bounds one move of the clock, so a typo cannot throw it past any deadline.
 const maxAdvance = 10 * 365 * 24 * time.Hour
 
-// AdvanceClock moves the stub's clock forward by d, at most ten years.
-func (a *Admin) AdvanceClock(d time.Duration) error {
+// AdvanceClock moves the stub's clock forward by d, at most ten years (else an error wrapping
+// ErrClockRange). A clock that cannot be moved is a *StoreError; it has not moved.
+func (a *Admin) AdvanceClock(ctx context.Context, d time.Duration) error {
 	if d < 0 || d > maxAdvance {
-		return fmt.Errorf("the clock only moves forward, by at most ten years; got %s", d)
+		return fmt.Errorf("%w; got %s", ErrClockRange, d)
 	}
-	a.cfg.Clock.Advance(d)
-	return nil
+	return unavailable("clock", a.cfg.Clock.Advance(ctx, d))
 }

@@ -26,11 +26,15 @@ func (h *handlers) GetClock(context.Context, adminapi.GetClockRequestObject) (ad
 	return adminapi.GetClock200JSONResponse{ClockJSONResponse: h.clock()}, nil
 }
 
-func (h *handlers) AdvanceClock(_ context.Context, r adminapi.AdvanceClockRequestObject) (adminapi.AdvanceClockResponseObject, error) {
+func (h *handlers) AdvanceClock(ctx context.Context, r adminapi.AdvanceClockRequestObject) (adminapi.AdvanceClockResponseObject, error) {
 	secs := r.Body.Seconds
-	if err := h.a.AdvanceClock(time.Duration(secs * float64(time.Second))); err != nil {
+	err := h.a.AdvanceClock(ctx, time.Duration(secs*float64(time.Second)))
+	switch {
+	case errors.Is(err, ErrClockRange):
 		return adminapi.AdvanceClock400JSONResponse{BadRequestJSONResponse: adminapi.BadRequestJSONResponse(
 			failure(adminapi.ErrorCodeInvalidRequest, "seconds: "+err.Error()))}, nil
+	case err != nil:
+		return adminapi.AdvanceClock503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	return adminapi.AdvanceClock200JSONResponse{ClockJSONResponse: h.clock()}, nil
 }
@@ -70,7 +74,7 @@ func (h *handlers) ListRequests(ctx context.Context, r adminapi.ListRequestsRequ
 	f := journalFilter(p.Operation, p.Code, p.Status, p.Session, p.Since)
 	n, err := h.a.CountRequests(ctx, f)
 	if err != nil {
-		return adminapi.ListRequests500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.ListRequests503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	f.Limit = defaultRequestLimit
 	if p.Limit != nil {
@@ -78,7 +82,7 @@ func (h *handlers) ListRequests(ctx context.Context, r adminapi.ListRequestsRequ
 	}
 	entries, err := h.a.Requests(ctx, f)
 	if err != nil {
-		return adminapi.ListRequests500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.ListRequests503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	var answer adminapi.ListRequests200JSONResponse
 	answer.Status = ok()
@@ -94,7 +98,7 @@ func (h *handlers) CountRequests(ctx context.Context, r adminapi.CountRequestsRe
 	p := r.Params
 	n, err := h.a.CountRequests(ctx, journalFilter(p.Operation, p.Code, p.Status, p.Session, p.Since))
 	if err != nil {
-		return adminapi.CountRequests500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.CountRequests503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	var answer adminapi.CountRequests200JSONResponse
 	answer.Status, answer.Data.Count = ok(), n
@@ -103,7 +107,7 @@ func (h *handlers) CountRequests(ctx context.Context, r adminapi.CountRequestsRe
 
 func (h *handlers) ClearRequests(ctx context.Context, _ adminapi.ClearRequestsRequestObject) (adminapi.ClearRequestsResponseObject, error) {
 	if err := h.a.ClearRequests(ctx); err != nil {
-		return adminapi.ClearRequests500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.ClearRequests503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	return adminapi.ClearRequests200JSONResponse{DoneJSONResponse: adminapi.DoneJSONResponse{Status: ok()}}, nil
 }
@@ -122,7 +126,7 @@ func (h *handlers) ListSessions(ctx context.Context, r adminapi.ListSessionsRequ
 	}
 	list, n, err := h.a.Sessions(ctx, f)
 	if err != nil {
-		return adminapi.ListSessions500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.ListSessions503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	var answer adminapi.ListSessions200JSONResponse
 	answer.Status, answer.Data.Count = ok(), n
@@ -149,7 +153,7 @@ func (h *handlers) EndSession(ctx context.Context, r adminapi.EndSessionRequestO
 		return adminapi.EndSession404JSONResponse{SessionNotFoundJSONResponse: adminapi.SessionNotFoundJSONResponse(
 			failure(adminapi.ErrorCodeNotFound, "no session "+id.String()))}, nil
 	case err != nil:
-		return adminapi.EndSession500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.EndSession503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	var answer adminapi.EndSession200JSONResponse
 	answer.Status = ok()
@@ -164,7 +168,7 @@ func (h *handlers) Reset(ctx context.Context, _ adminapi.ResetRequestObject) (ad
 		return adminapi.Reset422JSONResponse{InvalidFixturesJSONResponse: adminapi.InvalidFixturesJSONResponse(
 			failure(adminapi.ErrorCodeInvalidFixtures, err.Error()))}, nil
 	case err != nil:
-		return adminapi.Reset500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.Reset503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	var answer adminapi.Reset200JSONResponse
 	answer.Status, answer.Data.Fixtures = ok(), adminapi.ResetEnvelopeDataFixtures(fixtures)
@@ -174,7 +178,7 @@ func (h *handlers) Reset(ctx context.Context, _ adminapi.ResetRequestObject) (ad
 func (h *handlers) GetCoverage(ctx context.Context, _ adminapi.GetCoverageRequestObject) (adminapi.GetCoverageResponseObject, error) {
 	r, err := h.a.Coverage(ctx)
 	if err != nil {
-		return adminapi.GetCoverage500JSONResponse{InternalErrorJSONResponse: internal()}, nil
+		return adminapi.GetCoverage503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
 	return adminapi.GetCoverage200JSONResponse{Data: CoverageModel(r), Status: ok()}, nil
 }

@@ -3,6 +3,7 @@ package admin
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -128,11 +129,12 @@ func validate(router routers.Router) echo.MiddlewareFunc {
 }
 
 var descriptions = map[adminapi.ErrorCode]string{
-	adminapi.ErrorCodeInvalidToken:    "The token is not valid.",
-	adminapi.ErrorCodeNotFound:        "Not found.",
-	adminapi.ErrorCodeInvalidFixtures: "The fixtures file did not load.",
-	adminapi.ErrorCodeInternalError:   "The server failed to answer the request.",
-	adminapi.ErrorCodeInvalidRequest:  "The request is not valid for this method.",
+	adminapi.ErrorCodeInvalidToken:       "The token is not valid.",
+	adminapi.ErrorCodeNotFound:           "Not found.",
+	adminapi.ErrorCodeInvalidFixtures:    "The fixtures file did not load.",
+	adminapi.ErrorCodeInternalError:      "The server failed to answer the request.",
+	adminapi.ErrorCodeServiceUnavailable: "The server cannot answer now.",
+	adminapi.ErrorCodeInvalidRequest:     "The request is not valid for this method.",
 }
 
 func failure(code adminapi.ErrorCode, message string) adminapi.ErrorResponse {
@@ -141,8 +143,20 @@ func failure(code adminapi.ErrorCode, message string) adminapi.ErrorResponse {
 
 func ok() adminapi.OKStatus { return adminapi.OKStatus{Code: adminapi.OK} }
 
-// internal is the answer when a store cannot be asked: the error itself is not shown (a
-// store's error may name its address).
-func internal() adminapi.InternalErrorJSONResponse {
-	return adminapi.InternalErrorJSONResponse(failure(adminapi.ErrorCodeInternalError, "a store of the stub could not be asked"))
+// storeRetryAfter is the Retry-After of a store that cannot be asked, as the CRM.COM methods
+// answer it.
+const storeRetryAfter = 1
+
+// unavailableAnswer is the answer when a store cannot be asked (every error Admin's methods
+// return but their sentinels): 503 naming the store, never its error (which may name its
+// address).
+func unavailableAnswer(err error) adminapi.ServiceUnavailableJSONResponse {
+	message := "a store of the stub is unavailable; try again shortly"
+	if se, ok := errors.AsType[*StoreError](err); ok {
+		message = "the " + se.Store + " is unavailable; try again shortly"
+	}
+	return adminapi.ServiceUnavailableJSONResponse{
+		Body:    failure(adminapi.ErrorCodeServiceUnavailable, message),
+		Headers: adminapi.ServiceUnavailableResponseHeaders{RetryAfter: storeRetryAfter},
+	}
 }

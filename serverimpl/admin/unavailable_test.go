@@ -58,8 +58,8 @@ func (downCoverage) Clear(context.Context) error { return errDown }
 
 type downCounter struct{}
 
-func (downCounter) Blocked(context.Context, string) (time.Duration, bool, error) {
-	return 0, false, errDown
+func (downCounter) Blocked(context.Context, string) (throttle.Status, error) {
+	return throttle.Status{}, errDown
 }
 func (downCounter) Fail(context.Context, string) error  { return errDown }
 func (downCounter) Reset(context.Context, string) error { return errDown }

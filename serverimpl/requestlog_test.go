@@ -13,6 +13,8 @@ import (
 
 	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/coverage"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
 // logCapture is an io.Writer for a slog handler that the stub writes from many goroutines.
@@ -101,5 +103,63 @@ func TestRequestLogHoldsNoSecrets(t *testing.T) {
 	}
 	if lines != 16 || len(operations) != 4 || jtis < 8 {
 		t.Fatalf("log has %d request lines (want 16), operations %v, %d with a jti:\n%s", lines, operations, jtis, out)
+	}
+}
+
+// recorded is a RequestRecorder of the test's own that keeps what it is given.
+type recorded struct {
+	mu      sync.Mutex
+	entries []journal.Entry
+	counted []bool
+}
+
+func (r *recorded) Record(_ context.Context, e journal.Entry, counted bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries, r.counted = append(r.entries, e), append(r.counted, counted)
+	return nil
+}
+
+// countingJournal fails the test if the stub appends to it past the recorder.
+type countingJournal struct {
+	journal.Store
+	t *testing.T
+}
+
+func (j countingJournal) Append(context.Context, journal.Entry) error {
+	j.t.Error("the stub appended to the journal although a Recorder was set")
+	return nil
+}
+
+// TestRecorderTakesJournalAndCoverage: with Options.Recorder the stub writes each answered
+// request once, through it, counted for coverage when it is one of CRM.COM's methods, and
+// neither appends to the journal nor adds to coverage itself.
+func TestRecorderTakesJournalAndCoverage(t *testing.T) {
+	rec := &recorded{}
+	counts := coverage.NewMemory()
+	s := startStub(t, func(o *serverimpl.Options) {
+		o.Journal = countingJournal{journal.NewMemory(10), t}
+		o.Coverage, o.Recorder = counts, rec
+	})
+	s.loginToken(t)
+	resp, err := http.Get(s.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.entries) != 2 {
+		t.Fatalf("the recorder got %d requests, want 2", len(rec.entries))
+	}
+	if e := rec.entries[0]; e.Operation != "Login" || e.Status != 200 || e.Code != "OK" || !e.HasSession || !rec.counted[0] {
+		t.Fatalf("the login was recorded as %+v, counted %v", e, rec.counted[0])
+	}
+	if e := rec.entries[1]; e.Path != "/healthz" || rec.counted[1] {
+		t.Fatalf("/healthz was recorded as %+v, counted %v (only the four methods are)", e, rec.counted[1])
+	}
+	if given, _ := counts.Snapshot(context.Background()); len(given) != 0 {
+		t.Fatalf("the stub added to coverage itself: %v", given)
 	}
 }

@@ -82,6 +82,11 @@ type Options struct {
 	JournalSize int
 	// Coverage counts the answers of the four methods; nil: in memory.
 	Coverage coverage.Store
+	// Recorder, when set, writes each answered request's journal entry and its coverage count
+	// together instead of Journal.Append and Coverage.Add in turn (a shared store: one round
+	// trip instead of two). It must write to the Journal and Coverage set here, as
+	// redisstate.State.Configure sets all three. Ignored without a Journal.
+	Recorder RequestRecorder
 	// DisableFaults ignores FaultHeader and LatencyHeader (Options.Latency still applies).
 	DisableFaults bool
 	// Sessions stores sessions; nil: a new in-memory store holding at most MaxSessions.
@@ -121,8 +126,9 @@ type Stub struct {
 	logger    *slog.Logger
 	declared  map[string][]int // error statuses per operationId, for fault injection
 
-	journal       journal.Store  // nil: none
-	coverage      coverage.Store // never nil
+	journal       journal.Store   // nil: none
+	coverage      coverage.Store  // never nil
+	recorder      RequestRecorder // nil: journal and coverage written in turn
 	admin         *admin.Admin
 	fixturesGiven bool // Options.Fixtures was set (Reset keeps them)
 }
@@ -231,6 +237,7 @@ func New(opts Options) (*Stub, error) {
 		logger:        opts.Logger,
 		declared:      declaredStatuses(spec),
 		journal:       opts.Journal,
+		recorder:      opts.Recorder,
 		coverage:      opts.Coverage,
 		fixturesGiven: fixturesGiven,
 	}

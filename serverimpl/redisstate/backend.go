@@ -12,6 +12,7 @@ type backend interface {
 	close() error
 	load(scripts ...*script)
 	run(ctx context.Context, s *script, key string, args ...any) (int64, error)
+	runKeys(ctx context.Context, s *script, keys []string, args ...any) (int64, error)
 	get(ctx context.Context, key string) ([]byte, bool, error)
 	set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 	setNXGet(ctx context.Context, key string, value []byte) ([]byte, error)
@@ -26,7 +27,7 @@ type backend interface {
 	hgetAll(ctx context.Context, key string) (map[string]string, error)
 }
 
-// script is a Lua script run on one key.
+// script is a Lua script run on one key, or on keys of one Cluster slot (runKeys).
 type script struct{ src string }
 
 // allScripts are loaded into the client at Open.

@@ -18,18 +18,26 @@ var _ coverage.Store = (*Coverage)(nil)
 // Coverage is the answer counters in this Redis.
 func (s *State) Coverage() *Coverage { return &Coverage{st: s} }
 
-func (c *Coverage) key() string { return c.st.prefix + "coverage" }
+func (c *Coverage) key() string { return coverageKey(c.st) }
 
-// Add implements coverage.Store. Operation names and codes have no spaces (operationIds and
-// catalogue codes). Like Journal.Append it does not try while Redis does not answer.
+// coverageKey is the counts' hash, on the journal's Cluster slot (viewsTag).
+func coverageKey(s *State) string { return s.prefix + viewsTag + "coverage" }
+
+// coverageField is the hash field of an answer. Operation names and codes have no spaces
+// (operationIds and catalogue codes).
+func coverageField(operation string, status int, code string) string {
+	return operation + " " + strconv.Itoa(status) + " " + code
+}
+
+// Add implements coverage.Store. Like Journal.Append it does not try while Redis does not
+// answer.
 func (c *Coverage) Add(ctx context.Context, operation string, status int, code string) error {
 	if !c.st.recording() {
 		return nil
 	}
 	ctx, cancel := c.st.bound(ctx)
 	defer cancel()
-	field := operation + " " + strconv.Itoa(status) + " " + code
-	return c.st.observe(c.st.b.hincrBy(ctx, c.key(), field, 1))
+	return c.st.observe(c.st.b.hincrBy(ctx, c.key(), coverageField(operation, status, code), 1))
 }
 
 // Snapshot implements coverage.Store.

@@ -29,12 +29,18 @@ func (s *State) Journal(size int) *Journal {
 	return &Journal{st: s, size: size}
 }
 
-func (j *Journal) key() string { return j.st.prefix + "journal" }
+// viewsTag is the hash tag of the admin views' keys: the journal and the coverage counts are
+// on one Cluster slot, so one script can write both (Recorder).
+const viewsTag = "{views}:"
 
-// appendScript: KEYS[1] the list, ARGV the entry, the size.
+func (j *Journal) key() string { return j.st.prefix + viewsTag + "journal" }
+
+// appendScript: KEYS[1] the list, KEYS[2] the coverage hash; ARGV the entry, the size, and the
+// coverage field to count ("" for none).
 var appendScript = &script{src: `
 redis.call('LPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[3], 1) end
 return 1
 `}
 
@@ -89,6 +95,11 @@ func (e entry) journal() journal.Entry {
 // State failed) it does not try and returns nil: the request was answered, and the outage is
 // logged once (see State.recording).
 func (j *Journal) Append(ctx context.Context, e journal.Entry) error {
+	return j.append(ctx, e, "")
+}
+
+// append appends e and, unless field is "", counts field in the coverage hash: one script.
+func (j *Journal) append(ctx context.Context, e journal.Entry, field string) error {
 	if !j.st.recording() {
 		return nil
 	}
@@ -98,8 +109,24 @@ func (j *Journal) Append(ctx context.Context, e journal.Entry) error {
 	}
 	ctx, cancel := j.st.bound(ctx)
 	defer cancel()
-	_, err = j.st.b.run(ctx, appendScript, j.key(), b, j.size)
+	_, err = j.st.b.runKeys(ctx, appendScript, []string{j.key(), coverageKey(j.st)}, b, j.size, field)
 	return j.st.observe(err)
+}
+
+// Recorder writes a request's journal entry and its coverage count in one round trip (a
+// serverimpl.RequestRecorder), where Journal.Append and Coverage.Add would take two.
+type Recorder struct{ j *Journal }
+
+// Recorder is the RequestRecorder of journal j and this State's Coverage.
+func (s *State) Recorder(j *Journal) *Recorder { return &Recorder{j: j} }
+
+// Record implements serverimpl.RequestRecorder.
+func (r *Recorder) Record(ctx context.Context, e journal.Entry, counted bool) error {
+	field := ""
+	if counted {
+		field = coverageField(e.Operation, e.Status, e.Code)
+	}
+	return r.j.append(ctx, e, field)
 }
 
 // each calls fn with the entries newest first until fn returns false.

@@ -32,8 +32,9 @@ func (s *State) Configure(ctx context.Context, o *serverimpl.Options) error {
 		}
 		o.Clock = serverimpl.NewSharedOffsetClock(off)
 	}
-	if o.Journal == nil && o.JournalSize >= 0 {
-		o.Journal = s.Journal(o.JournalSize)
+	if o.Journal == nil && o.Coverage == nil && o.Recorder == nil && o.JournalSize >= 0 {
+		j := s.Journal(o.JournalSize)
+		o.Journal, o.Recorder = j, s.Recorder(j) // entry and count in one round trip
 	}
 	if o.Coverage == nil {
 		o.Coverage = s.Coverage()

@@ -112,7 +112,12 @@ func strs(args []any) []string {
 
 // run runs a script on its key's node and returns its integer answer.
 func (r *rueidisBackend) run(ctx context.Context, s *script, key string, args ...any) (int64, error) {
-	return r.scripts[s].Exec(ctx, r.c, []string{key}, strs(args)).AsInt64()
+	return r.runKeys(ctx, s, []string{key}, args...)
+}
+
+// runKeys runs a script on keys of one slot (one hash tag) and returns its integer answer.
+func (r *rueidisBackend) runKeys(ctx context.Context, s *script, keys []string, args ...any) (int64, error) {
+	return r.scripts[s].Exec(ctx, r.c, keys, strs(args)).AsInt64()
 }
 
 // get reads a string key; ok is false when it does not exist.

@@ -29,6 +29,10 @@ func TestContractsCluster(t *testing.T) {
 			return open(t, clusterURL(c), redisstate.Config{}).Sessions()
 		})
 	})
+	t.Run("recorder", func(t *testing.T) {
+		// The journal and the counts share a hash tag: one script on one node writes both.
+		checkRecorder(t, open(t, clusterURL(c), redisstate.Config{}))
+	})
 	t.Run("failures", func(t *testing.T) {
 		countertest.Run(t, func(t *testing.T) countertest.Store {
 			st := open(t, clusterURL(c), redisstate.Config{})

@@ -1,7 +1,11 @@
 package redisstate_test
 
 import (
+	"bufio"
+	"net"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/crmcom-community/crmauth/internal/redistest"
 	"github.com/crmcom-community/crmauth/serverimpl/coverage"
@@ -23,4 +27,79 @@ func TestCoverageContract(t *testing.T) {
 	coveragetest.Run(t, func(t *testing.T) coverage.Store {
 		return open(t, srv.URL(), redisstate.Config{}).Coverage()
 	})
+}
+
+// recordingOnce is one counted answer, as the stub records a refused login.
+var recordingOnce = journal.Entry{Time: time.Unix(1772366400, 0), Operation: "Login", Method: "POST",
+	Path: "/crmapi/rest/v2/authentication/token", Status: 401, Code: "INVALID_CREDENTIALS"}
+
+// checkRecorder: Record puts the entry in the journal and counts its answer, in a store
+// shared by whoever reads it.
+func checkRecorder(t *testing.T, st *redisstate.State) {
+	t.Helper()
+	j := st.Journal(0)
+	if err := st.Recorder(j).Record(ctx, recordingOnce, true); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := j.Count(ctx, journal.Filter{Operation: "Login", Status: 401}); err != nil || n != 1 {
+		t.Fatalf("journal holds %d such entries (%v), want 1", n, err)
+	}
+	given, err := st.Coverage().Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := given[coverage.Key{Operation: "Login", Status: 401, Code: "INVALID_CREDENTIALS"}]; n != 1 {
+		t.Fatalf("coverage counts %d, want 1: %v", n, given)
+	}
+}
+
+// A request's journal entry and its coverage count cost one command from the stub, one
+// script, where Append and Add sent two: MONITOR shows every command a client sends (and, marked
+// "lua", those a script runs), up to a marker the test sends after Record.
+func TestRecorderOneRoundTrip(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	st := open(t, srv.URL(), redisstate.Config{})
+	rec := st.Recorder(st.Journal(0))
+	// A first record opens the client's connections and loads the script (EVALSHA, then EVAL):
+	// once per client and server, not per request.
+	if err := rec.Record(ctx, recordingOnce, false); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.DialTimeout("tcp", srv.Addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	monitor := bufio.NewReader(conn)
+	if _, err := conn.Write([]byte("MONITOR\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if line, err := monitor.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+OK") {
+		t.Fatalf("MONITOR: %q %v", line, err)
+	}
+	if err := rec.Record(ctx, recordingOnce, true); err != nil {
+		t.Fatal(err)
+	}
+	const marker = "crmauth-test-marker"
+	if _, err := redistest.Command(srv.Addr, time.Second, "ECHO", marker); err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for {
+		line, err := monitor.ReadString('\n')
+		if err != nil {
+			t.Fatalf("MONITOR before the marker: %v (seen %q)", err, sent)
+		}
+		if strings.Contains(line, marker) {
+			break
+		}
+		if !strings.Contains(line, " lua]") {
+			sent = append(sent, line)
+		}
+	}
+	if len(sent) != 1 || !strings.Contains(sent[0], `"EVALSHA"`) {
+		t.Fatalf("Record sent %d commands: %q; want one script", len(sent), sent)
+	}
+	checkRecorder(t, open(t, srv.URL(), redisstate.Config{}))
 }

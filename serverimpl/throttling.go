@@ -87,7 +87,8 @@ func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter,
 // the brute-force brake's failure counts in one step: ask both windows, and then store the
 // session and forget the account's failures, or count a failure in both windows, or nothing.
 // A networked store (redisstate on a single node or Sentinel: one script) thus costs one round
-// trip per attempt instead of three (ask the windows, store the session, count or reset).
+// trip per attempt instead of two or three (ask the windows; store the session and forget the
+// account's failures, or count the failure in each window).
 //
 // The stub checks the credentials first, locally, and then records the attempt; without an
 // AttemptStore it asks the windows first and checks the credentials only when admitted.

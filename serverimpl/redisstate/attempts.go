@@ -12,9 +12,10 @@ import (
 // attempts is serverimpl.Attempts on a single node or Sentinel: one script per attempt reads
 // the account's and the client's failure windows and then stores the session and forgets the
 // account's window, or counts the failure in both, or writes nothing. Without it an issuing
-// method costs three round trips (the windows' HMGETs, the session's SET, the failure's or the
-// reset's write after the answer); on a small machine where the stub and Redis share a core,
-// each round trip costs that core its system calls on both sides.
+// method costs two or three round trips before its answer (the windows' HMGETs; then the
+// session's SET, and the account's UNLINK after failures; or a script per window for a
+// failure); on a small machine where the stub and Redis share a core, each round trip costs
+// that core its system calls on both sides.
 //
 // Not in Cluster: there the account's window, the client's and the session are three keys on
 // three slots (most likely three nodes), and a script may only touch keys of one slot
@@ -43,18 +44,22 @@ func (r *Sessions) Attempts(accounts, clients throttle.Counter) (serverimpl.Atte
 // counter is off), the grace (ms), what happened ("open", "fail" or "ask"), and for "open"
 // the session and its TTL (ms). Windows are failScript's: {s: start, n: failures}, a window
 // ends at s + window by the stub's clock. Answers 0 when admitted, else the wait (ms) until
-// the later of the blocking windows ends; a blocked attempt writes nothing.
+// the later of the blocking windows ends; a blocked attempt writes nothing. Most attempts find
+// no window at all: one EXISTS over both instead of two HMGETs (about 3 µs less of Redis's time
+// per script, by INFO commandstats: each call from Lua costs one to two microseconds).
 var attemptScript = &script{src: `
 local now, grace = tonumber(ARGV[1]), tonumber(ARGV[6])
 local wait, live = 0, {}
-for i = 1, 2 do
-  local limit, window = tonumber(ARGV[2*i]), tonumber(ARGV[2*i+1])
-  if limit > 0 then
-    local w = redis.call('HMGET', KEYS[i], 's', 'n')
-    local start, n = tonumber(w[1]), tonumber(w[2])
-    if start and now < start + window then
-      live[i] = start
-      if n and n >= limit then wait = math.max(wait, start + window - now) end
+if redis.call('EXISTS', KEYS[1], KEYS[2]) > 0 then
+  for i = 1, 2 do
+    local limit, window = tonumber(ARGV[2*i]), tonumber(ARGV[2*i+1])
+    if limit > 0 then
+      local w = redis.call('HMGET', KEYS[i], 's', 'n')
+      local start, n = tonumber(w[1]), tonumber(w[2])
+      if start and now < start + window then
+        live[i] = start
+        if n and n >= limit then wait = math.max(wait, start + window - now) end
+      end
     end
   end
 end

@@ -37,6 +37,32 @@ type accessTokenIdentifier struct {
 	authenticationCode, identifier, passCode *string
 }
 
+// grant is what a check of credentials found: the session to open, and its token's claims.
+type grant struct {
+	method   sessions.Method
+	claims   claims
+	lifetime time.Duration
+	idle     bool // the lifetime is idle time (LoginExpiryIdle), not fixed from issue
+}
+
+// issue runs check, a check of a secret, behind the brute-force brake for account, and opens
+// the session it grants. With one-step attempts (AttemptStore) the credentials are checked
+// first and the outcome recorded in one step; costly says the check may compare bcrypt
+// hashes, which a blocked client must not get for free: then, as with every other store,
+// the brake is asked first (braked).
+func (a *authority) issue(ctx context.Context, account string, costly bool, check func() (grant, *failure)) (issued, *failure) {
+	if at := a.brake.attempts; at != nil && !costly {
+		return a.attempt(ctx, at, account, check)
+	}
+	return a.braked(ctx, account, func() (issued, *failure) {
+		g, f := check()
+		if f != nil {
+			return issued{}, f
+		}
+		return a.open(ctx, g)
+	})
+}
+
 // braked runs attempt, a check of a secret, behind the brute-force brake for account.
 func (a *authority) braked(ctx context.Context, account string, attempt func() (issued, *failure)) (issued, *failure) {
 	client := exchangeFrom(ctx).client
@@ -48,64 +74,117 @@ func (a *authority) braked(ctx context.Context, account string, attempt func() (
 	return t, a.brake.record(ctx, account, client, recorded, f)
 }
 
+// attempt is issue with one-step attempts: the answers are braked's (429 while blocked, with
+// the right secret too; only wrong secrets count), in one round trip to a shared store.
+func (a *authority) attempt(ctx context.Context, at Attempts, account string, check func() (grant, *failure)) (issued, *failure) {
+	client := exchangeFrom(ctx).client
+	g, f := check()
+	if f == nil {
+		now := a.clock.Now()
+		id, s := a.session(g, now)
+		wait, err := at.Open(ctx, account, client, id, s)
+		if err != nil {
+			return issued{}, addFailure(err)
+		}
+		if wait > 0 {
+			return issued{}, tooManyFailures(wait)
+		}
+		return a.sign(ctx, g, id, s, now)
+	}
+	var wait time.Duration
+	var err error
+	if guessed(f.code) {
+		wait, err = at.Fail(ctx, account, client)
+	} else {
+		wait, err = at.Ask(ctx, account, client)
+	}
+	if err != nil {
+		return issued{}, countsFailure(err)
+	}
+	if wait > 0 {
+		return issued{}, tooManyFailures(wait)
+	}
+	return issued{}, f
+}
+
 func (a *authority) login(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {
-	return a.braked(ctx, loginAccount(organisation, username), func() (issued, *failure) {
-		return a.checkLogin(ctx, organisation, username, password, unit)
+	return a.issue(ctx, loginAccount(organisation, username), a.directory.Load().hashesPasswords(), func() (grant, *failure) {
+		return a.checkLogin(organisation, username, password, unit)
 	})
 }
 
 func (a *authority) webAPIKeyToken(ctx context.Context, key string, unit *string) (issued, *failure) {
-	return a.braked(ctx, keyAccount(key), func() (issued, *failure) {
-		return a.checkWebAPIKey(ctx, key, unit)
+	// Keys are looked up by their SHA-256, never bcrypt: always cheap to check.
+	return a.issue(ctx, keyAccount(key), false, func() (grant, *failure) {
+		return a.checkWebAPIKey(key, unit)
 	})
 }
 
 func (a *authority) consumerToken(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
-	return a.braked(ctx, keyAccount(key), func() (issued, *failure) {
-		return a.checkConsumer(ctx, key, id, unit)
+	return a.issue(ctx, keyAccount(key), a.directory.Load().hashesAccessTokens(key), func() (grant, *failure) {
+		return a.checkConsumer(key, id, unit)
 	})
 }
 
-func (a *authority) checkLogin(ctx context.Context, organisation, username, password string, unit *string) (issued, *failure) {
+// hashesPasswords reports whether a login's check may compare a bcrypt hash: the decoy an
+// unknown user is compared with is one exactly when some user's password is.
+func (d *directory) hashesPasswords() bool { return d.decoy.bcryptHash != nil }
+
+// hashesAccessTokens reports whether a consumer token's check under key may compare a bcrypt
+// hash (an unknown key compares nothing).
+func (d *directory) hashesAccessTokens(key string) bool {
+	k := d.consumerKey(key)
+	if k == nil {
+		return false
+	}
+	for _, t := range k.accessTokens {
+		if t.passCode.bcryptHash != nil || t.code != nil && t.code.bcryptHash != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *authority) checkLogin(organisation, username, password string, unit *string) (grant, *failure) {
 	u := a.directory.Load().user(organisation, username, password)
 	if u == nil {
-		return issued{}, fail(gen.ErrorCodeInvalidCredentials, "login failed")
+		return grant{}, fail(gen.ErrorCodeInvalidCredentials, "login failed")
 	}
 	chosen, ok := u.units.choose(unit)
 	if !ok {
-		return issued{}, unitNotAllowed(*unit)
+		return grant{}, unitNotAllowed(*unit)
 	}
 	c := claims{Username: u.username, Organisation: u.organisation, Unit: chosen}
 	if a.loginFixed > 0 {
-		return a.open(ctx, sessions.MethodLogin, c, a.loginFixed, false)
+		return grant{sessions.MethodLogin, c, a.loginFixed, false}, nil
 	}
-	return a.open(ctx, sessions.MethodLogin, c, a.loginIdle, true)
+	return grant{sessions.MethodLogin, c, a.loginIdle, true}, nil
 }
 
-func (a *authority) checkWebAPIKey(ctx context.Context, key string, unit *string) (issued, *failure) {
+func (a *authority) checkWebAPIKey(key string, unit *string) (grant, *failure) {
 	k := a.directory.Load().webAPIKey(key)
 	if k == nil {
-		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
+		return grant{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
 	}
 	chosen, ok := k.units.choose(unit)
 	if !ok {
-		return issued{}, unitNotAllowed(*unit)
+		return grant{}, unitNotAllowed(*unit)
 	}
-	return a.open(ctx, sessions.MethodWebAPIKey, claims{Username: k.user, Organisation: k.organisation, Unit: chosen}, a.keyLifetime, false)
+	return grant{sessions.MethodWebAPIKey, claims{Username: k.user, Organisation: k.organisation, Unit: chosen}, a.keyLifetime, false}, nil
 }
 
-func (a *authority) checkConsumer(ctx context.Context, key string, id accessTokenIdentifier, unit *string) (issued, *failure) {
+func (a *authority) checkConsumer(key string, id accessTokenIdentifier, unit *string) (grant, *failure) {
 	k := a.directory.Load().consumerKey(key)
 	if k == nil {
-		return issued{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
+		return grant{}, fail(gen.ErrorCodeInvalidKey, "unknown key")
 	}
 	t := k.accessToken(id.authenticationCode, id.identifier, id.passCode)
 	if t == nil {
-		return issued{}, fail(gen.ErrorCodeInvalidAccessTokenIdentifier, "no access token matches the identifier given")
+		return grant{}, fail(gen.ErrorCodeInvalidAccessTokenIdentifier, "no access token matches the identifier given")
 	}
 	chosen, ok := k.units.choose(unit)
 	if !ok {
-		return issued{}, unitNotAllowed(*unit)
+		return grant{}, unitNotAllowed(*unit)
 	}
 	c := claims{
 		Contact:            t.contact,
@@ -114,37 +193,51 @@ func (a *authority) checkConsumer(ctx context.Context, key string, id accessToke
 		AccountsReceivable: t.accountsReceivable,
 		Unit:               chosen,
 	}
-	return a.open(ctx, sessions.MethodConsumerApplicationKey, c, a.keyLifetime, false)
+	return grant{sessions.MethodConsumerApplicationKey, c, a.keyLifetime, false}, nil
 }
 
 func unitNotAllowed(unit string) *failure {
 	return fail(gen.ErrorCodeUnitNotAllowed, fmt.Sprintf("unit %q is not allowed", unit))
 }
 
-// open starts a session and signs its token. idle says whether the lifetime is idle time
-// (login tokens, LoginExpiryIdle) or fixed from issue (key tokens; login tokens with
-// LoginExpiryFixed): a session with Idle 0 is never extended by a use.
-func (a *authority) open(ctx context.Context, method sessions.Method, c claims, lifetime time.Duration, idle bool) (issued, *failure) {
+// open starts g's session and signs its token. A session with Idle 0 (key tokens; login
+// tokens with LoginExpiryFixed) is never extended by a use.
+func (a *authority) open(ctx context.Context, g grant) (issued, *failure) {
 	now := a.clock.Now()
-	id := sessions.NewID()
-	t := now.UnixNano()
-	s := sessions.Session{Method: method, Holder: a.holder(&c), IssuedAt: t, LastUse: t, Deadline: now.Add(lifetime).UnixNano()}
-	if idle {
-		s.Idle = lifetime
-	}
+	id, s := a.session(g, now)
 	if err := a.sessions.Add(ctx, id, s); err != nil {
-		if errors.Is(err, sessions.ErrLimit) {
-			return issued{}, &failure{code: gen.ErrorCodeServiceUnavailable, message: sessions.ErrLimit.Error() + "; release unused tokens", retryAfter: time.Minute}
-		}
-		return issued{}, storeFailure(err)
+		return issued{}, addFailure(err)
 	}
+	return a.sign(ctx, g, id, s, now)
+}
+
+// session is g's new session, issued now.
+func (a *authority) session(g grant, now time.Time) (sessions.ID, sessions.Session) {
+	t := now.UnixNano()
+	s := sessions.Session{Method: g.method, Holder: a.holder(&g.claims), IssuedAt: t, LastUse: t, Deadline: now.Add(g.lifetime).UnixNano()}
+	if g.idle {
+		s.Idle = g.lifetime
+	}
+	return sessions.NewID(), s
+}
+
+// sign signs the token of session id, stored; a token that cannot be signed ends it.
+func (a *authority) sign(ctx context.Context, g grant, id sessions.ID, s sessions.Session, now time.Time) (issued, *failure) {
 	noteHolder(ctx, s.Holder)
-	token, err := a.signer.sign(c, id, now, lifetime)
+	token, err := a.signer.sign(g.claims, id, now, g.lifetime)
 	if err != nil {
 		_, _ = a.sessions.End(ctx, id, now, sessions.StateReleased)
 		return issued{}, fail(gen.ErrorCodeInternalError, "internal error")
 	}
 	return issued{token: token, id: id}, nil
+}
+
+// addFailure answers a session that could not be stored.
+func addFailure(err error) *failure {
+	if errors.Is(err, sessions.ErrLimit) {
+		return &failure{code: gen.ErrorCodeServiceUnavailable, message: sessions.ErrLimit.Error() + "; release unused tokens", retryAfter: time.Minute}
+	}
+	return storeFailure(err)
 }
 
 // holder is the shared Holder for the claims' holder: the directory names a few holders, and

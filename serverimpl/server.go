@@ -232,7 +232,7 @@ func New(opts Options) (*Stub, error) {
 			loginIdle:   opts.LoginIdleTimeout,
 			loginFixed:  loginFixedLifetime(opts),
 			keyLifetime: opts.KeyTokenLifetime,
-			brake:       newBrake(opts.Throttle, opts.FailureCounts, opts.Clock),
+			brake:       newBrake(opts.Throttle, opts.FailureCounts, opts.Clock, opts.Sessions),
 		},
 		logger:        opts.Logger,
 		declared:      declaredStatuses(spec),

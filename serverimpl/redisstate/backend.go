@@ -31,4 +31,4 @@ type backend interface {
 type script struct{ src string }
 
 // allScripts are loaded into the client at Open.
-var allScripts = []*script{useScript, endScript, failScript, advanceScript, setOffsetScript, appendScript}
+var allScripts = []*script{useScript, endScript, failScript, attemptScript, advanceScript, setOffsetScript, appendScript}

@@ -15,8 +15,8 @@ import (
 )
 
 // The documented Sentinel URL form (and go-redis's master_name, which earlier versions
-// documented) reaches the master a sentinel monitors: a session stored through it is in the
-// master.
+// documented) reaches the master a sentinel monitors: a session stored through it, by Add or
+// by an issuing method's one-step attempt, is in the master.
 func TestSentinelURL(t *testing.T) {
 	master := redistest.Start(t, redistest.Config{})
 	sentinel := startSentinel(t, "crmauth-test", master.Port)
@@ -31,6 +31,18 @@ func TestSentinelURL(t *testing.T) {
 			}
 			if n, err := master.Do("EXISTS", redisstate.DefaultPrefix+"s:{"+id.String()+"}"); err != nil || n != int64(1) {
 				t.Fatalf("the session is not in the master: EXISTS %v, %v", n, err)
+			}
+			// Sentinel names one master: an issuing method's attempt is one script there too.
+			at, ok := st.Sessions().Attempts(st.Failures(throttleAccounts()), st.Failures(throttleAccounts()))
+			if !ok {
+				t.Fatal("Sentinel offers no one-step attempts")
+			}
+			id = sessions.NewID()
+			if wait, err := at.Open(ctx, "account", "client", id, s); err != nil || wait != 0 {
+				t.Fatalf("Open: wait %v, %v", wait, err)
+			}
+			if n, err := master.Do("EXISTS", redisstate.DefaultPrefix+"s:{"+id.String()+"}"); err != nil || n != int64(1) {
+				t.Fatalf("the attempt's session is not in the master: EXISTS %v, %v", n, err)
 			}
 		})
 	}

@@ -39,6 +39,7 @@ func TestContractsCluster(t *testing.T) {
 			return func(cfg throttle.Config) throttle.Counter { return st.Failures(cfg) }
 		})
 	})
+	t.Run("brake", func(t *testing.T) { runBrakeContractCluster(t, clusterURL(c)) })
 }
 
 // A session costs at most 200 bytes in Redis, key included (MEMORY USAGE), for the largest

@@ -86,20 +86,26 @@ func sentDuring(t *testing.T, addr string, fn func()) []string {
 
 // beforeAnswer leaves out the commands that write the journal and the coverage counts
 // ({views} keys): the stub sends them after the answer (TestRecorderOneRoundTrip counts them).
-// It also leaves out a new connection's handshake: the client opens its pipelined connections
-// as it needs them (once each, not per request), so one may open during the request watched.
+// It also leaves out a new connection's handshake.
 func beforeAnswer(sent []string) []string {
 	var out []string
 	for _, line := range sent {
 		if strings.Contains(line, "{views}") {
 			continue
 		}
-		if _, cmd, ok := strings.Cut(line, `] "`); ok && (strings.HasPrefix(cmd, `HELLO"`) || strings.HasPrefix(cmd, `CLIENT"`)) {
+		if handshake(line) {
 			continue
 		}
 		out = append(out, line)
 	}
 	return out
+}
+
+// handshake reports whether a MONITOR line is a new connection's HELLO or CLIENT: the client
+// opens its pipelined connections as it needs them, once each, not per request.
+func handshake(line string) bool {
+	_, cmd, ok := strings.Cut(line, `] "`)
+	return ok && (strings.HasPrefix(cmd, `HELLO"`) || strings.HasPrefix(cmd, `CLIENT"`))
 }
 
 // jti is the session ID in a token's claims.

@@ -1,8 +1,6 @@
 package redisstate_test
 
 import (
-	"bufio"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -54,8 +52,7 @@ func checkRecorder(t *testing.T, st *redisstate.State) {
 }
 
 // A request's journal entry and its coverage count cost one command from the stub, one
-// script, where Append and Add sent two: MONITOR shows every command a client sends (and, marked
-// "lua", those a script runs), up to a marker the test sends after Record.
+// script, where Append and Add sent two (sentDuring: MONITOR).
 func TestRecorderOneRoundTrip(t *testing.T) {
 	srv := redistest.Start(t, redistest.Config{})
 	st := open(t, srv.URL(), redisstate.Config{})
@@ -65,36 +62,13 @@ func TestRecorderOneRoundTrip(t *testing.T) {
 	if err := rec.Record(ctx, recordingOnce, false); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := net.DialTimeout("tcp", srv.Addr, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	monitor := bufio.NewReader(conn)
-	if _, err := conn.Write([]byte("MONITOR\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	if line, err := monitor.ReadString('\n'); err != nil || !strings.HasPrefix(line, "+OK") {
-		t.Fatalf("MONITOR: %q %v", line, err)
-	}
-	if err := rec.Record(ctx, recordingOnce, true); err != nil {
-		t.Fatal(err)
-	}
-	const marker = "crmauth-test-marker"
-	if _, err := redistest.Command(srv.Addr, time.Second, "ECHO", marker); err != nil {
-		t.Fatal(err)
-	}
 	var sent []string
-	for {
-		line, err := monitor.ReadString('\n')
-		if err != nil {
-			t.Fatalf("MONITOR before the marker: %v (seen %q)", err, sent)
+	for _, line := range sentDuring(t, srv.Addr, func() {
+		if err := rec.Record(ctx, recordingOnce, true); err != nil {
+			t.Fatal(err)
 		}
-		if strings.Contains(line, marker) {
-			break
-		}
-		if !strings.Contains(line, " lua]") {
+	}) {
+		if !handshake(line) {
 			sent = append(sent, line)
 		}
 	}

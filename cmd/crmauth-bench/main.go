@@ -17,7 +17,7 @@
 //	e  the stub's exported token check (RequireToken, with a login token) in front of a route
 //	   mounted on the stub's Echo that returns the same answer as a
 //	f  b with the stub's sessions and failure counts in Redis (a redis-server the driver starts
-//	   on loopback, pinned with the server; skipped, saying why, without redis-server)
+//	   on loopback, where -redis-cpu says; skipped, saying why, without redis-server)
 //	g  e with the sessions in Redis: every check is a round trip to it
 //	h  a GET (login token as the token parameter) through the stub's gateway (package gateway)
 //	   to an upstream in the target process answering with a's bytes
@@ -61,6 +61,10 @@ type options struct {
 	smoke       bool
 	profileDir  string
 	pin         bool
+	// redisCPU is where (f) and (g)'s redis-server runs when the processes are pinned: "any"
+	// (not pinned: Redis is not the stub's own work), "client" (with the load generator) or
+	// "server" (with the stub: the strictest budget).
+	redisCPU string
 	// pinned is set by run: whether the two processes each own a CPU.
 	pinned bool
 }
@@ -77,6 +81,7 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.scenarios, "scenarios", "abcdefghi", "scenarios to run, by letter")
 	fs.BoolVar(&o.smoke, "smoke", false, "fail unless every scenario made requests without errors (figures are not judged)")
 	fs.BoolVar(&o.pin, "pin", true, "on Linux with 2+ CPUs, pin the server to CPU 0 and the load generator to CPU 1")
+	fs.StringVar(&o.redisCPU, "redis-cpu", "any", "with -pin, the CPU of (f) and (g)'s redis-server: server (shares the stub's), client (shares the load generator's) or any (not pinned)")
 	fs.StringVar(&o.profileDir, "cpuprofile", "", "write the server's CPU profile of each scenario to DIR/<letter>.pprof")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -117,7 +122,7 @@ func run(args []string) error {
 			o.pinned, serverCPU = true, 0
 		}
 	}
-	redis, scenarios, err := startRedis(o, serverCPU, os.Stdout)
+	redis, scenarios, err := startRedis(o, serverCPU, 1, os.Stdout)
 	if err != nil {
 		return fmt.Errorf("redis-server for (f) and (g): %w", err)
 	}

@@ -127,7 +127,7 @@ func TestTableShowsRedisScenariosWithTheirRatiosToBAndE(t *testing.T) {
 func TestRedisScenariosSkippedWithoutRedisServer(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	var w strings.Builder
-	srv, scenarios, err := startRedis(options{scenarios: "abfeg"}, -1, &w)
+	srv, scenarios, err := startRedis(options{scenarios: "abfeg", redisCPU: "server"}, -1, 1, &w)
 	if err != nil || srv != nil {
 		t.Fatalf("startRedis without redis-server: %v, %v; want no server and no error", srv, err)
 	}

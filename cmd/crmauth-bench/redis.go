@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/crmcom-community/crmauth/internal/redistest"
@@ -18,10 +19,12 @@ import (
 const redisScenarios = "fg"
 
 // startRedis starts the redis-server (f) and (g) use, on a free loopback port with a
-// temporary directory and no persistence, pinned to the server's CPU when the processes are
-// pinned: the stub and its store share the server's core, as they share a machine's budget.
-// Without redis-server it returns the scenarios without (f) and (g) and says why on w.
-func startRedis(o options, serverCPU int, w io.Writer) (srv *redistest.Server, scenarios string, err error) {
+// temporary directory and no persistence. By default it is not pinned (-redis-cpu any: the OS
+// runs it where there is room, as Redis is not the stub's own work); -redis-cpu client puts it
+// on the load generator's CPU, server on the stub's (the stub and its store on one core, the
+// strictest budget). Without redis-server it returns the scenarios without (f) and (g) and
+// says why on w.
+func startRedis(o options, serverCPU, clientCPU int, w io.Writer) (srv *redistest.Server, scenarios string, err error) {
 	if !strings.ContainsAny(o.scenarios, redisScenarios) {
 		return nil, o.scenarios, nil
 	}
@@ -38,11 +41,25 @@ func startRedis(o options, serverCPU int, w io.Writer) (srv *redistest.Server, s
 	if err != nil {
 		return nil, "", err
 	}
-	if serverCPU >= 0 {
-		if err := pinProcessToCPU(srv.PID(), serverCPU); err != nil {
+	cpu := -1
+	switch o.redisCPU {
+	case "server":
+		cpu = serverCPU
+	case "client":
+		if serverCPU >= 0 {
+			cpu = clientCPU
+		}
+	case "any":
+	default:
+		srv.Close()
+		return nil, "", fmt.Errorf("-redis-cpu %q: use server, client or any", o.redisCPU)
+	}
+	if cpu >= 0 {
+		if err := pinProcessToCPU(srv.PID(), cpu); err != nil {
 			fmt.Fprintln(w, "crmauth-bench: redis-server not pinned:", err)
 		}
 	}
+	fmt.Fprintf(w, "crmauth-bench: redis-server for (f) and (g) on CPU %s\n", map[bool]string{true: strconv.Itoa(cpu), false: "any"}[cpu >= 0])
 	return srv, o.scenarios, nil
 }
 

@@ -9,7 +9,8 @@ package docs
 //   - Each block gets a directory of its own inside this module (under docs/_snippets-*,
 //     removed afterwards), so it may import every package of the module and its dependencies.
 //     All of them are then checked with one `go vet`, which type-checks them, test files
-//     included, and runs vet's analyses. Blocks are compiled, not run.
+//     included, and runs vet's analyses. Test files are then run with `go test`: a test shown
+//     in the guides passes as written (programs, which would talk to a server, only compile).
 //   - Errors name the Markdown file and line (a //line directive above each block).
 //
 // A block that is deliberately not a whole file (a fragment inside prose) must not be
@@ -101,7 +102,7 @@ func TestGoSnippetsBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(work) })
-	var dirs []string
+	var dirs, tests []string
 	for i, s := range snippets {
 		first, _, _ := strings.Cut(s.code, "\n")
 		m := packageClause.FindStringSubmatch(first)
@@ -122,6 +123,9 @@ func TestGoSnippetsBuild(t *testing.T) {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, "./"+filepath.ToSlash(dir))
+		if name == "snippet_test.go" {
+			tests = append(tests, "./"+filepath.ToSlash(dir))
+		}
 	}
 	if len(dirs) == 0 {
 		return
@@ -131,4 +135,12 @@ func TestGoSnippetsBuild(t *testing.T) {
 		t.Fatalf("go vet of the Markdown's Go blocks: %v\n%s", err, out)
 	}
 	t.Logf("%d Go blocks in %d Markdown files compile and pass go vet", len(dirs), len(files))
+	if len(tests) == 0 {
+		return
+	}
+	cmd = exec.Command("go", append([]string{"test", "-count=1"}, tests...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go test of the Markdown's test blocks: %v\n%s", err, out)
+	}
+	t.Logf("%d of them are tests, and pass", len(tests))
 }

@@ -47,6 +47,26 @@ func readmeStubBlocks(t *testing.T) []string {
 	return blocks
 }
 
+// listenAsServe is the stub as `crmauth serve` configures it with no flags and no environment,
+// on a free port: what the guides' examples call at http://localhost:8080.
+func listenAsServe(t *testing.T) *serverimpl.Server {
+	t.Helper()
+	c, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts, err := c.options(slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := serverimpl.Listen("127.0.0.1:0", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 var answerCode = regexp.MustCompile(`"code":"([A-Z_]+)"`)
 
 // TestReadmeCurlExamples runs the README's curl examples verbatim (only the host is changed)
@@ -56,20 +76,7 @@ func TestReadmeCurlExamples(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Skip("curl is not installed")
 	}
-	c, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := c.options(slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := serverimpl.Listen("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-
+	srv := listenAsServe(t)
 	blocks := readmeStubBlocks(t)
 	if len(blocks) < 4 {
 		t.Fatalf("found %d curl blocks in the README", len(blocks))

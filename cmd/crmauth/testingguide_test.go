@@ -1,16 +1,12 @@
 package main
 
 import (
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
 // shellBlocks returns the ```sh blocks of a Markdown page, in order; within is the heading of
@@ -53,19 +49,7 @@ func TestTestingGuideExamples(t *testing.T) {
 		t.Skip("curl is not installed")
 	}
 	bin := buildBinary(t)
-	c, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts, err := c.options(slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := serverimpl.Listen("127.0.0.1:0", opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := listenAsServe(t)
 
 	blocks := append(shellBlocks(t, "../../README.md", "## Using the stub in a test suite"),
 		shellBlocks(t, "../../docs/testing-with-the-stub.md", "")...)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -29,29 +28,7 @@ func TestBreakingChangeGateAdminDocument(t *testing.T) {
 	spec := doc.Content[0]
 	version := at(t, spec, "info", "version").Value
 	run := func(t *testing.T, spec *yaml.Node, changelog string) (string, bool) {
-		dir := t.TempDir()
-		var buf bytes.Buffer
-		enc := yaml.NewEncoder(&buf)
-		enc.SetIndent(2)
-		if err := enc.Encode(spec); err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, "admin.yaml")
-		log := filepath.Join(dir, "CHANGELOG.md")
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(log, []byte(changelog), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command("bash", "api/breaking.sh", path)
-		cmd.Dir = ".."
-		cmd.Env = append(os.Environ(), "CHANGELOG="+log)
-		out, err := cmd.CombinedOutput()
-		if ee, ok := err.(*exec.ExitError); err != nil && (!ok || ee.ExitCode() != 1) {
-			t.Fatalf("the gate did not run: %v\n%s", err, out)
-		}
-		return string(out), err == nil
+		return runGateOn(t, "admin.yaml", spec, changelog)
 	}
 	logged := "# Changelog\n\n## admin " + version + "\n"
 	if out, ok := run(t, spec, logged); !ok || !strings.Contains(out, "releases/admin-"+version+".yaml") {

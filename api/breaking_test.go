@@ -153,8 +153,17 @@ func requireOasdiff(t *testing.T) {
 	t.Skip(msg)
 }
 
-// runGate runs api/breaking.sh on spec against the real baseline in api/releases/.
+// runGate runs api/breaking.sh on spec, written as openapi.yaml, against the real baseline in
+// api/releases/.
 func runGate(t *testing.T, spec *yaml.Node, changelog string) (string, bool) {
+	t.Helper()
+	return runGateOn(t, "openapi.yaml", spec, changelog)
+}
+
+// runGateOn runs api/breaking.sh on spec written as a file of that name (the gate picks the
+// document's baseline by it: openapi.yaml or admin.yaml), with changelog as CHANGELOG.md. It
+// reports what the gate printed and whether it passed; a gate that did not run fails the test.
+func runGateOn(t *testing.T, name string, spec *yaml.Node, changelog string) (string, bool) {
 	t.Helper()
 	dir := t.TempDir()
 	var buf bytes.Buffer
@@ -163,7 +172,7 @@ func runGate(t *testing.T, spec *yaml.Node, changelog string) (string, bool) {
 	if err := enc.Encode(spec); err != nil {
 		t.Fatal(err)
 	}
-	specPath := filepath.Join(dir, "openapi.yaml")
+	specPath := filepath.Join(dir, name)
 	changelogPath := filepath.Join(dir, "CHANGELOG.md")
 	if err := os.WriteFile(specPath, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/crmcom-community/crmauth/gen"
-	"github.com/crmcom-community/crmauth/internal/specexamples"
+	"github.com/crmcom-community/crmauth/internal/spectest"
 )
 
 const specPath = "../openapi.yaml"
@@ -54,7 +54,7 @@ func TestEmbeddedSpecMatchesFile(t *testing.T) {
 
 func TestEveryExampleMatchesItsSchema(t *testing.T) {
 	doc := loadSpec(t)
-	examples := specexamples.Collect(doc)
+	examples := spectest.Collect(doc)
 	if len(examples) < 40 {
 		t.Fatalf("found only %d examples; the walk over the document is broken", len(examples))
 	}
@@ -73,7 +73,7 @@ func TestWrongExampleIsCaught(t *testing.T) {
 	bad := map[string]any{"data": map[string]any{"token": "short"}}
 	mt.Examples["token"].Value.Value = bad
 	caught := false
-	for _, ex := range specexamples.Collect(doc) {
+	for _, ex := range spectest.Collect(doc) {
 		if strings.Contains(ex.Where, "examples.token") && reflect.DeepEqual(ex.Value, bad) {
 			caught = ex.Schema.VisitJSON(ex.Value) != nil
 		}

@@ -1,21 +1,19 @@
 package serverimpl_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
 	"sync"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/internal/spectest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
@@ -92,14 +90,7 @@ func answerConformance(req *http.Request, status int, header http.Header, body [
 		}
 		return nil
 	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 status,
-		Header:                 header,
-		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+	if err := spectest.ValidateAnswer(context.Background(), req, route, params, status, header, body); err != nil {
 		return fmt.Errorf("answered %d, not as the spec says: %v: %s", status, err, body)
 	}
 	return nil

@@ -10,7 +10,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/crmcom-community/crmauth/gen/admin"
-	"github.com/crmcom-community/crmauth/internal/specexamples"
+	"github.com/crmcom-community/crmauth/internal/spectest"
 )
 
 const specPath = "../../api/admin.yaml"
@@ -64,7 +64,7 @@ func TestEmbeddedSpecMatchesFile(t *testing.T) {
 }
 
 func TestEveryExampleMatchesItsSchema(t *testing.T) {
-	examples := specexamples.Collect(loadSpec(t))
+	examples := spectest.Collect(loadSpec(t))
 	if len(examples) < 30 {
 		t.Fatalf("found only %d examples; the walk over the document is broken", len(examples))
 	}

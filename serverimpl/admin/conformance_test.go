@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,11 +12,11 @@ import (
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	adminapi "github.com/crmcom-community/crmauth/gen/admin"
+	"github.com/crmcom-community/crmauth/internal/spectest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/gateway"
 )
@@ -182,14 +181,7 @@ func (s *conformingStub) conforms(t *testing.T, what string, e *exchange, status
 	if route.Operation.Responses.Status(e.status) == nil && e.header.Get(upstreamMark) == "" {
 		t.Errorf("%s: %s %s: admin.yaml does not declare the stub's %d", what, e.req.Method, route.Path, e.status)
 	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: e.req, PathParams: params, Route: route},
-		Status:                 e.status,
-		Header:                 e.header,
-		Body:                   io.NopCloser(bytes.NewReader(e.body)),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+	if err := spectest.ValidateAnswer(ctx, e.req, route, params, e.status, e.header, e.body); err != nil {
 		t.Errorf("%s: %d answer does not match admin.yaml: %v\n%s", what, e.status, err, e.body)
 	}
 }

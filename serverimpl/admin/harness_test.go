@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/crmcom-community/crmauth/gen"
 	adminapi "github.com/crmcom-community/crmauth/gen/admin"
+	"github.com/crmcom-community/crmauth/internal/spectest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
@@ -104,14 +104,7 @@ func (s *adminCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 		s.t.Errorf("%s %s: not a route of admin.yaml: %v", req.Method, req.URL, err)
 		return resp, nil
 	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 resp.StatusCode,
-		Header:                 resp.Header,
-		Body:                   io.NopCloser(bytes.NewReader(body)),
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
-	}
-	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+	if err := spectest.ValidateAnswer(ctx, req, route, params, resp.StatusCode, resp.Header, body); err != nil {
 		s.t.Errorf("%s %s: %d answer does not match admin.yaml: %v\n%s", req.Method, req.URL, resp.StatusCode, err, body)
 	}
 	return resp, nil

@@ -1,6 +1,7 @@
-// Package specexamples finds every example in an OpenAPI 3.0 document, so the spec tests of
-// openapi.yaml and api/admin.yaml hold each one to its schema the same way.
-package specexamples
+// Package spectest holds what the tests of openapi.yaml and api/admin.yaml share: finding
+// every example in a document (Collect), and holding a real answer to the operation it
+// answers (ValidateAnswer), so both documents are checked the same way.
+package spectest
 
 import (
 	"sort"

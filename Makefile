@@ -6,7 +6,7 @@ GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -
 
 .PHONY: all generate check-generate lint vet fmt-check spec-check test test-race check fuzz
 .PHONY: bench bench-load bench-go bench-smoke bench-compare
-.PHONY: spec-lint docs breaking release-spec
+.PHONY: spec-lint docs breaking release-spec generate-web check-generate-web
 
 all: check
 
@@ -61,6 +61,27 @@ spec-lint: node_modules/.package-lock.json
 docs: node_modules/.package-lock.json
 	$(REDOCLY) build-docs openapi.yaml --inlineBundle --template api/redoc.hbs --output $(DOCS_DIR)/index.html
 	$(REDOCLY) build-docs api/admin.yaml --inlineBundle --template api/redoc.hbs --output $(DOCS_DIR)/admin.html
+
+## generate-web: regenerate the TypeScript types of openapi.yaml and api/admin.yaml (npm/crmauth/gen/) with
+## openapi-typescript (pinned in package.json; needs `npm ci`). Run after every spec edit, commit the result.
+## Kept apart from `make generate`, which needs only Go.
+OPENAPI_TS = node_modules/.bin/openapi-typescript
+WEB_GEN    = npm/crmauth/gen
+
+generate-web: node_modules/.package-lock.json
+	$(OPENAPI_TS) openapi.yaml -o $(WEB_GEN)/openapi.d.ts >/dev/null
+	$(OPENAPI_TS) api/admin.yaml -o $(WEB_GEN)/admin.d.ts >/dev/null
+
+## check-generate-web: fail when npm/crmauth/gen/ is not what `make generate-web` makes from the specs now
+check-generate-web: node_modules/.package-lock.json
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -r $(WEB_GEN) "$$tmp/before" && \
+	$(MAKE) -s generate-web && \
+	if ! diff -r "$$tmp/before" $(WEB_GEN) >"$$tmp/diff"; then \
+		head -40 "$$tmp/diff"; \
+		echo "$(WEB_GEN) is stale: run 'make generate-web' and commit the result"; \
+		cp -r "$$tmp/before/." $(WEB_GEN)/; exit 1; \
+	fi
 
 ## breaking: fail when openapi.yaml or api/admin.yaml breaks its last released spec (api/releases/) without a major bump
 breaking:

@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: all generate check-generate lint vet fmt-check spec-check test test-race check fuzz
+.PHONY: all generate check-generate lint vet staticcheck fmt-check spec-check test test-race check fuzz
 .PHONY: bench bench-load bench-go bench-smoke bench-compare
 .PHONY: spec-lint docs breaking release-spec generate-web check-generate-web
 
@@ -36,8 +36,12 @@ vet:
 spec-check:
 	$(GO) test -count=1 -run 'TestSpec|TestEmbeddedSpec|Example|TestEveryOperation|TestErrorCatalogue|TestExcluded' ./gen/ ./gen/admin/
 
-## lint: gofmt, go vet, spec validation, spec lint
-lint: fmt-check vet spec-check spec-lint
+## staticcheck: staticcheck's default checks on the whole tree; pinned in go.mod through tools.go, so it needs only Go
+staticcheck:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck ./...
+
+## lint: gofmt, go vet, staticcheck, spec validation, spec lint
+lint: fmt-check vet staticcheck spec-check spec-lint
 
 # The spec's Node tools (Redocly CLI), pinned in package-lock.json; `npm ci` installs them.
 # Node >= 20.19 and npm are needed by spec-lint and docs only.

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,10 +49,8 @@ func buildCrmauth(t *testing.T) string {
 			buildOnce.err = err
 			return
 		}
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
+		// go test puts the running toolchain's bin first in PATH, so "go" is the go under test.
+		goTool := "go"
 		buildOnce.dir, buildOnce.path = dir, filepath.Join(dir, "crmauth")
 		out, err := exec.Command(goTool, "build", "-o", buildOnce.path, "github.com/crmcom-community/crmauth/cmd/crmauth").CombinedOutput()
 		if err != nil {

@@ -70,7 +70,7 @@ func startStub(t *testing.T, configure ...func(*serverimpl.Options)) *stub {
 
 func adminRouter(t *testing.T) routers.Router {
 	t.Helper()
-	doc, err := adminapi.GetSwagger()
+	doc, err := adminapi.GetSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

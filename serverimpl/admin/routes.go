@@ -32,7 +32,7 @@ const maxBody = 4096
 // routes return (validation's *openapi3filter.RequestError among them) are the stub's
 // HTTPErrorHandler's to answer in the envelope.
 func (a *Admin) Register(e *echo.Echo, mw ...echo.MiddlewareFunc) error {
-	doc, err := adminapi.GetSwagger()
+	doc, err := adminapi.GetSpec()
 	if err != nil {
 		return err
 	}

@@ -126,10 +126,9 @@ http {
 
 	// Through nginx, the authentication methods reach the stub itself.
 	var s = &gatewayStub{Server: &serverimpl.Server{URL: base, BaseURL: base + serverimpl.BasePath}, clock: clock}
-	live := s.loginToken(t)
 	expired := s.loginToken(t)
 	clock.Advance(61 * time.Minute)
-	live = s.loginToken(t)
+	live := s.loginToken(t)
 
 	a := call(t, http.MethodGet, s.BaseURL+"/contacts/list?token="+live, "", "", gateway.HeaderUser, "admin")
 	if a.status != 200 || a.code != "OK" {

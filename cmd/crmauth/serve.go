@@ -31,7 +31,6 @@ type serveConfig struct {
 	allowedOrigins   string
 	latency          time.Duration
 	admin            bool
-	adminClock       bool
 	adminToken       string // never printed: not a flag default, not logged
 	journalSize      int
 	coverageReport   string
@@ -75,7 +74,6 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"allowed-origins", "CRMAUTH_ALLOWED_ORIGINS", "comma-separated CORS origins (default: any origin)", &c.allowedOrigins},
 		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.latency},
 		{"admin", "CRMAUTH_ADMIN", "serve the administration routes under /_crmauth/ (journal, sessions, reset, coverage, clock; described at " + serverimpl.AdminDocumentPath + ")", &c.admin},
-		{"admin-clock", "CRMAUTH_ADMIN_CLOCK", "former name of -admin: false turns the administration routes off", &c.adminClock},
 		{"journal-size", "CRMAUTH_JOURNAL_SIZE", "requests the journal keeps, the newest (-1: no journal)", &c.journalSize},
 		{"coverage-report", "CRMAUTH_COVERAGE_REPORT", "at shutdown, write the coverage of the declared answers to this file as JSON and a short table to stderr", &c.coverageReport},
 		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.disableFaults},
@@ -103,7 +101,6 @@ func defaultServeConfig() serveConfig {
 		loginIdleTimeout: serverimpl.DefaultLoginIdleTimeout,
 		keyTokenLifetime: serverimpl.DefaultKeyTokenLifetime,
 		admin:            true,
-		adminClock:       true,
 		journalSize:      journal.DefaultSize,
 		logFormat:        "text",
 		logLevel:         "info",
@@ -235,7 +232,7 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 		NumericDates:       c.numericDates,
 		Logger:             logger,
 		Latency:            c.latency,
-		Admin:              c.admin && c.adminClock,
+		Admin:              c.admin,
 		AdminToken:         c.adminToken,
 		JournalSize:        c.journalSize,
 		FixturesFile:       c.fixtures, // read again by POST /_crmauth/reset

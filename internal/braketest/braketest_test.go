@@ -3,8 +3,8 @@ package braketest_test
 import (
 	"testing"
 
+	"github.com/crmcom-community/crmauth/internal/braketest"
 	"github.com/crmcom-community/crmauth/serverimpl"
-	"github.com/crmcom-community/crmauth/serverimpl/throttle/braketest"
 )
 
 // The in-memory stores: the brake asks the windows first, as it always has.

@@ -1,4 +1,4 @@
-package serverimpl
+package authority
 
 import (
 	"bytes"
@@ -182,7 +182,7 @@ func yamlError(name string, err error) error {
 	return &FixtureError{File: name, Problem: msg}
 }
 
-// cleanTypeNames rewrites "field passwrd not found in type serverimpl.User" as
+// cleanTypeNames rewrites "field passwrd not found in type authority.User" as
 // "unknown field passwrd", and "cannot unmarshal !!seq into string" as "expected a single
 // value, found a list".
 func cleanTypeNames(msg string) string {
@@ -193,7 +193,7 @@ func cleanTypeNames(msg string) string {
 	replacer := strings.NewReplacer(
 		"!!seq", "a list", "!!map", "a mapping", "!!str", "a string", "!!int", "a number",
 		"!!bool", "a boolean", "!!float", "a number", "!!null", "null",
-		"[]serverimpl.", "a list of ", "serverimpl.", "",
+		"[]authority.", "a list of ", "authority.", "",
 		"[]string", "a list of strings",
 	)
 	return replacer.Replace(msg)

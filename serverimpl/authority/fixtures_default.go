@@ -1,4 +1,4 @@
-package serverimpl
+package authority
 
 // The credentials of the default fixtures (fixtures_default.yaml, DefaultFixtures), for tests
 // that log in to a stub started with nil Options.Fixtures. They are published test data (the

@@ -1,10 +1,9 @@
-package serverimpl
+package authority
 
 import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"github.com/crmcom-community/crmauth/internal/redact"
 )
@@ -104,13 +103,4 @@ func (t AccessToken) MarshalJSON() ([]byte, error) {
 	p := plain(t)
 	p.AuthenticationCode, p.PassCode = redact.Mask(p.AuthenticationCode), redact.Mask(p.PassCode)
 	return json.Marshal(p)
-}
-
-// Format keeps fmt from printing the stub's fields (its options hold the signing secret and
-// the fixtures) as they are: unexported fields skip their own Format methods.
-func (s *Stub) Format(f fmt.State, r rune) { redact.Format(f, r, "serverimpl.Stub") }
-
-// Format prints the server by its URL; see Stub.Format.
-func (s *Server) Format(f fmt.State, r rune) {
-	redact.Format(f, r, "serverimpl.Server{URL: "+strconv.Quote(s.URL)+"}")
 }

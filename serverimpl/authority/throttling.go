@@ -1,4 +1,4 @@
-package serverimpl
+package authority
 
 import (
 	"context"
@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/clock"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/crmcom-community/crmauth/serverimpl/throttle"
 )
@@ -39,7 +38,8 @@ type ThrottleOptions struct {
 	Disabled             bool          // no throttling at all
 }
 
-func (o ThrottleOptions) withDefaults() (ThrottleOptions, error) {
+// WithDefaults is o with its zero values replaced by the defaults, or why o is wrong.
+func (o ThrottleOptions) WithDefaults() (ThrottleOptions, error) {
 	if o.Window < 0 {
 		return o, fmt.Errorf("serverimpl: throttle window must not be negative")
 	}
@@ -64,10 +64,10 @@ type brake struct {
 	clients  throttle.Counter
 	// attempts, when the session store has them for these counters (AttemptStore), records an
 	// issuing method's attempt in one step instead of admit, the session's Add and record.
-	attempts Attempts
+	attempts throttle.Attempts
 }
 
-func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter, clock Clock, store sessions.Store) *brake {
+func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter, clock clock.Clock, store sessions.Store) *brake {
 	if counter == nil {
 		counter = func(c throttle.Config) throttle.Counter { return throttle.New(c) }
 	}
@@ -75,48 +75,12 @@ func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter,
 		accounts: counter(throttle.Config{Name: "accounts", MaxFailures: o.MaxFailures, Window: o.Window, Now: clock.Now}),
 		clients:  counter(throttle.Config{Name: "clients", MaxFailures: o.MaxFailuresPerClient, Window: o.Window, Now: clock.Now}),
 	}
-	if as, ok := store.(AttemptStore); ok {
+	if as, ok := store.(throttle.AttemptStore); ok {
 		if at, ok := as.Attempts(b.accounts, b.clients); ok {
 			b.attempts = at
 		}
 	}
 	return b
-}
-
-// AttemptStore is a session store that can record an issuing method's attempt together with
-// the brute-force brake's failure counts in one step: ask both windows, and then store the
-// session and forget the account's failures, or count a failure in both windows, or nothing.
-// A networked store (redisstate on a single node or Sentinel: one script) thus costs one round
-// trip per attempt instead of two or three (ask the windows; store the session and forget the
-// account's failures, or count the failure in each window).
-//
-// The stub checks the credentials first, locally, and then records the attempt; without an
-// AttemptStore it asks the windows first and checks the credentials only when admitted.
-// Either way the answer is the same: 429 while blocked (with the right secret too), a success
-// clears the account's count only, wrong secrets count per account and per client, and
-// refused units do not count. Methods whose check may compare bcrypt hashes (logins, or a
-// consumer key's access tokens, when the fixtures hold such hashes) keep asking first, so a
-// blocked client cannot make the stub spend bcrypt's CPU on every attempt.
-type AttemptStore interface {
-	sessions.Store
-	// Attempts returns the store's one-step attempts over the brake's counters (accounts for
-	// the accounts, clients for the client addresses), or false when it has none for them:
-	// they are not its own, or one step cannot reach all their keys (a Redis Cluster, where
-	// they are on different slots). Called once, when the stub is built.
-	Attempts(accounts, clients throttle.Counter) (Attempts, bool)
-}
-
-// Attempts records one attempt at an issuing method with the brake, atomically. Each method
-// first asks whether account or client is blocked: if so it writes nothing and answers how
-// long to wait (RetryAfter's rounding, as throttle.Status.Wait), else wait is 0. An error
-// means the store could not be asked (nothing is known to be written).
-type Attempts interface {
-	// Open stores s under id and forgets account's failures: the secret was right.
-	Open(ctx context.Context, account, client string, id sessions.ID, s sessions.Session) (wait time.Duration, err error)
-	// Fail counts a failure against account and client: a wrong secret.
-	Fail(ctx context.Context, account, client string) (wait time.Duration, err error)
-	// Ask writes nothing: an attempt that does not count (a refused unit).
-	Ask(ctx context.Context, account, client string) (wait time.Duration, err error)
 }
 
 // clear forgets every failure counted, as when the stub is reset.
@@ -139,7 +103,7 @@ func keyAccount(key string) string {
 // count cannot be asked (503: an attempt not counted would be a free guess). Both are asked
 // at once (one round trip to a shared store). recorded says whether the account has failures
 // to forget after a success.
-func (b *brake) admit(ctx context.Context, account, client string) (recorded bool, f *failure) {
+func (b *brake) admit(ctx context.Context, account, client string) (recorded bool, f *Failure) {
 	st, err := throttle.BlockedEach(ctx,
 		throttle.Query{Counter: b.clients, Key: client},
 		throttle.Query{Counter: b.accounts, Key: account})
@@ -154,9 +118,9 @@ func (b *brake) admit(ctx context.Context, account, client string) (recorded boo
 }
 
 // tooManyFailures is the answer to an attempt while its account or client is blocked.
-func tooManyFailures(wait time.Duration) *failure {
-	f := &failure{code: gen.ErrorCodeTooManyRequests, retryAfter: wait}
-	f.message = fmt.Sprintf("too many failed attempts; try again in %d seconds", f.retryAfterSeconds())
+func tooManyFailures(wait time.Duration) *Failure {
+	f := &Failure{Code: gen.ErrorCodeTooManyRequests, RetryAfter: wait}
+	f.Message = fmt.Sprintf("too many failed attempts; try again in %d seconds", f.RetryAfterSeconds())
 	return f
 }
 
@@ -165,13 +129,13 @@ func tooManyFailures(wait time.Duration) *failure {
 // failure recorded meanwhile by a concurrent attempt stays: which came first is undecided).
 // A count that cannot be written is answered 503 instead of the wrong secret's 401 (a guess
 // must not go uncounted); a success keeps its token (its session is already stored).
-func (b *brake) record(ctx context.Context, account, client string, recorded bool, f *failure) *failure {
+func (b *brake) record(ctx context.Context, account, client string, recorded bool, f *Failure) *Failure {
 	switch {
 	case f == nil:
 		if recorded {
 			_ = b.accounts.Reset(ctx, account)
 		}
-	case guessed(f.code):
+	case guessed(f.Code):
 		err := b.accounts.Fail(ctx, account)
 		if e := b.clients.Fail(ctx, client); err == nil {
 			err = e
@@ -184,8 +148,8 @@ func (b *brake) record(ctx context.Context, account, client string, recorded boo
 }
 
 // countsFailure answers failure counts that could not be asked: 503, as for the session store.
-func countsFailure(error) *failure {
-	return &failure{code: gen.ErrorCodeServiceUnavailable, message: "the failure counts are unavailable; try again shortly", retryAfter: storeRetryAfter}
+func countsFailure(error) *Failure {
+	return &Failure{Code: gen.ErrorCodeServiceUnavailable, Message: "the failure counts are unavailable; try again shortly", RetryAfter: StoreRetryAfter}
 }
 
 // guessed reports whether a failure means a wrong secret, the thing brute force tries.
@@ -195,13 +159,4 @@ func guessed(code gen.ErrorCode) bool {
 		return true
 	}
 	return false
-}
-
-// noteClient records the TCP peer's address in the exchange, for the brake.
-func noteClient(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		exchangeFrom(r.Context()).client = remoteHost(r.RemoteAddr)
-		return next(c)
-	}
 }

@@ -1,4 +1,4 @@
-package serverimpl
+package authority
 
 import (
 	"bytes"

@@ -1,4 +1,6 @@
-package serverimpl
+// Package clock is the stub's time: the Clock every expiry decision reads, the clocks a test
+// or the admin routes move (Settable, Offset), and the offset replicas share (SharedOffset).
+package clock
 
 import (
 	"context"
@@ -7,59 +9,60 @@ import (
 )
 
 // Clock tells the stub what time it is. Every expiry decision reads it, so a test that swaps
-// in a SettableClock can make tokens expire without waiting.
+// in a Settable can make tokens expire without waiting.
 type Clock interface {
 	Now() time.Time
 }
 
-// realClock is the wall clock.
-type realClock struct{}
+// Real is the wall clock.
+type Real struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+// Now is time.Now.
+func (Real) Now() time.Time { return time.Now() }
 
-// SettableClock is a Clock that stands still until told to move. It is safe for concurrent use.
-type SettableClock struct {
+// Settable is a Clock that stands still until told to move. It is safe for concurrent use.
+type Settable struct {
 	mu    sync.Mutex
 	now   time.Time
 	start time.Time
 }
 
-// NewSettableClock returns a clock showing start.
-func NewSettableClock(start time.Time) *SettableClock {
-	return &SettableClock{now: start, start: start}
+// NewSettable returns a clock showing start.
+func NewSettable(start time.Time) *Settable {
+	return &Settable{now: start, start: start}
 }
 
 // Now returns the time the clock shows.
-func (c *SettableClock) Now() time.Time {
+func (c *Settable) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // Advance moves the clock forward by d.
-func (c *SettableClock) Advance(d time.Duration) {
+func (c *Settable) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
 }
 
 // Set makes the clock show t.
-func (c *SettableClock) Set(t time.Time) {
+func (c *Settable) Set(t time.Time) {
 	c.mu.Lock()
 	c.now = t
 	c.mu.Unlock()
 }
 
 // Reset makes the clock show its start time again, as when the stub is reset.
-func (c *SettableClock) Reset() { c.Set(c.start) }
+func (c *Settable) Reset() { c.Set(c.start) }
 
-// OffsetClock is the wall clock plus an offset that only grows. A running stub uses it behind
+// Offset is the wall clock plus an offset that only grows. A running stub uses it behind
 // the admin clock route: time keeps passing as usual (so short lifetimes still run out on
 // their own) and a browser test can jump ahead. It is safe for concurrent use.
 //
-// The offset is the process's own (NewOffsetClock) or shared by replicas that act as one
-// stub (NewSharedOffsetClock).
-type OffsetClock struct {
+// The offset is the process's own (NewOffset) or shared by replicas that act as one
+// stub (NewSharedOffset).
+type Offset struct {
 	mu     sync.Mutex
 	offset time.Duration
 	shared SharedOffset
@@ -78,14 +81,14 @@ type SharedOffset interface {
 	Set(ctx context.Context, d time.Duration) error
 }
 
-// NewOffsetClock returns a clock that shows the wall-clock time until advanced.
-func NewOffsetClock() *OffsetClock { return &OffsetClock{} }
+// NewOffset returns a clock that shows the wall-clock time until advanced.
+func NewOffset() *Offset { return &Offset{} }
 
-// NewSharedOffsetClock returns a clock whose offset is o's.
-func NewSharedOffsetClock(o SharedOffset) *OffsetClock { return &OffsetClock{shared: o} }
+// NewSharedOffset returns a clock whose offset is o's.
+func NewSharedOffset(o SharedOffset) *Offset { return &Offset{shared: o} }
 
 // Now returns the wall-clock time plus the offset.
-func (c *OffsetClock) Now() time.Time {
+func (c *Offset) Now() time.Time {
 	if c.shared != nil {
 		return time.Now().Add(c.shared.Offset())
 	}
@@ -96,10 +99,10 @@ func (c *OffsetClock) Now() time.Time {
 
 // Advance moves the clock forward by d. A shared offset that cannot be changed is left as it
 // is; AdvanceContext reports it.
-func (c *OffsetClock) Advance(d time.Duration) { _ = c.AdvanceContext(context.Background(), d) }
+func (c *Offset) Advance(d time.Duration) { _ = c.AdvanceContext(context.Background(), d) }
 
 // AdvanceContext moves the clock forward by d, and every replica's with a shared offset.
-func (c *OffsetClock) AdvanceContext(ctx context.Context, d time.Duration) error {
+func (c *Offset) AdvanceContext(ctx context.Context, d time.Duration) error {
 	if c.shared != nil {
 		_, err := c.shared.Advance(ctx, d)
 		return err
@@ -112,7 +115,7 @@ func (c *OffsetClock) AdvanceContext(ctx context.Context, d time.Duration) error
 
 // ResetContext sets the offset back to zero (the wall clock), on every replica with a shared
 // offset.
-func (c *OffsetClock) ResetContext(ctx context.Context) error {
+func (c *Offset) ResetContext(ctx context.Context) error {
 	if c.shared != nil {
 		return c.shared.Set(ctx, 0)
 	}
@@ -124,12 +127,53 @@ func (c *OffsetClock) ResetContext(ctx context.Context) error {
 
 // Reset sets the offset back to zero, as when the stub is reset; a shared offset on every
 // replica (one that cannot be changed is left as it is; ResetContext reports it).
-func (c *OffsetClock) Reset() { _ = c.ResetContext(context.Background()) }
+func (c *Offset) Reset() { _ = c.ResetContext(context.Background()) }
 
-// advancer is what the admin routes need from a clock: move it forward, and back to where it
+// Mover is what the admin routes need from a clock: move it forward, and back to where it
 // started on reset.
-type advancer interface {
+type Mover interface {
 	Clock
 	Advance(d time.Duration)
 	Reset()
+}
+
+// Still stands in for a Mover when the stub's clock cannot move: the Go API's Reset still
+// works, and nothing advances it (the admin routes are mounted only with a clock that can).
+func Still(c Clock) Mover { return still{c} }
+
+type still struct{ Clock }
+
+func (still) Advance(d time.Duration) {}
+func (still) Reset()                  {}
+
+// contextual is a clock whose moves can fail and say so: an Offset, whose offset may be
+// shared by replicas (in Redis) and so may not be changed.
+type contextual interface {
+	AdvanceContext(ctx context.Context, d time.Duration) error
+	ResetContext(ctx context.Context) error
+}
+
+var _ contextual = (*Offset)(nil)
+
+// Admin is a Mover as the admin routes move it: through AdvanceContext and ResetContext where
+// the clock has them (their errors answered 503), else through Advance and Reset, which cannot
+// fail (Settable).
+type Admin struct{ Mover }
+
+// Advance moves the clock forward by d.
+func (c Admin) Advance(ctx context.Context, d time.Duration) error {
+	if cc, ok := c.Mover.(contextual); ok {
+		return cc.AdvanceContext(ctx, d)
+	}
+	c.Mover.Advance(d)
+	return nil
+}
+
+// Reset moves the clock back to where it started.
+func (c Admin) Reset(ctx context.Context) error {
+	if cc, ok := c.Mover.(contextual); ok {
+		return cc.ResetContext(ctx)
+	}
+	c.Mover.Reset()
+	return nil
 }

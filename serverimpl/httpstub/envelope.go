@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"encoding/json"
@@ -18,17 +18,17 @@ import (
 // handleError is Echo's HTTPErrorHandler: every error that reaches Echo (validation, routing,
 // body rules, injected faults, panics) is answered in the spec's envelope, never in Echo's
 // default text body.
-func (s *Stub) handleError(err error, c echo.Context) {
+func (s *Stack) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	f := s.failureFor(err, c)
-	exchangeFrom(c.Request().Context()).code = f.code
+	exchangeFrom(c.Request().Context()).code = f.Code
 	writeFailure(c.Response(), f)
 }
 
 // failureFor maps an error to the catalogue.
-func (s *Stub) failureFor(err error, c echo.Context) *failure {
+func (s *Stack) failureFor(err error, c echo.Context) *failure {
 	var f *failure
 	if errors.As(err, &f) {
 		return f
@@ -80,13 +80,13 @@ func methodNotAllowed(method, allow string) string {
 // writeFailure writes the envelope with the headers the catalogue gives the code.
 func writeFailure(w *echo.Response, f *failure) {
 	h := w.Header()
-	switch f.code {
+	switch f.Code {
 	case gen.ErrorCodeInvalidKey:
 		h.Set("WWW-Authenticate", wwwAuthenticate)
 	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:
-		h.Set("Retry-After", strconv.Itoa(f.retryAfterSeconds()))
+		h.Set("Retry-After", strconv.Itoa(f.RetryAfterSeconds()))
 	}
-	writeJSON(w, f.status(), f.body())
+	writeJSON(w, statusOf(f), envelopeOf(f))
 }
 
 func writeJSON(w *echo.Response, status int, body any) {

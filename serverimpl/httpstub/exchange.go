@@ -1,9 +1,12 @@
-package serverimpl
+package httpstub
 
 import (
 	"context"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/authority"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
@@ -39,21 +42,31 @@ func exchangeFrom(ctx context.Context) *exchange {
 	return x
 }
 
-// basicKey is the key the request sent as its HTTP Basic username.
-func basicKey(ctx context.Context) string { return exchangeFrom(ctx).key }
-
 // noteOutcome records what the request ended in, for the request log and the journal: the
 // code of a failure, and the session concerned when there is one (a refused release of a
 // genuine token names its session too).
-func noteOutcome(ctx context.Context, id sessions.ID, f *failure) {
-	x := exchangeFrom(ctx)
+func (x *exchange) noteOutcome(id sessions.ID, f *failure) {
 	if f != nil {
-		x.code = f.code
+		x.code = f.Code
 	}
 	if id != (sessions.ID{}) {
 		x.session, x.hasSession = id, true
 	}
 }
 
-// noteHolder records who the token concerned speaks for, for the journal.
-func noteHolder(ctx context.Context, h *sessions.Holder) { exchangeFrom(ctx).holder = h }
+// noteIssued records an issuing method's outcome, and who its token speaks for.
+func (x *exchange) noteIssued(t authority.Issued, f *failure) {
+	if t.Holder != nil {
+		x.holder = t.Holder
+	}
+	x.noteOutcome(t.ID, f)
+}
+
+// noteClient records the TCP peer's address in the exchange, for the brute-force brake.
+func noteClient(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		exchangeFrom(r.Context()).client = remoteHost(r.RemoteAddr)
+		return next(c)
+	}
+}

@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func TestExchangeContextIsAContextWithValue(t *testing.T) {
 		t.Fatal("exchangeFrom does not return the context's own exchange")
 	}
 	x.key = "k"
-	if basicKey(ctx) != "k" {
+	if exchangeFrom(ctx).key != "k" {
 		t.Error("a value written to the exchange is not seen through the context")
 	}
 	if got := ctx.Value(otherKey{}); got != "parent's" {

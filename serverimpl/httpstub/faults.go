@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"context"
@@ -27,8 +27,8 @@ const (
 	LatencyHeader = "X-Crmauth-Latency"
 )
 
-// maxInjectedLatency bounds LatencyHeader so a typo cannot hang a test run.
-const maxInjectedLatency = time.Minute
+// MaxInjectedLatency bounds LatencyHeader so a typo cannot hang a test run.
+const MaxInjectedLatency = time.Minute
 
 // unauthorizedCodes are the 401 codes each operation can answer; a numeric 401 fault uses the
 // first.
@@ -60,7 +60,7 @@ func declaredStatuses(spec *openapi3.T) map[string][]int {
 // faults applies the added latency (global and per request) and the forced error of one
 // operation. It runs before body rules, authentication and validation: a forced error is
 // answered whatever the request holds.
-func (s *Stub) faults(operation string) echo.MiddlewareFunc {
+func (s *Stack) faults(operation string) echo.MiddlewareFunc {
 	declared := s.declared[operation]
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -83,8 +83,8 @@ func (s *Stub) faults(operation string) echo.MiddlewareFunc {
 			}
 			if v := r.Header.Get(FaultHeader); v != "" {
 				f := injectedFault(operation, declared, v, r.Header.Get(RetryAfterHeader))
-				if f.message == injectedMessage {
-					exchangeFrom(r.Context()).fault = f.code // for the journal
+				if f.Message == injectedMessage {
+					exchangeFrom(r.Context()).fault = f.Code // for the journal
 				}
 				return f
 			}
@@ -113,13 +113,13 @@ func injectedFault(operation string, declared []int, value, retryAfter string) *
 	}
 	f := fail(code, injectedMessage)
 	if code == gen.ErrorCodeTooManyRequests || code == gen.ErrorCodeServiceUnavailable {
-		f.retryAfter = time.Second
+		f.RetryAfter = time.Second
 		if retryAfter != "" {
 			n, err := strconv.Atoi(strings.TrimSpace(retryAfter))
 			if err != nil || n < 1 || n > 86400 {
 				return fail(gen.ErrorCodeInvalidRequest, RetryAfterHeader+": give whole seconds from 1 to 86400")
 			}
-			f.retryAfter = time.Duration(n) * time.Second
+			f.RetryAfter = time.Duration(n) * time.Second
 		}
 	}
 	return f
@@ -152,8 +152,8 @@ func parseLatency(v string) (time.Duration, error) {
 		}
 		d = time.Duration(ms) * time.Millisecond
 	}
-	if d < 0 || d > maxInjectedLatency {
-		return 0, fmt.Errorf("give a latency from 0 to %s", maxInjectedLatency)
+	if d < 0 || d > MaxInjectedLatency {
+		return 0, fmt.Errorf("give a latency from 0 to %s", MaxInjectedLatency)
 	}
 	return d, nil
 }

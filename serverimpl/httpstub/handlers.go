@@ -1,29 +1,31 @@
-package serverimpl
+package httpstub
 
 import (
 	"context"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/authority"
 )
 
 // handlers implements the generated strict server interface: each method hands the request's
 // fields to the authority and maps its answer to the operation's response type. Every expected
 // outcome is a typed response; an error return would reach the client as a bare 500.
 type handlers struct {
-	authority *authority
+	authority *authority.Authority
 }
 
 var _ gen.StrictServerInterface = (*handlers)(nil)
 
 func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.LoginResponseObject, error) {
 	b := r.Body
-	t, f := h.authority.login(ctx, b.Organisation, b.Username, b.Password, b.Unit)
-	noteOutcome(ctx, t.id, f)
+	x := exchangeFrom(ctx)
+	t, f := h.authority.Login(ctx, x.client, b.Organisation, b.Username, b.Password, b.Unit)
+	x.noteIssued(t, f)
 	if f == nil {
-		return tokenAnswer(t.token), nil
+		return tokenAnswer(t.Token), nil
 	}
-	body := f.body()
-	switch f.status() {
+	body := envelopeOf(f)
+	switch statusOf(f) {
 	case 400:
 		return gen.Login400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
@@ -35,17 +37,19 @@ func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.Log
 	case 503:
 		return gen.Login503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
 	}
-	return gen.Login500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+	return gen.Login500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(envelopeOf(internalError()))}, nil
 }
 
 func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestObject) (gen.ReleaseTokenResponseObject, error) {
-	id, f := h.authority.release(ctx, r.Body.Token)
-	noteOutcome(ctx, id, f)
+	id, holder, f := h.authority.Release(ctx, r.Body.Token)
+	x := exchangeFrom(ctx)
+	x.holder = holder
+	x.noteOutcome(id, f)
 	if f == nil {
 		return gen.ReleaseToken200JSONResponse{ReleasedJSONResponse: gen.ReleasedJSONResponse{Data: noData(), Status: okStatus()}}, nil
 	}
-	body := f.body()
-	switch f.status() {
+	body := envelopeOf(f)
+	switch statusOf(f) {
 	case 400:
 		return gen.ReleaseToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
@@ -55,7 +59,7 @@ func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestOb
 	case 503:
 		return gen.ReleaseToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
 	}
-	return gen.ReleaseToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+	return gen.ReleaseToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(envelopeOf(internalError()))}, nil
 }
 
 func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyTokenRequestObject) (gen.GetWebApiKeyTokenResponseObject, error) {
@@ -63,13 +67,14 @@ func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyToke
 	if r.Body != nil {
 		unit = r.Body.Unit
 	}
-	t, f := h.authority.webAPIKeyToken(ctx, basicKey(ctx), unit)
-	noteOutcome(ctx, t.id, f)
+	x := exchangeFrom(ctx)
+	t, f := h.authority.WebAPIKeyToken(ctx, x.client, x.key, unit)
+	x.noteIssued(t, f)
 	if f == nil {
-		return tokenAnswer(t.token), nil
+		return tokenAnswer(t.Token), nil
 	}
-	body := f.body()
-	switch f.status() {
+	body := envelopeOf(f)
+	switch statusOf(f) {
 	case 400:
 		return gen.GetWebApiKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
@@ -83,29 +88,30 @@ func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyToke
 	case 503:
 		return gen.GetWebApiKeyToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
 	}
-	return gen.GetWebApiKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
+	return gen.GetWebApiKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(envelopeOf(internalError()))}, nil
 }
 
 func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.GetConsumerApplicationKeyTokenRequestObject) (gen.GetConsumerApplicationKeyTokenResponseObject, error) {
 	b := r.Body
 	ati := b.AccessTokenIdentifier
-	id := accessTokenIdentifier{ati.AuthenticationCode, ati.Identifier, ati.PassCode}
-	var t issued
-	f := id.incomplete()
+	id := authority.AccessTokenIdentifier{AuthenticationCode: ati.AuthenticationCode, Identifier: ati.Identifier, PassCode: ati.PassCode}
+	x := exchangeFrom(ctx)
+	var t authority.Issued
+	f := id.Incomplete()
 	if f == nil {
-		t, f = h.authority.consumerToken(ctx, basicKey(ctx), id, b.Unit)
+		t, f = h.authority.ConsumerToken(ctx, x.client, x.key, id, b.Unit)
 	}
-	noteOutcome(ctx, t.id, f)
+	x.noteIssued(t, f)
 	if f == nil {
-		return tokenAnswer(t.token), nil
+		return tokenAnswer(t.Token), nil
 	}
-	body := f.body()
-	switch f.status() {
+	body := envelopeOf(f)
+	switch statusOf(f) {
 	case 400:
 		return gen.GetConsumerApplicationKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
 		resp := gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{Body: body}}
-		if f.code == gen.ErrorCodeInvalidKey {
+		if f.Code == gen.ErrorCodeInvalidKey {
 			resp.Headers.WWWAuthenticate = challenge()
 		}
 		return resp, nil
@@ -116,19 +122,7 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	case 503:
 		return gen.GetConsumerApplicationKeyToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
 	}
-	return gen.GetConsumerApplicationKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
-}
-
-// incomplete enforces what the schema's anyOf cannot say: pass_code belongs with identifier.
-// (The anyOf itself, at least one way of identifying, is checked by request validation.)
-func (id accessTokenIdentifier) incomplete() *failure {
-	switch {
-	case id.identifier != nil && id.passCode == nil:
-		return fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: identifier needs pass_code")
-	case id.passCode != nil && id.identifier == nil:
-		return fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: pass_code needs identifier")
-	}
-	return nil
+	return gen.GetConsumerApplicationKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(envelopeOf(internalError()))}, nil
 }
 
 func internalError() *failure { return fail(gen.ErrorCodeInternalError, "internal error") }
@@ -139,11 +133,11 @@ func challenge() *string {
 }
 
 func tooManyRequests(f *failure) gen.TooManyRequestsJSONResponse {
-	s := f.retryAfterSeconds()
-	return gen.TooManyRequestsJSONResponse{Body: f.body(), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: &s}}
+	s := f.RetryAfterSeconds()
+	return gen.TooManyRequestsJSONResponse{Body: envelopeOf(f), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: &s}}
 }
 
 func serviceUnavailable(f *failure) gen.ServiceUnavailableJSONResponse {
-	s := f.retryAfterSeconds()
-	return gen.ServiceUnavailableJSONResponse{Body: f.body(), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &s}}
+	s := f.RetryAfterSeconds()
+	return gen.ServiceUnavailableJSONResponse{Body: envelopeOf(f), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &s}}
 }

@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 //
 // The line holds no secret: no headers, no query string (a token may travel there), no body,
 // and of a token only its session ID (jti); keys and passwords never reach it.
-func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Stack) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		// Asked once, up front: without a line to write, not even the clock is read.
@@ -64,17 +64,9 @@ func (s *Stub) requestLog(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// A RequestRecorder writes what the stub keeps of one answered request: its journal entry and,
-// for one of CRM.COM's four methods (counted), the answer's coverage count, in one write where
-// Journal.Append and Coverage.Add take two (Options.Recorder). A shared store (redisstate)
-// makes it one round trip instead of two on every request.
-type RequestRecorder interface {
-	Record(ctx context.Context, e journal.Entry, counted bool) error
-}
-
 // record puts the exchange into the journal and counts a CRM.COM method's answer for coverage.
 // A store that cannot be asked costs the request nothing but a log line: the answer is given.
-func (s *Stub) record(r *http.Request, status int, x *exchange, arrived, start time.Time) {
+func (s *Stack) record(r *http.Request, status int, x *exchange, arrived, start time.Time) {
 	code := string(x.code)
 	if code == "" && x.operation != "" && status < 400 {
 		code = "OK"
@@ -107,7 +99,7 @@ func (s *Stub) record(r *http.Request, status int, x *exchange, arrived, start t
 }
 
 // warnStore logs a store's failure to record a request.
-func (s *Stub) warnStore(ctx context.Context, store string, err error) {
+func (s *Stack) warnStore(ctx context.Context, store string, err error) {
 	if err != nil {
 		s.logger.LogAttrs(ctx, slog.LevelWarn, store+": store failed", slog.String("error", err.Error()))
 	}

@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"encoding/json"
@@ -13,11 +13,11 @@ import (
 // it. It follows the token rule (CheckRequest) and answers a refusal in the envelope with the
 // same statuses and Bearer challenge; next sees the accepted token in its request's context
 // (TokenInfoFrom) and the body unread.
-func (s *Stub) RequireTokenHandler(next http.Handler) http.Handler {
+func (s *Stack) RequireTokenHandler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, f := s.checkRequest(r)
 		if f != nil {
-			exchangeFrom(r.Context()).code = f.code
+			exchangeFrom(r.Context()).code = f.Code
 			bearerChallenge(w.Header(), f)
 			writeFailureHTTP(w, f)
 			return
@@ -30,14 +30,14 @@ func (s *Stub) RequireTokenHandler(next http.Handler) http.Handler {
 // session store that does not answer (Redis down) makes a check SERVICE_UNAVAILABLE, which
 // carries Retry-After like every 503 of the stub.
 func writeFailureHTTP(w http.ResponseWriter, f *failure) {
-	data, err := json.Marshal(f.body())
-	status := f.status()
+	data, err := json.Marshal(envelopeOf(f))
+	status := statusOf(f)
 	if err != nil {
 		status, data = http.StatusInternalServerError, []byte(`{"data":null,"status":{"code":"INTERNAL_ERROR","description":"","message":"internal error"}}`)
 	}
-	switch f.code {
+	switch f.Code {
 	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:
-		w.Header().Set("Retry-After", strconv.Itoa(f.retryAfterSeconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfterSeconds()))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

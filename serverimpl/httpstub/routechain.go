@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import "github.com/labstack/echo/v4"
 

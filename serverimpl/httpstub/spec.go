@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"net/http"
@@ -15,13 +15,12 @@ var (
 	specJSON = []byte(gen.SpecJSON)
 )
 
-// mountSpec serves the contract and a health check, outside validation.
-func (s *Stub) mountSpec(e *echo.Echo) {
+// mountSpec serves the contract, outside validation.
+func (s *Stack) mountSpec(e *echo.Echo) {
 	e.GET("/openapi.json", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/json", specJSON)
 	})
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", specYAML)
 	})
-	e.GET("/healthz", s.healthz)
 }

@@ -1,44 +1,18 @@
-package serverimpl
+package httpstub
 
 import (
 	"context"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/authority"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
 // TokenInfo is what a live token says about its holder (its claims).
-type TokenInfo struct {
-	SessionID          string // the jti claim
-	Username           string // usr
-	Organisation       string // org
-	Unit               string // oun
-	Contact            string // cii; consumer tokens only
-	AccountsReceivable string // ari; consumer tokens only
-	IssuedAt           time.Time
-	ExpiresAt          time.Time // the exp claim; a login token's use moves its real end later
-}
-
-// Consumer reports whether the token came from authentication/consumer_application_key/token
-// and so may reach only that consumer's data.
-func (t TokenInfo) Consumer() bool { return t.Contact != "" }
-
-func tokenInfo(c *claims) TokenInfo {
-	return TokenInfo{
-		SessionID:          c.ID,
-		Username:           c.Username,
-		Organisation:       c.Organisation,
-		Unit:               c.Unit,
-		Contact:            c.Contact,
-		AccountsReceivable: c.AccountsReceivable,
-		IssuedAt:           c.IssuedAt.time(),
-		ExpiresAt:          c.ExpiresAt.time(),
-	}
-}
+type TokenInfo = authority.TokenInfo
 
 // TokenError is why a token check refused a request. Code is gen.ErrorCodeInvalidToken
 // (missing, malformed, forged, unknown, released) or gen.ErrorCodeTokenExpired for a token;
@@ -58,10 +32,10 @@ func (e *TokenError) HTTPStatus() int { return httpStatus[e.Code] }
 // CheckToken accepts only a live, unreleased token signed by this stub with HS256, and counts
 // as a use of it: a login token's hour of idle time starts again. CheckRequest finds the token
 // in a request first.
-func (s *Stub) CheckToken(token string) (TokenInfo, error) {
-	info, f := s.authority.check(context.Background(), token)
+func (s *Stack) CheckToken(token string) (TokenInfo, error) {
+	info, _, f := s.authority.Check(context.Background(), token)
 	if f != nil {
-		return TokenInfo{}, &TokenError{Code: f.code, Message: f.message}
+		return TokenInfo{}, &TokenError{Code: f.Code, Message: f.Message}
 	}
 	return info, nil
 }
@@ -71,24 +45,27 @@ func (s *Stub) CheckToken(token string) (TokenInfo, error) {
 // token (see TokenFromRequest for where, and in which order), then checks it as CheckToken
 // does, which counts as a use. The request's body, if it was read, is left to be read again
 // byte for byte. The error is a *TokenError.
-func (s *Stub) CheckRequest(r *http.Request) (TokenInfo, error) {
+func (s *Stack) CheckRequest(r *http.Request) (TokenInfo, error) {
 	info, f := s.checkRequest(r)
 	if f != nil {
-		return TokenInfo{}, &TokenError{Code: f.code, Message: f.message}
+		return TokenInfo{}, &TokenError{Code: f.Code, Message: f.Message}
 	}
 	return info, nil
 }
 
-func (s *Stub) checkRequest(r *http.Request) (TokenInfo, *failure) {
+func (s *Stack) checkRequest(r *http.Request) (TokenInfo, *failure) {
 	token, f := tokenFromRequest(r)
 	if f != nil {
 		return TokenInfo{}, f
 	}
-	info, f := s.authority.check(r.Context(), token)
+	info, holder, f := s.authority.Check(r.Context(), token)
+	x := exchangeFrom(r.Context())
+	if holder != nil {
+		x.holder = holder
+	}
 	if f != nil {
 		return TokenInfo{}, f
 	}
-	x := exchangeFrom(r.Context())
 	if id, ok := sessions.ParseID(info.SessionID); ok {
 		x.session, x.hasSession = id, true
 	}
@@ -115,7 +92,7 @@ func WithTokenInfo(ctx context.Context, info TokenInfo) context.Context {
 // TOKEN_EXPIRED with a Bearer challenge, 400 INVALID_REQUEST for two different tokens, 413 for
 // a JSON body over MaxTokenBodyBytes. An accepted token is in the request's context
 // (TokenInfoFrom). RequireTokenHandler is the same for net/http.
-func (s *Stub) RequireToken() echo.MiddlewareFunc {
+func (s *Stack) RequireToken() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
@@ -134,10 +111,10 @@ func (s *Stub) RequireToken() echo.MiddlewareFunc {
 // the request had no token at all (section 3.1), invalid_request on 400.
 func bearerChallenge(h http.Header, f *failure) {
 	switch {
-	case f.code == gen.ErrorCodeInvalidRequest:
+	case f.Code == gen.ErrorCodeInvalidRequest:
 		h.Set("WWW-Authenticate", `Bearer realm="crmauth", error="invalid_request"`)
-	case f.status() != http.StatusUnauthorized:
-	case f.message == noTokenMessage:
+	case statusOf(f) != http.StatusUnauthorized:
+	case f.Message == noTokenMessage:
 		h.Set("WWW-Authenticate", `Bearer realm="crmauth"`)
 	default:
 		h.Set("WWW-Authenticate", `Bearer realm="crmauth", error="invalid_token"`)

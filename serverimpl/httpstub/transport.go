@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"net/http"
@@ -16,7 +16,7 @@ import (
 //
 // The request's host is not looked up, so any URL does. The stub sees every such request
 // coming from 127.0.0.1 (one client, for the brute-force brake). Answers are buffered whole.
-func (s *Stub) Transport() http.RoundTripper { return handlerTransport{s} }
+func (s *Stack) Transport() http.RoundTripper { return handlerTransport{s} }
 
 type handlerTransport struct{ h http.Handler }
 

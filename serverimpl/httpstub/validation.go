@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package serverimpl
+package httpstub
 
 import (
 	"errors"
@@ -16,6 +16,7 @@ import (
 	echomiddleware "github.com/oapi-codegen/echo-middleware"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/internal/benchreq"
 )
 
 // TestValidatorResolvesEveryOperation: each operation's route is resolved at start-up, so no
@@ -121,7 +122,7 @@ func TestValidatorMatchesLibraryValidator(t *testing.T) {
 	}
 	authorizations := []string{
 		"",
-		vendorBasicAuth,
+		benchreq.VendorBasicAuth,
 		"Basic " + "a2V5Og==",     // key:
 		"Basic " + "a2V5OnB3",     // key:pw
 		"Basic " + "OmtleQ==",     // :key

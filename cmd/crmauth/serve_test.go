@@ -32,8 +32,8 @@ func TestServeConfigPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.listen != "0.0.0.0:9000" || c.loginIdleTimeout != 45*time.Second || !c.numericDates || c.admin ||
-		c.keyTokenLifetime != serverimpl.DefaultKeyTokenLifetime {
+	if c.listen != "0.0.0.0:9000" || c.opts.LoginIdleTimeout != 45*time.Second || !c.opts.NumericDates || c.opts.Admin ||
+		c.opts.KeyTokenLifetime != serverimpl.DefaultKeyTokenLifetime {
 		t.Fatalf("config %+v: want env over defaults, flags over env", c)
 	}
 	opts, err := c.options(nil)
@@ -45,7 +45,7 @@ func TestServeConfigPrecedence(t *testing.T) {
 	}
 
 	d, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
-	if err != nil || d.listen != "localhost:8080" || !d.admin {
+	if err != nil || d.listen != "localhost:8080" || !d.opts.Admin {
 		t.Fatalf("defaults %+v %v", d, err)
 	}
 }

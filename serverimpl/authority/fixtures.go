@@ -206,102 +206,124 @@ type fixtureProblem struct {
 }
 
 func (f *Fixtures) problems() []fixtureProblem {
-	var out []fixtureProblem
-	add := func(problem string, path ...any) { out = append(out, fixtureProblem{path, problem}) }
-	required := func(value string, path ...any) {
-		if strings.TrimSpace(value) == "" {
-			add("is missing", path...)
-		}
-	}
-	secret := func(value string, path ...any) {
-		if value == "" {
-			return
-		}
-		if err := checkSecret(value); err != nil {
-			add(err.Error(), path...)
-		}
-	}
-	units := func(list []string, path ...any) {
-		for i, u := range list {
-			if strings.TrimSpace(u) == "" {
-				add("is empty", append(path, "units", i)...)
-			}
-		}
-	}
+	var l problemList
 	if len(f.Users)+len(f.WebAPIKeys)+len(f.ConsumerApplicationKeys) == 0 {
-		add("no users, web_api_keys or consumer_application_keys: nobody could log in")
+		l.add("no users, web_api_keys or consumer_application_keys: nobody could log in")
 	}
+	l.users(f.Users)
+	l.webAPIKeys(f.WebAPIKeys)
+	l.consumerKeys(f.ConsumerApplicationKeys)
+	return l.out
+}
 
-	seenUsers := map[string]int{}
-	for i, u := range f.Users {
-		required(u.Username, "users", i, "username")
-		required(u.Password, "users", i, "password")
-		required(u.Organisation, "users", i, "organisation")
-		required(u.DefaultUnit, "users", i, "default_unit")
-		secret(u.Password, "users", i, "password")
-		units(u.Units, "users", i)
+// problemList gathers the fixtures' problems in the order of the file.
+type problemList struct{ out []fixtureProblem }
+
+func (l *problemList) add(problem string, path ...any) {
+	l.out = append(l.out, fixtureProblem{path, problem})
+}
+
+func (l *problemList) required(value string, path ...any) {
+	if strings.TrimSpace(value) == "" {
+		l.add("is missing", path...)
+	}
+}
+
+func (l *problemList) secret(value string, path ...any) {
+	if value == "" {
+		return
+	}
+	if err := checkSecret(value); err != nil {
+		l.add(err.Error(), path...)
+	}
+}
+
+func (l *problemList) units(list []string, path ...any) {
+	for i, u := range list {
+		if strings.TrimSpace(u) == "" {
+			l.add("is empty", append(path, "units", i)...)
+		}
+	}
+}
+
+func (l *problemList) users(users []User) {
+	seen := map[string]int{}
+	for i, u := range users {
+		l.required(u.Username, "users", i, "username")
+		l.required(u.Password, "users", i, "password")
+		l.required(u.Organisation, "users", i, "organisation")
+		l.required(u.DefaultUnit, "users", i, "default_unit")
+		l.secret(u.Password, "users", i, "password")
+		l.units(u.Units, "users", i)
 		k := u.Organisation + "\x00" + u.Username
-		if j, dup := seenUsers[k]; dup && u.Username != "" {
-			add(fmt.Sprintf("user %q of organisation %q is already defined at users[%d]", u.Username, u.Organisation, j), "users", i, "username")
+		if j, dup := seen[k]; dup && u.Username != "" {
+			l.add(fmt.Sprintf("user %q of organisation %q is already defined at users[%d]", u.Username, u.Organisation, j), "users", i, "username")
 		} else {
-			seenUsers[k] = i
+			seen[k] = i
 		}
 	}
+}
 
-	seenKeys := map[string]int{}
-	for i, k := range f.WebAPIKeys {
-		required(k.Key, "web_api_keys", i, "key")
-		required(k.Organisation, "web_api_keys", i, "organisation")
-		required(k.User, "web_api_keys", i, "user")
-		required(k.DefaultUnit, "web_api_keys", i, "default_unit")
-		units(k.Units, "web_api_keys", i)
-		if j, dup := seenKeys[k.Key]; dup && k.Key != "" {
-			add(fmt.Sprintf("the key is already defined at web_api_keys[%d]", j), "web_api_keys", i, "key")
+func (l *problemList) webAPIKeys(keys []WebAPIKey) {
+	seen := map[string]int{}
+	for i, k := range keys {
+		l.required(k.Key, "web_api_keys", i, "key")
+		l.required(k.Organisation, "web_api_keys", i, "organisation")
+		l.required(k.User, "web_api_keys", i, "user")
+		l.required(k.DefaultUnit, "web_api_keys", i, "default_unit")
+		l.units(k.Units, "web_api_keys", i)
+		if j, dup := seen[k.Key]; dup && k.Key != "" {
+			l.add(fmt.Sprintf("the key is already defined at web_api_keys[%d]", j), "web_api_keys", i, "key")
 		} else {
-			seenKeys[k.Key] = i
+			seen[k.Key] = i
 		}
 	}
+}
 
-	seenKeys = map[string]int{}
-	for i, k := range f.ConsumerApplicationKeys {
-		const s = "consumer_application_keys"
-		required(k.Key, s, i, "key")
-		required(k.Organisation, s, i, "organisation")
-		required(k.User, s, i, "user")
-		required(k.DefaultUnit, s, i, "default_unit")
-		units(k.Units, s, i)
-		if j, dup := seenKeys[k.Key]; dup && k.Key != "" {
-			add(fmt.Sprintf("the key is already defined at %s[%d]", s, j), s, i, "key")
+func (l *problemList) consumerKeys(keys []ConsumerApplicationKey) {
+	const s = "consumer_application_keys"
+	seen := map[string]int{}
+	for i, k := range keys {
+		l.required(k.Key, s, i, "key")
+		l.required(k.Organisation, s, i, "organisation")
+		l.required(k.User, s, i, "user")
+		l.required(k.DefaultUnit, s, i, "default_unit")
+		l.units(k.Units, s, i)
+		if j, dup := seen[k.Key]; dup && k.Key != "" {
+			l.add(fmt.Sprintf("the key is already defined at %s[%d]", s, j), s, i, "key")
 		} else {
-			seenKeys[k.Key] = i
+			seen[k.Key] = i
 		}
-		seenIdentifiers := map[string]int{}
-		for j, t := range k.AccessTokens {
-			path := []any{s, i, "access_tokens", j}
-			at := func(field string) []any { return append(append([]any{}, path...), field) }
-			if t.AuthenticationCode == "" && t.Identifier == "" {
-				add("needs authentication_code, or identifier with pass_code", path...)
-			}
-			if t.Identifier != "" && t.PassCode == "" {
-				add("is missing (identifier needs it)", at("pass_code")...)
-			}
-			if t.PassCode != "" && t.Identifier == "" {
-				add("is missing (pass_code belongs to an identifier)", at("identifier")...)
-			}
-			required(t.Contact, at("contact")...)
-			required(t.AccountsReceivable, at("accounts_receivable")...)
-			secret(t.AuthenticationCode, at("authentication_code")...)
-			secret(t.PassCode, at("pass_code")...)
-			if t.Identifier != "" {
-				if first, dup := seenIdentifiers[t.Identifier]; dup {
-					add(fmt.Sprintf("identifier %q is already used by access_tokens[%d]", t.Identifier, first), at("identifier")...)
-				} else {
-					seenIdentifiers[t.Identifier] = j
-				}
+		l.accessTokens(k.AccessTokens, s, i)
+	}
+}
+
+func (l *problemList) accessTokens(tokens []AccessToken, s string, i int) {
+	seen := map[string]int{}
+	for j, t := range tokens {
+		path := []any{s, i, "access_tokens", j}
+		at := func(field string) []any { return append(append([]any{}, path...), field) }
+		if t.AuthenticationCode == "" && t.Identifier == "" {
+			l.add("needs authentication_code, or identifier with pass_code", path...)
+		}
+		if t.Identifier != "" && t.PassCode == "" {
+			l.add("is missing (identifier needs it)", at("pass_code")...)
+		}
+		if t.PassCode != "" && t.Identifier == "" {
+			l.add("is missing (pass_code belongs to an identifier)", at("identifier")...)
+		}
+		l.required(t.Contact, at("contact")...)
+		l.required(t.AccountsReceivable, at("accounts_receivable")...)
+		l.secret(t.AuthenticationCode, at("authentication_code")...)
+		l.secret(t.PassCode, at("pass_code")...)
+		if t.Identifier != "" {
+			if first, dup := seen[t.Identifier]; dup {
+				l.add(fmt.Sprintf("identifier %q is already used by access_tokens[%d]", t.Identifier, first), at("identifier")...)
+			} else {
+				seen[t.Identifier] = j
 			}
 		}
 	}
-	return out
 }
 
 func formatPath(path []any) string {

@@ -1,7 +1,7 @@
 // Package braketest is the contract of the stub's brute-force brake as its clients see it,
 // whatever keeps the counts and the sessions: the in-memory stores, and Redis (redisstate) on
 // a single node, where an issuing method records its attempt in one script
-// (serverimpl.AttemptStore), and on a Cluster, where it does not. The same answers, case for
+// (throttle.AttemptStore), and on a Cluster, where it does not. The same answers, case for
 // case, through the real handler stack.
 package braketest
 
@@ -260,7 +260,7 @@ func disabled(t *testing.T, configure Configure) {
 }
 
 // bcryptPasswords: fixtures with a bcrypt password (whose check the brake asks before, see
-// serverimpl.AttemptStore) get the same answers.
+// throttle.AttemptStore) get the same answers.
 func bcryptPasswords(t *testing.T, configure Configure) {
 	f := serverimpl.DefaultFixtures()
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)

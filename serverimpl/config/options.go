@@ -39,6 +39,12 @@ const (
 )
 
 // Options configure the stub. The zero value is the stub with its embedded defaults.
+//
+// Three pairs give a part or the size of the default one (Journal or JournalSize, Sessions or
+// MaxSessions, Fixtures or FixturesFile). Each second field says what the first cannot: no
+// journal at all (JournalSize < 0), the bound of the stub's own store (from a flag), fixtures
+// that Reset reads again from their file. Fixtures and FixturesFile together are refused; the
+// sizes are ignored beside a part of one's own.
 type Options struct {
 	Fixtures         *authority.Fixtures     // nil: the embedded defaults (DefaultFixtures)
 	Secret           authority.SigningSecret // the HS256 signing secret; nil: random per start

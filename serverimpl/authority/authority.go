@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/clock"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/crmcom-community/crmauth/serverimpl/throttle"
@@ -98,9 +97,9 @@ type AccessTokenIdentifier struct {
 func (id AccessTokenIdentifier) Incomplete() *Failure {
 	switch {
 	case id.Identifier != nil && id.PassCode == nil:
-		return Fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: identifier needs pass_code")
+		return Fail(CodeInvalidRequest, "request body: access_token_identifier: identifier needs pass_code")
 	case id.PassCode != nil && id.Identifier == nil:
-		return Fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: pass_code needs identifier")
+		return Fail(CodeInvalidRequest, "request body: access_token_identifier: pass_code needs identifier")
 	}
 	return nil
 }
@@ -217,7 +216,7 @@ func (d *directory) hashesAccessTokens(key string) bool {
 func (a *Authority) checkLogin(organisation, username, password string, unit *string) (grant, *Failure) {
 	u := a.directory.Load().user(organisation, username, password)
 	if u == nil {
-		return grant{}, Fail(gen.ErrorCodeInvalidCredentials, "login failed")
+		return grant{}, Fail(CodeInvalidCredentials, "login failed")
 	}
 	chosen, ok := u.units.choose(unit)
 	if !ok {
@@ -233,7 +232,7 @@ func (a *Authority) checkLogin(organisation, username, password string, unit *st
 func (a *Authority) checkWebAPIKey(key string, unit *string) (grant, *Failure) {
 	k := a.directory.Load().webAPIKey(key)
 	if k == nil {
-		return grant{}, Fail(gen.ErrorCodeInvalidKey, "unknown key")
+		return grant{}, Fail(CodeInvalidKey, "unknown key")
 	}
 	chosen, ok := k.units.choose(unit)
 	if !ok {
@@ -245,11 +244,11 @@ func (a *Authority) checkWebAPIKey(key string, unit *string) (grant, *Failure) {
 func (a *Authority) checkConsumer(key string, id AccessTokenIdentifier, unit *string) (grant, *Failure) {
 	k := a.directory.Load().consumerKey(key)
 	if k == nil {
-		return grant{}, Fail(gen.ErrorCodeInvalidKey, "unknown key")
+		return grant{}, Fail(CodeInvalidKey, "unknown key")
 	}
 	t := k.accessToken(id.AuthenticationCode, id.Identifier, id.PassCode)
 	if t == nil {
-		return grant{}, Fail(gen.ErrorCodeInvalidAccessTokenIdentifier, "no access token matches the identifier given")
+		return grant{}, Fail(CodeInvalidAccessTokenIdentifier, "no access token matches the identifier given")
 	}
 	chosen, ok := k.units.choose(unit)
 	if !ok {
@@ -266,7 +265,7 @@ func (a *Authority) checkConsumer(key string, id AccessTokenIdentifier, unit *st
 }
 
 func unitNotAllowed(unit string) *Failure {
-	return Fail(gen.ErrorCodeUnitNotAllowed, fmt.Sprintf("unit %q is not allowed", unit))
+	return Fail(CodeUnitNotAllowed, fmt.Sprintf("unit %q is not allowed", unit))
 }
 
 // open starts g's session and signs its token. A session with Idle 0 (key tokens; login
@@ -295,7 +294,7 @@ func (a *Authority) sign(ctx context.Context, g grant, id sessions.ID, s session
 	token, err := a.signer.sign(g.claims, id, now, g.lifetime)
 	if err != nil {
 		_, _ = a.sessions.End(ctx, id, now, sessions.StateReleased)
-		return Issued{Holder: s.Holder}, Fail(gen.ErrorCodeInternalError, "internal error")
+		return Issued{Holder: s.Holder}, Fail(CodeInternalError, "internal error")
 	}
 	return Issued{Token: token, ID: id, Holder: s.Holder}, nil
 }
@@ -303,7 +302,7 @@ func (a *Authority) sign(ctx context.Context, g grant, id sessions.ID, s session
 // addFailure answers a session that could not be stored.
 func addFailure(err error) *Failure {
 	if errors.Is(err, sessions.ErrLimit) {
-		return &Failure{Code: gen.ErrorCodeServiceUnavailable, Message: sessions.ErrLimit.Error() + "; release unused tokens", RetryAfter: time.Minute}
+		return &Failure{Code: CodeServiceUnavailable, Message: sessions.ErrLimit.Error() + "; release unused tokens", RetryAfter: time.Minute}
 	}
 	return StoreFailure(err)
 }
@@ -341,7 +340,7 @@ const StoreRetryAfter = time.Second
 // StoreFailure answers a session store that could not be asked (a networked store that is down
 // or slow): 503, never a state the session is not known to be in.
 func StoreFailure(error) *Failure {
-	return &Failure{Code: gen.ErrorCodeServiceUnavailable, Message: "the session store is unavailable; try again shortly", RetryAfter: StoreRetryAfter}
+	return &Failure{Code: CodeServiceUnavailable, Message: "the session store is unavailable; try again shortly", RetryAfter: StoreRetryAfter}
 }
 
 // Release is authentication/token/release: it ends the token's session, and says which
@@ -349,7 +348,7 @@ func StoreFailure(error) *Failure {
 func (a *Authority) Release(ctx context.Context, token string) (sessions.ID, *sessions.Holder, *Failure) {
 	c, id, err := a.signer.parse(token)
 	if err != nil {
-		return sessions.ID{}, nil, Fail(gen.ErrorCodeInvalidToken, err.Error())
+		return sessions.ID{}, nil, Fail(CodeInvalidToken, err.Error())
 	}
 	h := a.holder(c)
 	now := a.clock.Now()
@@ -366,7 +365,7 @@ func (a *Authority) Release(ctx context.Context, token string) (sessions.ID, *se
 func (a *Authority) Check(ctx context.Context, token string) (TokenInfo, *sessions.Holder, *Failure) {
 	c, id, err := a.signer.parse(token)
 	if err != nil {
-		return TokenInfo{}, nil, Fail(gen.ErrorCodeInvalidToken, err.Error())
+		return TokenInfo{}, nil, Fail(CodeInvalidToken, err.Error())
 	}
 	h := a.holder(c)
 	now := a.clock.Now()
@@ -388,12 +387,12 @@ func sessionFailure(state sessions.State, c *claims, now time.Time) *Failure {
 	case sessions.StateLive:
 		return nil
 	case sessions.StateReleased:
-		return Fail(gen.ErrorCodeInvalidToken, "token has been released")
+		return Fail(CodeInvalidToken, "token has been released")
 	case sessions.StateExpired:
-		return Fail(gen.ErrorCodeTokenExpired, "token expired")
+		return Fail(CodeTokenExpired, "token expired")
 	}
 	if !now.Before(c.ExpiresAt.time()) {
-		return Fail(gen.ErrorCodeTokenExpired, "token expired")
+		return Fail(CodeTokenExpired, "token expired")
 	}
-	return Fail(gen.ErrorCodeInvalidToken, "token is unknown to this server")
+	return Fail(CodeInvalidToken, "token is unknown to this server")
 }

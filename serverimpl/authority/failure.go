@@ -2,21 +2,19 @@ package authority
 
 import (
 	"time"
-
-	"github.com/crmcom-community/crmauth/gen"
 )
 
 // Failure is why a request was refused, in the words of the spec's error catalogue: the
 // status.code, the message for this request, and when to retry where that applies. The HTTP
 // adapter (package httpstub) gives it its status and envelope.
 type Failure struct {
-	Code       gen.ErrorCode
+	Code       Code
 	Message    string
 	RetryAfter time.Duration // TOO_MANY_REQUESTS and SERVICE_UNAVAILABLE only
 }
 
 // Fail is the failure code with message.
-func Fail(code gen.ErrorCode, message string) *Failure {
+func Fail(code Code, message string) *Failure {
 	return &Failure{Code: code, Message: message}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/clock"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/crmcom-community/crmauth/serverimpl/throttle"
@@ -119,7 +118,7 @@ func (b *brake) admit(ctx context.Context, account, client string) (recorded boo
 
 // tooManyFailures is the answer to an attempt while its account or client is blocked.
 func tooManyFailures(wait time.Duration) *Failure {
-	f := &Failure{Code: gen.ErrorCodeTooManyRequests, RetryAfter: wait}
+	f := &Failure{Code: CodeTooManyRequests, RetryAfter: wait}
 	f.Message = fmt.Sprintf("too many failed attempts; try again in %d seconds", f.RetryAfterSeconds())
 	return f
 }
@@ -149,13 +148,13 @@ func (b *brake) record(ctx context.Context, account, client string, recorded boo
 
 // countsFailure answers failure counts that could not be asked: 503, as for the session store.
 func countsFailure(error) *Failure {
-	return &Failure{Code: gen.ErrorCodeServiceUnavailable, Message: "the failure counts are unavailable; try again shortly", RetryAfter: StoreRetryAfter}
+	return &Failure{Code: CodeServiceUnavailable, Message: "the failure counts are unavailable; try again shortly", RetryAfter: StoreRetryAfter}
 }
 
 // guessed reports whether a failure means a wrong secret, the thing brute force tries.
-func guessed(code gen.ErrorCode) bool {
+func guessed(code Code) bool {
 	switch code {
-	case gen.ErrorCodeInvalidCredentials, gen.ErrorCodeInvalidKey, gen.ErrorCodeInvalidAccessTokenIdentifier:
+	case CodeInvalidCredentials, CodeInvalidKey, CodeInvalidAccessTokenIdentifier:
 		return true
 	}
 	return false

@@ -23,7 +23,7 @@ func (s *Stack) handleError(err error, c echo.Context) {
 		return
 	}
 	f := s.failureFor(err, c)
-	exchangeFrom(c.Request().Context()).code = f.Code
+	exchangeFrom(c.Request().Context()).code = codeOf(f)
 	writeFailure(c.Response(), f)
 }
 
@@ -80,7 +80,7 @@ func methodNotAllowed(method, allow string) string {
 // writeFailure writes the envelope with the headers the catalogue gives the code.
 func writeFailure(w *echo.Response, f *failure) {
 	h := w.Header()
-	switch f.Code {
+	switch codeOf(f) {
 	case gen.ErrorCodeInvalidKey:
 		h.Set("WWW-Authenticate", wwwAuthenticate)
 	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:

@@ -47,7 +47,7 @@ func exchangeFrom(ctx context.Context) *exchange {
 // genuine token names its session too).
 func (x *exchange) noteOutcome(id sessions.ID, f *failure) {
 	if f != nil {
-		x.code = f.Code
+		x.code = codeOf(f)
 	}
 	if id != (sessions.ID{}) {
 		x.session, x.hasSession = id, true

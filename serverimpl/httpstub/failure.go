@@ -52,16 +52,21 @@ func noData() *map[string]any {
 // failure is the domain's refusal, as the handlers and middleware pass it on (an error).
 type failure = authority.Failure
 
-func fail(code gen.ErrorCode, message string) *failure { return authority.Fail(code, message) }
+func fail(code gen.ErrorCode, message string) *failure {
+	return authority.Fail(authority.Code(code), message)
+}
+
+// codeOf is the failure's code as the spec's type (the same string).
+func codeOf(f *failure) gen.ErrorCode { return gen.ErrorCode(f.Code) }
 
 // statusOf is the HTTP status of the failure's code (the ErrorCode table in openapi.yaml).
-func statusOf(f *failure) int { return httpStatus[f.Code] }
+func statusOf(f *failure) int { return httpStatus[codeOf(f)] }
 
 // envelopeOf is the failure's envelope.
 func envelopeOf(f *failure) gen.ErrorResponse {
 	return gen.ErrorResponse{
 		Data:   noData(),
-		Status: gen.ErrorStatus{Code: f.Code, Description: descriptions[f.Code], Message: f.Message},
+		Status: gen.ErrorStatus{Code: codeOf(f), Description: descriptions[codeOf(f)], Message: f.Message},
 	}
 }
 

@@ -84,7 +84,7 @@ func (s *Stack) faults(operation string) echo.MiddlewareFunc {
 			if v := r.Header.Get(FaultHeader); v != "" {
 				f := injectedFault(operation, declared, v, r.Header.Get(RetryAfterHeader))
 				if f.Message == injectedMessage {
-					exchangeFrom(r.Context()).fault = f.Code // for the journal
+					exchangeFrom(r.Context()).fault = codeOf(f) // for the journal
 				}
 				return f
 			}

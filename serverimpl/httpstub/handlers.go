@@ -111,7 +111,7 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 		return gen.GetConsumerApplicationKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
 		resp := gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{Body: body}}
-		if f.Code == gen.ErrorCodeInvalidKey {
+		if codeOf(f) == gen.ErrorCodeInvalidKey {
 			resp.Headers.WWWAuthenticate = challenge()
 		}
 		return resp, nil

@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/authority"
 )
 
@@ -38,5 +37,5 @@ func (s *Stack) healthz(c echo.Context) error {
 // unhealthy is /healthz's 503: unlike the methods' answers it names the cause, for whoever
 // runs the stub (errors from a store name addresses, never credentials).
 func unhealthy(err error) *failure {
-	return &failure{Code: gen.ErrorCodeServiceUnavailable, Message: "unhealthy: " + err.Error(), RetryAfter: authority.StoreRetryAfter}
+	return &failure{Code: authority.CodeServiceUnavailable, Message: "unhealthy: " + err.Error(), RetryAfter: authority.StoreRetryAfter}
 }

@@ -17,7 +17,7 @@ func (s *Stack) RequireTokenHandler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, f := s.checkRequest(r)
 		if f != nil {
-			exchangeFrom(r.Context()).code = f.Code
+			exchangeFrom(r.Context()).code = codeOf(f)
 			bearerChallenge(w.Header(), f)
 			writeFailureHTTP(w, f)
 			return
@@ -35,7 +35,7 @@ func writeFailureHTTP(w http.ResponseWriter, f *failure) {
 	if err != nil {
 		status, data = http.StatusInternalServerError, []byte(`{"data":null,"status":{"code":"INTERNAL_ERROR","description":"","message":"internal error"}}`)
 	}
-	switch f.Code {
+	switch codeOf(f) {
 	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfterSeconds()))
 	}

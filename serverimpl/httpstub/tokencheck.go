@@ -35,7 +35,7 @@ func (e *TokenError) HTTPStatus() int { return httpStatus[e.Code] }
 func (s *Stack) CheckToken(token string) (TokenInfo, error) {
 	info, _, f := s.authority.Check(context.Background(), token)
 	if f != nil {
-		return TokenInfo{}, &TokenError{Code: f.Code, Message: f.Message}
+		return TokenInfo{}, &TokenError{Code: codeOf(f), Message: f.Message}
 	}
 	return info, nil
 }
@@ -48,7 +48,7 @@ func (s *Stack) CheckToken(token string) (TokenInfo, error) {
 func (s *Stack) CheckRequest(r *http.Request) (TokenInfo, error) {
 	info, f := s.checkRequest(r)
 	if f != nil {
-		return TokenInfo{}, &TokenError{Code: f.Code, Message: f.Message}
+		return TokenInfo{}, &TokenError{Code: codeOf(f), Message: f.Message}
 	}
 	return info, nil
 }
@@ -111,7 +111,7 @@ func (s *Stack) RequireToken() echo.MiddlewareFunc {
 // the request had no token at all (section 3.1), invalid_request on 400.
 func bearerChallenge(h http.Header, f *failure) {
 	switch {
-	case f.Code == gen.ErrorCodeInvalidRequest:
+	case codeOf(f) == gen.ErrorCodeInvalidRequest:
 		h.Set("WWW-Authenticate", `Bearer realm="crmauth", error="invalid_request"`)
 	case statusOf(f) != http.StatusUnauthorized:
 	case f.Message == noTokenMessage:

@@ -3,39 +3,31 @@ package serverimpl
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
-	"time"
 
-	"github.com/labstack/echo/v4"
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/crmcom-community/crmauth/serverimpl/admin"
+	"github.com/crmcom-community/crmauth/serverimpl/clock"
 	"github.com/crmcom-community/crmauth/serverimpl/coverage"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
-// The stub-only admin clock routes, outside CRM.COM's base path (api/admin.yaml).
-const (
-	// AdminClockPath answers GET with the stub's time.
-	AdminClockPath = admin.ClockPath
-	// AdminClockAdvancePath moves the stub's clock forward: POST {"seconds": 3601}. A browser
-	// test makes tokens expire this way instead of waiting.
-	AdminClockAdvancePath = admin.ClockAdvancePath
-	// AdminDocumentPath serves api/admin.yaml, the document of the admin routes.
-	AdminDocumentPath = admin.DocumentPath
-)
-
-// ErrFixtures is wrapped by Reset's error when the fixtures file did not load; the stub then
-// keeps the fixtures it had.
-var ErrFixtures = admin.ErrFixtures
-
 // newAdmin builds the stub's administration from its own parts.
-func (s *Stub) newAdmin(clock advancer, declared []coverage.Key) (*admin.Admin, error) {
+func (s *Stub) newAdmin(spec *openapi3.T) (*admin.Admin, error) {
+	declared, err := coverage.Declared(spec)
+	if err != nil {
+		return nil, err
+	}
+	moves, ok := s.opts.Clock.(clock.Mover)
+	if !ok {
+		moves = clock.Still(s.opts.Clock) // the Go API's Reset still works; no route moves it
+	}
 	return admin.New(admin.Config{
-		Clock:     adminClock{clock},
-		Sessions:  s.authority.sessions,
-		Journal:   s.journal,
-		Coverage:  s.coverage,
+		Clock:     clock.Admin{Mover: moves},
+		Sessions:  s.authority.Sessions(),
+		Journal:   s.opts.Journal,
+		Coverage:  s.opts.Coverage,
 		Declared:  declared,
 		ResetStub: s.resetStub,
 		Token:     s.opts.AdminToken,
@@ -44,16 +36,14 @@ func (s *Stub) newAdmin(clock advancer, declared []coverage.Key) (*admin.Admin, 
 
 // resetStub resets what only the stub holds: the brake's counts, and the fixtures file.
 func (s *Stub) resetStub(ctx context.Context) (admin.Fixtures, error) {
-	if err := s.authority.brake.clear(ctx); err != nil {
+	if err := s.authority.ClearFailures(ctx); err != nil {
 		return "", &admin.StoreError{Store: "failure counts", Err: err}
 	}
 	switch {
 	case s.opts.FixturesFile != "":
 		f, err := LoadFixtures(s.opts.FixturesFile)
 		if err == nil {
-			var d *directory
-			if d, err = compileDirectory(f); err == nil {
-				s.authority.directory.Store(d)
+			if err = s.authority.Reload(f); err == nil {
 				s.logger.Info("admin: fixtures reloaded", "file", s.opts.FixturesFile)
 				return admin.FixturesReloaded, nil
 			}
@@ -63,19 +53,6 @@ func (s *Stub) resetStub(ctx context.Context) (admin.Fixtures, error) {
 		return admin.FixturesGiven, nil
 	}
 	return admin.FixturesEmbedded, nil
-}
-
-// mountAdmin serves api/admin.yaml's routes. They are not journalled nor counted in coverage:
-// a suite asking the journal should find only its app's requests there.
-func (s *Stub) mountAdmin(e *echo.Echo) error {
-	return s.admin.Register(e, unjournalled)
-}
-
-func unjournalled(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		exchangeFrom(c.Request().Context()).unjournalled = true
-		return next(c)
-	}
 }
 
 // Requests lists the journal's entries f selects, newest first (Options.JournalSize bounds
@@ -124,43 +101,3 @@ func (s *Stub) Reset() error {
 // Coverage is, for each of the four methods, every answer the spec declares and how often the
 // stub gave it since start or reset.
 func (s *Stub) Coverage() (coverage.Report, error) { return s.admin.Coverage(context.Background()) }
-
-// noClock stands in for the admin clock when the stub's clock cannot move: the Go API's Reset
-// still works, and nothing advances it (the routes are mounted only with a clock that can).
-type noClock struct{ Clock }
-
-func (noClock) Advance(d time.Duration) {}
-func (noClock) Reset()                  {}
-
-// contextClock is a clock whose moves can fail and say so: an OffsetClock, whose offset may be
-// shared by replicas (in Redis) and so may not be changed.
-type contextClock interface {
-	AdvanceContext(ctx context.Context, d time.Duration) error
-	ResetContext(ctx context.Context) error
-}
-
-// adminClock is the stub's clock as the admin routes move it: through AdvanceContext and
-// ResetContext where the clock has them (their errors answered 503), else through Advance and
-// Reset, which cannot fail (SettableClock).
-type adminClock struct{ advancer }
-
-func (c adminClock) Advance(ctx context.Context, d time.Duration) error {
-	if cc, ok := c.advancer.(contextClock); ok {
-		return cc.AdvanceContext(ctx, d)
-	}
-	c.advancer.Advance(d)
-	return nil
-}
-
-func (c adminClock) Reset(ctx context.Context) error {
-	if cc, ok := c.advancer.(contextClock); ok {
-		return cc.ResetContext(ctx)
-	}
-	c.advancer.Reset()
-	return nil
-}
-
-// directoryRef holds the compiled fixtures; reset swaps them while requests read them.
-type directoryRef = atomic.Pointer[directory]
-
-var _ contextClock = (*OffsetClock)(nil)

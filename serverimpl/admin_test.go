@@ -24,7 +24,7 @@ func advanceClock(t *testing.T, s *stub, body string) (*http.Response, []byte) {
 }
 
 func TestAdminClockExpiresTokens(t *testing.T) {
-	s := startStub(t, func(o *serverimpl.Options) { o.AdminClock = true })
+	s := startStub(t, func(o *serverimpl.Options) { o.Admin = true })
 	token := s.webAPIKeyToken(t)
 	resp, body := advanceClock(t, s, `{"seconds": 7200}`)
 	if resp.StatusCode != 200 {
@@ -48,7 +48,7 @@ func TestAdminClockExpiresTokens(t *testing.T) {
 // TestAdminClockOnRealTime: without a clock of its own, the stub with the admin route runs on
 // real time plus whatever the route added.
 func TestAdminClockOnRealTime(t *testing.T) {
-	s := startStub(t, func(o *serverimpl.Options) { o.Clock, o.AdminClock = nil, true })
+	s := startStub(t, func(o *serverimpl.Options) { o.Clock, o.Admin = nil, true })
 	token := s.webAPIKeyToken(t)
 	checkToken(t, s, token, "")
 	before := time.Now()
@@ -64,7 +64,7 @@ func TestAdminClockOnRealTime(t *testing.T) {
 }
 
 func TestAdminClockRefusesBadRequests(t *testing.T) {
-	s := startStub(t, func(o *serverimpl.Options) { o.AdminClock = true })
+	s := startStub(t, func(o *serverimpl.Options) { o.Admin = true })
 	for _, body := range []string{`{"seconds": -1}`, `{}`, `{"minutes": 5}`, `not json`, `{"seconds": 1e300}`} {
 		resp, got := advanceClock(t, s, body)
 		expectFailure(t, resp.StatusCode, got, 400, gen.ErrorCodeInvalidRequest, "")
@@ -85,7 +85,7 @@ type frozenClock struct{}
 func (frozenClock) Now() time.Time { return epoch }
 
 func TestAdminClockNeedsAnAdvancingClock(t *testing.T) {
-	if _, err := serverimpl.New(serverimpl.Options{Clock: frozenClock{}, AdminClock: true}); err == nil {
-		t.Fatal("AdminClock accepted a clock it cannot advance")
+	if _, err := serverimpl.New(serverimpl.Options{Clock: frozenClock{}, Admin: true}); err == nil {
+		t.Fatal("Admin accepted a clock it cannot advance")
 	}
 }

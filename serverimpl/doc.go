@@ -11,8 +11,10 @@
 //	client, _ := gen.NewClientWithResponses(srv.BaseURL)
 //	clock.Advance(2 * time.Hour) // every key token is now expired
 //
-// The parts, one concern per file: fixtures (who may log in), sessions (issued tokens and their
-// state), tokens (signing and parsing JWTs), authority (the four methods as plain Go, below
-// HTTP), handlers (generated request and response objects to and from the authority), and the
-// HTTP wiring around them (validation, envelope, faults, CORS, logs, admin clock).
+// This package is the composition root and the public face: Options, New, Start, Listen and
+// the Stub's Go methods. The parts live in packages of their own, which never import this one
+// (docs/architecture.md draws them): authority (the four methods as plain Go, below HTTP:
+// fixtures, tokens, the brute-force brake), httpstub (the HTTP adapter: handlers, validation,
+// envelope, faults, CORS, the request log, the spec, docs and operational routes), clock,
+// config (Options), sessions, throttle, journal, coverage and admin.
 package serverimpl

@@ -2,24 +2,12 @@ package serverimpl
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/httpstub"
 )
-
-// An Extension adds to the stub past CRM.COM's four methods (Options.Extensions). New calls
-// Extend once, after the four methods are mounted and before anything is served: it may mount
-// routes on s.Echo(), and may return the handler for every request under BasePath that is not
-// one of the four methods (at most one extension may), which then gets the stub's request log,
-// recovery and CORS in front. Without one, those requests answer 404 NOT_FOUND.
-type Extension interface {
-	Extend(s *Stub) (otherMethods http.Handler, err error)
-}
 
 // Routes is the Extension for routes of your own next to CRM.COM's methods, or for any other
 // configuration of the Echo instance: mount is called once, after the stub's own routes and
@@ -30,54 +18,30 @@ func Routes(mount func(e *echo.Echo, s *Stub)) Extension { return routes(mount) 
 
 type routes func(e *echo.Echo, s *Stub)
 
-func (r routes) Extend(s *Stub) (http.Handler, error) {
-	r(s.echo, s)
+// Extend is reached only outside New, which calls mount with its own stub (Stub.extensions).
+func (r routes) Extend(*httpstub.Stack) (http.Handler, error) {
+	return nil, errors.New("serverimpl: Routes extends a stub built by serverimpl.New")
+}
+
+// extensions are Options.Extensions, Routes among them bound to s.
+func (s *Stub) extensions() []Extension {
+	xs := make([]Extension, len(s.opts.Extensions))
+	for i, x := range s.opts.Extensions {
+		if r, ok := x.(routes); ok {
+			x = boundRoutes{r, s}
+		}
+		xs[i] = x
+	}
+	return xs
+}
+
+// boundRoutes is Routes' mount for the stub s.
+type boundRoutes struct {
+	mount routes
+	s     *Stub
+}
+
+func (b boundRoutes) Extend(h *httpstub.Stack) (http.Handler, error) {
+	b.mount(h.Echo(), b.s)
 	return nil, nil
-}
-
-func (s *Stub) extend(extensions []Extension) error {
-	var other http.Handler
-	for _, x := range extensions {
-		h, err := x.Extend(s)
-		if err != nil {
-			return err
-		}
-		if h != nil && other != nil {
-			return errors.New("serverimpl: two extensions answer the other methods under " + BasePath)
-		}
-		if h != nil {
-			other = h
-		}
-	}
-	if other != nil {
-		s.mountOtherMethods(other)
-	}
-	return nil
-}
-
-// mountOtherMethods routes every path under BasePath to h, except the four methods' own paths:
-// there a wrong HTTP method stays 405, as without an extension.
-func (s *Stub) mountOtherMethods(h http.Handler) {
-	own := map[string]bool{}
-	for _, r := range s.echo.Routes() {
-		if strings.HasPrefix(r.Path, BasePath+"/") {
-			own[r.Path] = true
-		}
-	}
-	wrapped := echo.WrapHandler(h)
-	s.echo.Any(BasePath+"/*", func(c echo.Context) error {
-		if own[c.Request().URL.Path] {
-			c.Response().Header().Set("Allow", "OPTIONS, POST") // as Echo's own 405 says
-			return fail(gen.ErrorCodeMethodNotAllowed, fmt.Sprintf("%s is not allowed here; use POST", c.Request().Method))
-		}
-		return wrapped(c)
-	})
-}
-
-// loginFixedLifetime is the authority's fixed login lifetime: 0 in the idle mode.
-func loginFixedLifetime(o Options) time.Duration {
-	if o.LoginExpiry == LoginExpiryFixed {
-		return o.LoginTokenLifetime
-	}
-	return 0
 }

@@ -233,7 +233,7 @@ func unjoin(err error) []error {
 }
 
 func defaultFixturesYAML(f *testing.F) []byte {
-	data, err := os.ReadFile("fixtures_default.yaml")
+	data, err := os.ReadFile("authority/fixtures_default.yaml")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -3,48 +3,13 @@ package serverimpl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
-	"time"
+	"strconv"
+
+	"github.com/crmcom-community/crmauth/internal/redact"
 )
-
-// Bounds of the HTTP server behind Start and Listen (Options.HTTP overrides them). A request
-// past MaxHeaderBytes (its line and headers) is answered 431 by net/http itself, before the
-// stub sees it; a connection past a timeout is closed.
-const (
-	MaxHeaderBytes    = 64 << 10
-	ReadHeaderTimeout = 10 * time.Second
-	ReadTimeout       = 30 * time.Second
-	IdleTimeout       = 2 * time.Minute
-	// WriteTimeout is longer than the largest injected latency, so a slowed answer still arrives.
-	WriteTimeout = maxInjectedLatency + 30*time.Second
-)
-
-// HTTPLimits bound the connections of the server Start and Listen run; zero fields take the
-// package's defaults (MaxHeaderBytes, ReadHeaderTimeout, ...).
-type HTTPLimits struct {
-	MaxHeaderBytes    int
-	ReadHeaderTimeout time.Duration // to read a request's line and headers
-	ReadTimeout       time.Duration // to read a whole request, body included
-	WriteTimeout      time.Duration // from the end of the request's headers to the end of the answer
-	IdleTimeout       time.Duration // a kept-alive connection waiting for its next request
-}
-
-func (l HTTPLimits) withDefaults() HTTPLimits {
-	orDefault := func(d *time.Duration, def time.Duration) {
-		if *d <= 0 {
-			*d = def
-		}
-	}
-	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = MaxHeaderBytes
-	}
-	orDefault(&l.ReadHeaderTimeout, ReadHeaderTimeout)
-	orDefault(&l.ReadTimeout, ReadTimeout)
-	orDefault(&l.WriteTimeout, WriteTimeout)
-	orDefault(&l.IdleTimeout, IdleTimeout)
-	return l
-}
 
 // Server is the stub serving on a real address, the way httptest.NewServer serves a handler.
 // Its Stub methods (CheckToken, Clock, Echo, ...) are promoted.
@@ -70,7 +35,7 @@ func Listen(addr string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	limits := opts.HTTP.withDefaults()
+	limits := opts.HTTP.WithDefaults()
 	url := "http://" + ln.Addr().String()
 	s := &Server{
 		URL:     url,
@@ -106,4 +71,13 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 // Close stops the server at once, dropping requests in flight.
 func (s *Server) Close() {
 	_ = s.http.Close()
+}
+
+// Format keeps fmt from printing the stub's fields (its options hold the signing secret and
+// the fixtures) as they are: unexported fields skip their own Format methods.
+func (s *Stub) Format(f fmt.State, r rune) { redact.Format(f, r, "serverimpl.Stub") }
+
+// Format prints the server by its URL; see Stub.Format.
+func (s *Server) Format(f fmt.State, r rune) {
+	redact.Format(f, r, "serverimpl.Server{URL: "+strconv.Quote(s.URL)+"}")
 }

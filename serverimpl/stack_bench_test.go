@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/crmcom-community/crmauth/internal/benchreq"
 )
 
 // BenchmarkStub measures each method through the whole stub in-process (every middleware,
@@ -24,19 +26,19 @@ func BenchmarkStub(b *testing.B) {
 		return s
 	}
 	run := func(b *testing.B, s http.Handler, next func(i int) *http.Request) {
-		w := &benchWriter{header: http.Header{}}
+		w := benchreq.NewWriter()
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := range b.N {
-			s.ServeHTTP(w.reset(), next(i))
-			if w.status != http.StatusOK {
-				b.Fatalf("status %d", w.status)
+			s.ServeHTTP(w.Reset(), next(i))
+			if w.Status != http.StatusOK {
+				b.Fatalf("status %d", w.Status)
 			}
 		}
 	}
 	b.Run("web_api_key_token", func(b *testing.B) {
-		req := newBenchRequest(BasePath+"/authentication/web_api_key/token", vendorBasicAuth, `{}`)
-		run(b, newStub(b), func(int) *http.Request { return req.next() })
+		req := benchreq.New(BasePath+"/authentication/web_api_key/token", benchreq.VendorBasicAuth, `{}`)
+		run(b, newStub(b), func(int) *http.Request { return req.Next() })
 	})
 	b.Run("web_api_key_token/json_log", func(b *testing.B) {
 		// The same with a request log: one JSON line per request, written to io.Discard.
@@ -44,8 +46,8 @@ func BenchmarkStub(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		req := newBenchRequest(BasePath+"/authentication/web_api_key/token", vendorBasicAuth, `{}`)
-		run(b, s, func(int) *http.Request { return req.next() })
+		req := benchreq.New(BasePath+"/authentication/web_api_key/token", benchreq.VendorBasicAuth, `{}`)
+		run(b, s, func(int) *http.Request { return req.Next() })
 	})
 	b.Run("web_api_key_token/no_journal", func(b *testing.B) {
 		// The same without the journal (JournalSize -1): the journal's cost per request is the
@@ -54,21 +56,21 @@ func BenchmarkStub(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		req := newBenchRequest(BasePath+"/authentication/web_api_key/token", vendorBasicAuth, `{}`)
-		run(b, s, func(int) *http.Request { return req.next() })
+		req := benchreq.New(BasePath+"/authentication/web_api_key/token", benchreq.VendorBasicAuth, `{}`)
+		run(b, s, func(int) *http.Request { return req.Next() })
 	})
 	b.Run("login", func(b *testing.B) {
-		req := newBenchRequest(BasePath+"/authentication/token", "",
+		req := benchreq.New(BasePath+"/authentication/token", "",
 			`{"username":"jdoe","password":"s3cret-Passw0rd","organisation":"ps_dev"}`)
-		run(b, newStub(b), func(int) *http.Request { return req.next() })
+		run(b, newStub(b), func(int) *http.Request { return req.Next() })
 	})
 	b.Run("release", func(b *testing.B) {
 		s := newStub(b)
-		reqs := make([]*benchRequest, b.N)
+		reqs := make([]*benchreq.Request, b.N)
 		for i := range reqs {
-			reqs[i] = newBenchRequest(BasePath+"/authentication/token/release", "", `{"token":"`+issueToken(b, s)+`"}`)
+			reqs[i] = benchreq.New(BasePath+"/authentication/token/release", "", `{"token":"`+issueToken(b, s)+`"}`)
 		}
-		run(b, s, func(i int) *http.Request { return reqs[i].next() })
+		run(b, s, func(i int) *http.Request { return reqs[i].Next() })
 	})
 	b.Run("require_token", func(b *testing.B) {
 		s := newStub(b)
@@ -84,7 +86,7 @@ func issueToken(b *testing.B, s *Stub) string {
 	rec := httptest.NewRecorder()
 	r := httptest.NewRequest(http.MethodPost, BasePath+"/authentication/web_api_key/token", strings.NewReader(`{}`))
 	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("Authorization", vendorBasicAuth)
+	r.Header.Set("Authorization", benchreq.VendorBasicAuth)
 	s.ServeHTTP(rec, r)
 	var answer struct {
 		Data struct{ Token string } `json:"data"`

@@ -21,6 +21,6 @@ func (f tokenFlags) Format(s fmt.State, verb rune) {
 func (c serveConfig) Format(s fmt.State, verb rune) {
 	type plain serveConfig
 	p := plain(c)
-	p.secret, p.adminToken, p.redisURL = redact.Mask(p.secret), redact.Mask(p.adminToken), redact.Mask(p.redisURL)
+	p.secret, p.opts.AdminToken, p.redisURL = redact.Mask(p.secret), redact.Mask(p.opts.AdminToken), redact.Mask(p.redisURL)
 	_, _ = io.WriteString(s, fmt.Sprintf("%+v", p))
 }

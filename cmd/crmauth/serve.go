@@ -19,41 +19,27 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
 )
 
-// serveConfig is what `crmauth serve` runs with. Every flag has an environment variable;
-// a flag given on the command line wins over the variable, which wins over the default.
+// serveConfig is what `crmauth serve` runs with: the stub's own Options, which most flags set
+// directly, and what only the command has (the address, logging, the gateway, Redis). Every
+// flag has an environment variable; a flag given on the command line wins over the variable,
+// which wins over the default.
 type serveConfig struct {
-	listen           string
-	fixtures         string
-	secret           string
-	loginIdleTimeout time.Duration
-	keyTokenLifetime time.Duration
-	numericDates     bool
-	allowedOrigins   string
-	latency          time.Duration
-	admin            bool
-	adminClock       bool
-	adminToken       string // never printed: not a flag default, not logged
-	journalSize      int
-	coverageReport   string
-	disableFaults    bool
-	logFormat        string
-	logLevel         string
-	shutdownTimeout  time.Duration
-	maxSessions      int
-	maxFailures      int
-	maxClientFails   int
-	failureWindow    time.Duration
-	disableThrottle  bool
+	opts serverimpl.Options // the flags' part; the logger, secret, origins and extensions are added by options
 
-	loginExpiry        string
-	loginTokenLifetime time.Duration
-	upstream           string
-	upstreamTimeout    time.Duration
-	forwardAuth        bool
-	redisURL           string
-	redisCluster       bool
-	redisPrefix        string
-	redisTimeout       time.Duration
+	listen          string
+	secret          string // never printed: Options.Secret is set from it only by options
+	allowedOrigins  string
+	coverageReport  string
+	logFormat       string
+	logLevel        string
+	shutdownTimeout time.Duration
+	upstream        string
+	upstreamTimeout time.Duration
+	forwardAuth     bool
+	redisURL        string
+	redisCluster    bool
+	redisPrefix     string
+	redisTimeout    time.Duration
 }
 
 // serveFlag ties a flag to its environment variable.
@@ -65,28 +51,27 @@ type serveFlag struct {
 func serveFlags(c *serveConfig) []serveFlag {
 	return []serveFlag{
 		{"listen", "CRMAUTH_LISTEN", "address to listen on", &c.listen},
-		{"fixtures", "CRMAUTH_FIXTURES", "YAML fixtures file (default: the embedded defaults)", &c.fixtures},
+		{"fixtures", "CRMAUTH_FIXTURES", "YAML fixtures file (default: the embedded defaults)", &c.opts.FixturesFile},
 		{"secret", "CRMAUTH_SECRET", "HS256 signing secret (default: random per start; tokens then do not survive a restart)", &c.secret},
-		{"login-idle-timeout", "CRMAUTH_LOGIN_IDLE_TIMEOUT", "idle time after which an authentication/token token expires", &c.loginIdleTimeout},
-		{"login-expiry", "CRMAUTH_LOGIN_EXPIRY", "how authentication/token tokens end: idle (after login-idle-timeout unused, the seeds' rule) or fixed (login-token-lifetime after issue, used or not: CRM.COM R12 on)", &c.loginExpiry},
-		{"login-token-lifetime", "CRMAUTH_LOGIN_TOKEN_LIFETIME", "lifetime of an authentication/token token with --login-expiry fixed", &c.loginTokenLifetime},
-		{"key-token-lifetime", "CRMAUTH_KEY_TOKEN_LIFETIME", "lifetime of Web API key and consumer application key tokens", &c.keyTokenLifetime},
-		{"numeric-dates", "CRMAUTH_NUMERIC_DATES", "write exp and iat as RFC 7519 numbers instead of CRM.COM's strings", &c.numericDates},
+		{"login-idle-timeout", "CRMAUTH_LOGIN_IDLE_TIMEOUT", "idle time after which an authentication/token token expires", &c.opts.LoginIdleTimeout},
+		{"login-expiry", "CRMAUTH_LOGIN_EXPIRY", "how authentication/token tokens end: idle (after login-idle-timeout unused, the seeds' rule) or fixed (login-token-lifetime after issue, used or not: CRM.COM R12 on)", (*string)(&c.opts.LoginExpiry)},
+		{"login-token-lifetime", "CRMAUTH_LOGIN_TOKEN_LIFETIME", "lifetime of an authentication/token token with --login-expiry fixed", &c.opts.LoginTokenLifetime},
+		{"key-token-lifetime", "CRMAUTH_KEY_TOKEN_LIFETIME", "lifetime of Web API key and consumer application key tokens", &c.opts.KeyTokenLifetime},
+		{"numeric-dates", "CRMAUTH_NUMERIC_DATES", "write exp and iat as RFC 7519 numbers instead of CRM.COM's strings", &c.opts.NumericDates},
 		{"allowed-origins", "CRMAUTH_ALLOWED_ORIGINS", "comma-separated CORS origins (default: any origin)", &c.allowedOrigins},
-		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.latency},
-		{"admin", "CRMAUTH_ADMIN", "serve the administration routes under /_crmauth/ (journal, sessions, reset, coverage, clock; described at " + serverimpl.AdminDocumentPath + ")", &c.admin},
-		{"admin-clock", "CRMAUTH_ADMIN_CLOCK", "former name of -admin: false turns the administration routes off", &c.adminClock},
-		{"journal-size", "CRMAUTH_JOURNAL_SIZE", "requests the journal keeps, the newest (-1: no journal)", &c.journalSize},
+		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.opts.Latency},
+		{"admin", "CRMAUTH_ADMIN", "serve the administration routes under /_crmauth/ (journal, sessions, reset, coverage, clock; described at " + serverimpl.AdminDocumentPath + ")", &c.opts.Admin},
+		{"journal-size", "CRMAUTH_JOURNAL_SIZE", "requests the journal keeps, the newest (-1: no journal)", &c.opts.JournalSize},
 		{"coverage-report", "CRMAUTH_COVERAGE_REPORT", "at shutdown, write the coverage of the declared answers to this file as JSON and a short table to stderr", &c.coverageReport},
-		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.disableFaults},
+		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.opts.DisableFaults},
 		{"log-format", "CRMAUTH_LOG_FORMAT", "log format: text or json", &c.logFormat},
 		{"log-level", "CRMAUTH_LOG_LEVEL", "log level: debug, info, warn or error", &c.logLevel},
 		{"shutdown-timeout", "CRMAUTH_SHUTDOWN_TIMEOUT", "how long a shutdown waits for requests in flight", &c.shutdownTimeout},
-		{"max-sessions", "CRMAUTH_MAX_SESSIONS", "live sessions at most; beyond, token requests get 503 (-1: no bound)", &c.maxSessions},
-		{"max-failures", "CRMAUTH_MAX_FAILURES", "failed attempts per account (organisation and username, or key) in a failure window before 429 (-1: no limit)", &c.maxFailures},
-		{"max-failures-per-client", "CRMAUTH_MAX_FAILURES_PER_CLIENT", "failed attempts per client address in a failure window before 429 (-1: no limit)", &c.maxClientFails},
-		{"failure-window", "CRMAUTH_FAILURE_WINDOW", "how long failed attempts are counted, from the first", &c.failureWindow},
-		{"disable-throttle", "CRMAUTH_DISABLE_THROTTLE", "never answer 429 to failed logins and keys", &c.disableThrottle},
+		{"max-sessions", "CRMAUTH_MAX_SESSIONS", "live sessions at most; beyond, token requests get 503 (-1: no bound)", &c.opts.MaxSessions},
+		{"max-failures", "CRMAUTH_MAX_FAILURES", "failed attempts per account (organisation and username, or key) in a failure window before 429 (-1: no limit)", &c.opts.Throttle.MaxFailures},
+		{"max-failures-per-client", "CRMAUTH_MAX_FAILURES_PER_CLIENT", "failed attempts per client address in a failure window before 429 (-1: no limit)", &c.opts.Throttle.MaxFailuresPerClient},
+		{"failure-window", "CRMAUTH_FAILURE_WINDOW", "how long failed attempts are counted, from the first", &c.opts.Throttle.Window},
+		{"disable-throttle", "CRMAUTH_DISABLE_THROTTLE", "never answer 429 to failed logins and keys", &c.opts.Throttle.Disabled},
 		{"upstream", "CRMAUTH_UPSTREAM", "gateway: token-check every other request under " + serverimpl.BasePath + " and proxy a live one to this base URL (like http://127.0.0.1:4010); unset: they answer 404", &c.upstream},
 		{"upstream-timeout", "CRMAUTH_UPSTREAM_TIMEOUT", "gateway: how long the upstream may take to answer before 504 GATEWAY_TIMEOUT", &c.upstreamTimeout},
 		{"forward-auth", "CRMAUTH_FORWARD_AUTH", "serve the forward auth check " + gateway.CheckPath + " (nginx auth_request, Traefik ForwardAuth)", &c.forwardAuth},
@@ -99,26 +84,29 @@ func serveFlags(c *serveConfig) []serveFlag {
 
 func defaultServeConfig() serveConfig {
 	return serveConfig{
-		listen:           "localhost:8080",
-		loginIdleTimeout: serverimpl.DefaultLoginIdleTimeout,
-		keyTokenLifetime: serverimpl.DefaultKeyTokenLifetime,
-		admin:            true,
-		adminClock:       true,
-		journalSize:      journal.DefaultSize,
-		logFormat:        "text",
-		logLevel:         "info",
-		shutdownTimeout:  10 * time.Second,
-		maxSessions:      serverimpl.DefaultMaxSessions,
-		maxFailures:      serverimpl.DefaultMaxFailures,
-		maxClientFails:   serverimpl.DefaultMaxFailuresPerClient,
-		failureWindow:    serverimpl.DefaultFailureWindow,
-
-		loginExpiry:        string(serverimpl.LoginExpiryIdle),
-		loginTokenLifetime: serverimpl.DefaultLoginTokenLifetime,
-		upstreamTimeout:    gateway.DefaultResponseHeaderTimeout,
-		forwardAuth:        true,
-		redisPrefix:        redisstate.DefaultPrefix,
-		redisTimeout:       redisstate.DefaultTimeout,
+		// The defaults New would take, written out so that -h shows them.
+		opts: serverimpl.Options{
+			LoginIdleTimeout:   serverimpl.DefaultLoginIdleTimeout,
+			KeyTokenLifetime:   serverimpl.DefaultKeyTokenLifetime,
+			LoginExpiry:        serverimpl.LoginExpiryIdle,
+			LoginTokenLifetime: serverimpl.DefaultLoginTokenLifetime,
+			Admin:              true,
+			JournalSize:        journal.DefaultSize,
+			MaxSessions:        serverimpl.DefaultMaxSessions,
+			Throttle: serverimpl.ThrottleOptions{
+				MaxFailures:          serverimpl.DefaultMaxFailures,
+				MaxFailuresPerClient: serverimpl.DefaultMaxFailuresPerClient,
+				Window:               serverimpl.DefaultFailureWindow,
+			},
+		},
+		listen:          "localhost:8080",
+		logFormat:       "text",
+		logLevel:        "info",
+		shutdownTimeout: 10 * time.Second,
+		upstreamTimeout: gateway.DefaultResponseHeaderTimeout,
+		forwardAuth:     true,
+		redisPrefix:     redisstate.DefaultPrefix,
+		redisTimeout:    redisstate.DefaultTimeout,
 	}
 }
 
@@ -128,45 +116,12 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	fs := flag.NewFlagSet("crmauth serve", flag.ContinueOnError)
 	fs.SetOutput(output)
 	for _, f := range serveFlags(&c) {
-		env := getenv(f.env)
-		usage := f.usage + " [$" + f.env + "]"
-		switch v := f.value.(type) {
-		case *string:
-			if env != "" {
-				*v = env
-			}
-			fs.StringVar(v, f.name, *v, usage)
-		case *bool:
-			if env != "" {
-				b, err := strconv.ParseBool(env)
-				if err != nil {
-					return c, fmt.Errorf("$%s: %q is not a boolean (true or false)", f.env, env)
-				}
-				*v = b
-			}
-			fs.BoolVar(v, f.name, *v, usage)
-		case *int:
-			if env != "" {
-				n, err := strconv.Atoi(env)
-				if err != nil {
-					return c, fmt.Errorf("$%s: %q is not a whole number", f.env, env)
-				}
-				*v = n
-			}
-			fs.IntVar(v, f.name, *v, usage)
-		case *time.Duration:
-			if env != "" {
-				d, err := time.ParseDuration(env)
-				if err != nil {
-					return c, fmt.Errorf("$%s: %q is not a duration (like 90s, 15m, 2h)", f.env, env)
-				}
-				*v = d
-			}
-			fs.DurationVar(v, f.name, *v, usage)
+		if err := f.define(fs, getenv(f.env)); err != nil {
+			return c, err
 		}
 	}
 	// The admin token is a secret: its variable is read after parsing, so -h never prints it.
-	fs.StringVar(&c.adminToken, "admin-token", "", "require Authorization: Bearer <this> on the administration routes [$CRMAUTH_ADMIN_TOKEN]")
+	fs.StringVar(&c.opts.AdminToken, "admin-token", "", "require Authorization: Bearer <this> on the administration routes [$CRMAUTH_ADMIN_TOKEN]")
 	fs.Usage = func() {
 		fmt.Fprintln(output, "Usage: crmauth serve [flags]")
 		fmt.Fprintln(output)
@@ -182,33 +137,73 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	given := false
 	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "admin-token" })
 	if !given {
-		c.adminToken = getenv("CRMAUTH_ADMIN_TOKEN")
+		c.opts.AdminToken = getenv("CRMAUTH_ADMIN_TOKEN")
 	}
-	if c.journalSize == 0 || c.journalSize < -1 {
-		return c, errors.New("journal-size must be positive, or -1 for no journal")
+	return c, c.check()
+}
+
+// define defines the flag on fs, with env (its variable's value, when set) as its default.
+func (f serveFlag) define(fs *flag.FlagSet, env string) error {
+	usage := f.usage + " [$" + f.env + "]"
+	switch v := f.value.(type) {
+	case *string:
+		if env != "" {
+			*v = env
+		}
+		fs.StringVar(v, f.name, *v, usage)
+	case *bool:
+		if env != "" {
+			b, err := strconv.ParseBool(env)
+			if err != nil {
+				return fmt.Errorf("$%s: %q is not a boolean (true or false)", f.env, env)
+			}
+			*v = b
+		}
+		fs.BoolVar(v, f.name, *v, usage)
+	case *int:
+		if env != "" {
+			n, err := strconv.Atoi(env)
+			if err != nil {
+				return fmt.Errorf("$%s: %q is not a whole number", f.env, env)
+			}
+			*v = n
+		}
+		fs.IntVar(v, f.name, *v, usage)
+	case *time.Duration:
+		if env != "" {
+			d, err := time.ParseDuration(env)
+			if err != nil {
+				return fmt.Errorf("$%s: %q is not a duration (like 90s, 15m, 2h)", f.env, env)
+			}
+			*v = d
+		}
+		fs.DurationVar(v, f.name, *v, usage)
 	}
-	if c.loginExpiry != string(serverimpl.LoginExpiryIdle) && c.loginExpiry != string(serverimpl.LoginExpiryFixed) {
-		return c, fmt.Errorf("login-expiry %q: use idle or fixed", c.loginExpiry)
+	return nil
+}
+
+// check refuses the values a flag cannot mean: a zero where Options would read "the default"
+// (the flags show their defaults instead), and login-expiry's value named by its flag. What
+// New checks of the rest (negative latency, negative lifetimes) New reports.
+func (c serveConfig) check() error {
+	o := c.opts
+	switch {
+	case o.JournalSize == 0 || o.JournalSize < -1:
+		return errors.New("journal-size must be positive, or -1 for no journal")
+	case o.LoginExpiry != serverimpl.LoginExpiryIdle && o.LoginExpiry != serverimpl.LoginExpiryFixed:
+		return fmt.Errorf("login-expiry %q: use idle or fixed", o.LoginExpiry)
+	case c.upstreamTimeout <= 0:
+		return errors.New("upstream-timeout must be positive")
+	case o.LoginIdleTimeout <= 0 || o.KeyTokenLifetime <= 0 || o.LoginTokenLifetime <= 0:
+		return errors.New("token lifetimes must be positive")
+	case o.MaxSessions == 0 || o.Throttle.MaxFailures == 0 || o.Throttle.MaxFailuresPerClient == 0:
+		return errors.New("max-sessions, max-failures and max-failures-per-client must be positive, or -1 for no bound")
+	case o.Throttle.Window <= 0:
+		return errors.New("failure-window must be positive")
+	case c.redisTimeout <= 0:
+		return errors.New("redis-timeout must be positive")
 	}
-	if c.upstreamTimeout <= 0 {
-		return c, errors.New("upstream-timeout must be positive")
-	}
-	if c.loginIdleTimeout <= 0 || c.keyTokenLifetime <= 0 || c.loginTokenLifetime <= 0 {
-		return c, errors.New("token lifetimes must be positive")
-	}
-	if c.latency < 0 {
-		return c, errors.New("latency must not be negative")
-	}
-	if c.maxSessions == 0 || c.maxFailures == 0 || c.maxClientFails == 0 {
-		return c, errors.New("max-sessions, max-failures and max-failures-per-client must be positive, or -1 for no bound")
-	}
-	if c.failureWindow <= 0 {
-		return c, errors.New("failure-window must be positive")
-	}
-	if c.redisTimeout <= 0 {
-		return c, errors.New("redis-timeout must be positive")
-	}
-	return c, nil
+	return nil
 }
 
 func (c serveConfig) logger(w io.Writer) (*slog.Logger, error) {
@@ -226,28 +221,11 @@ func (c serveConfig) logger(w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: use text or json", c.logFormat)
 }
 
+// options are the stub's Options: the flags' own, with the logger, the secret, the CORS
+// origins and the gateway's extensions.
 func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
-	opts := serverimpl.Options{
-		LoginIdleTimeout:   c.loginIdleTimeout,
-		LoginExpiry:        serverimpl.LoginExpiry(c.loginExpiry),
-		LoginTokenLifetime: c.loginTokenLifetime,
-		KeyTokenLifetime:   c.keyTokenLifetime,
-		NumericDates:       c.numericDates,
-		Logger:             logger,
-		Latency:            c.latency,
-		Admin:              c.admin && c.adminClock,
-		AdminToken:         c.adminToken,
-		JournalSize:        c.journalSize,
-		FixturesFile:       c.fixtures, // read again by POST /_crmauth/reset
-		DisableFaults:      c.disableFaults,
-		MaxSessions:        c.maxSessions,
-		Throttle: serverimpl.ThrottleOptions{
-			MaxFailures:          c.maxFailures,
-			MaxFailuresPerClient: c.maxClientFails,
-			Window:               c.failureWindow,
-			Disabled:             c.disableThrottle,
-		},
-	}
+	opts := c.opts
+	opts.Logger = logger
 	if c.secret != "" {
 		opts.Secret = []byte(c.secret)
 	}
@@ -303,37 +281,52 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "crmauth serve:", err)
 		return 2
 	}
+	srv, closeState, ok := c.start(ctx, logger, stderr)
+	if !ok {
+		return 1
+	}
+	defer closeState() // after the server has stopped (deferred calls run last)
+	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
+	return c.serve(ctx, srv, logger, stderr)
+}
+
+// start builds the options, keeps the state in Redis when asked, and listens; what fails is
+// printed to stderr. closeState closes the Redis state, once the server has stopped.
+func (c serveConfig) start(ctx context.Context, logger *slog.Logger, stderr io.Writer) (srv *serverimpl.Server, closeState func(), ok bool) {
 	opts, err := c.options(logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "crmauth serve: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
-		return 1
+		return nil, nil, false
 	}
-	shared := "memory"
+	shared, closeState := "memory", func() {}
 	if c.redisURL != "" {
 		st, err := c.openRedis(ctx, logger, &opts)
 		if err != nil {
 			fmt.Fprintln(stderr, "crmauth serve: redis:", err)
-			return 1
+			return nil, nil, false
 		}
-		defer st.Close() // after the server has stopped (deferred calls run last)
-		shared = "redis " + redisstate.Describe(c.redisURL)
+		shared, closeState = "redis "+redisstate.Describe(c.redisURL), func() { st.Close() }
 	}
-	srv, err := serverimpl.Listen(c.listen, opts)
-	if err != nil {
+	if srv, err = serverimpl.Listen(c.listen, opts); err != nil {
+		closeState()
 		fmt.Fprintln(stderr, "crmauth serve: "+strings.ReplaceAll(err.Error(), "\n", "\n  "))
-		return 1
+		return nil, nil, false
 	}
 	fixtures := "embedded defaults"
-	if c.fixtures != "" {
-		fixtures = c.fixtures
+	if opts.FixturesFile != "" {
+		fixtures = opts.FixturesFile
 	}
 	logger.Info("crmauth stub listening",
 		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
-		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
-		"login_expiry", c.loginExpiry, "upstream", c.upstream, "forward_auth", c.forwardAuth, "state", shared,
-		"admin", opts.Admin, "admin_token", c.adminToken != "", "journal_size", c.journalSize)
-	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
+		"login_idle_timeout", opts.LoginIdleTimeout, "key_token_lifetime", opts.KeyTokenLifetime,
+		"login_expiry", opts.LoginExpiry, "upstream", c.upstream, "forward_auth", c.forwardAuth, "state", shared,
+		"admin", opts.Admin, "admin_token", opts.AdminToken != "", "journal_size", opts.JournalSize)
+	return srv, closeState, true
+}
 
+// serve waits for ctx to end or the server to fail, then shuts it down and writes the
+// coverage report when asked.
+func (c serveConfig) serve(ctx context.Context, srv *serverimpl.Server, logger *slog.Logger, stderr io.Writer) int {
 	select {
 	case <-ctx.Done():
 	case err := <-waitChan(srv):

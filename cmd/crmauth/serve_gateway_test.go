@@ -26,7 +26,7 @@ func TestServeUpstreamAndLoginExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.upstream != up.URL || c.loginExpiry != "fixed" || !c.forwardAuth || c.loginTokenLifetime != 2*time.Hour {
+	if c.upstream != up.URL || c.opts.LoginExpiry != "fixed" || !c.forwardAuth || c.opts.LoginTokenLifetime != 2*time.Hour {
 		t.Fatalf("config %+v", c)
 	}
 	opts, err := c.options(nil)

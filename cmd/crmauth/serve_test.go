@@ -26,26 +26,26 @@ func TestServeConfigPrecedence(t *testing.T) {
 		"CRMAUTH_LOGIN_IDLE_TIMEOUT": "30s",
 		"CRMAUTH_NUMERIC_DATES":      "true",
 		"CRMAUTH_ALLOWED_ORIGINS":    "http://a.example, http://b.example",
-		"CRMAUTH_ADMIN_CLOCK":        "false",
+		"CRMAUTH_ADMIN":              "false",
 	}
 	c, err := parseServeConfig([]string{"--login-idle-timeout", "45s"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.listen != "0.0.0.0:9000" || c.loginIdleTimeout != 45*time.Second || !c.numericDates || c.adminClock ||
-		c.keyTokenLifetime != serverimpl.DefaultKeyTokenLifetime {
+	if c.listen != "0.0.0.0:9000" || c.opts.LoginIdleTimeout != 45*time.Second || !c.opts.NumericDates || c.opts.Admin ||
+		c.opts.KeyTokenLifetime != serverimpl.DefaultKeyTokenLifetime {
 		t.Fatalf("config %+v: want env over defaults, flags over env", c)
 	}
 	opts, err := c.options(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(opts.AllowedOrigins) != 2 || opts.AllowedOrigins[1] != "http://b.example" || !opts.NumericDates || opts.AdminClock {
+	if len(opts.AllowedOrigins) != 2 || opts.AllowedOrigins[1] != "http://b.example" || !opts.NumericDates || opts.Admin {
 		t.Fatalf("options %+v", opts)
 	}
 
 	d, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard)
-	if err != nil || d.listen != "localhost:8080" || !d.adminClock {
+	if err != nil || d.listen != "localhost:8080" || !d.opts.Admin {
 		t.Fatalf("defaults %+v %v", d, err)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"net/http"
 )
 
-// The stub's embedded default fixtures (serverimpl/fixtures_default.yaml).
+// The stub's embedded default fixtures (serverimpl/authority/fixtures_default.yaml).
 const (
 	basePath      = "/crmapi/rest/v2"
 	loginPath     = basePath + "/authentication/token"

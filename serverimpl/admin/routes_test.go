@@ -234,7 +234,7 @@ const extraUser = `
 `
 
 func TestResetRoute(t *testing.T) {
-	defaults, err := os.ReadFile("../fixtures_default.yaml")
+	defaults, err := os.ReadFile("../authority/fixtures_default.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/crmcom-community/crmauth/gen"
-	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/httpstub"
 )
 
 // CheckPath is forward auth's route, outside CRM.COM's base path like the other admin routes.
@@ -21,9 +21,9 @@ const (
 	HeaderForwardedURI = "X-Forwarded-Uri" // Traefik's ForwardAuth
 )
 
-// ForwardAuth is a serverimpl.Extension mounting the token check for another gateway at
+// ForwardAuth is a httpstub.Extension mounting the token check for another gateway at
 // CheckPath, for any HTTP method (nginx's auth_request subrequest, Traefik's ForwardAuth, a
-// browser's fetch). The token is found by the token rule (serverimpl.TokenFromRequest) in the
+// browser's fetch). The token is found by the token rule (httpstub.TokenFromRequest) in the
 // check's own request (its query, an Authorization header the gateway passes on), and in the
 // token query parameter of the original request's URI (HeaderOriginalURI, HeaderForwardedURI).
 // A live token is answered 200 with the identity headers (IdentityHeaders, readable by
@@ -31,10 +31,10 @@ const (
 // A token in the original request's body is out of its reach: gateways send none.
 type ForwardAuth struct{}
 
-var _ serverimpl.Extension = ForwardAuth{}
+var _ httpstub.Extension = ForwardAuth{}
 
 // Extend mounts CheckPath.
-func (ForwardAuth) Extend(s *serverimpl.Stub) (http.Handler, error) {
+func (ForwardAuth) Extend(s *httpstub.Stack) (http.Handler, error) {
 	check := s.RequireTokenHandler(http.HandlerFunc(allowed))
 	s.Echo().Any(CheckPath, echo.WrapHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		exposeIdentity(w.Header())
@@ -85,7 +85,7 @@ type checkData struct {
 }
 
 func allowed(w http.ResponseWriter, r *http.Request) {
-	info, _ := serverimpl.TokenInfoFrom(r.Context())
+	info, _ := httpstub.TokenInfoFrom(r.Context())
 	setIdentity(w.Header(), info)
 	data, _ := json.Marshal(struct {
 		Data   checkData    `json:"data"`

@@ -13,15 +13,15 @@ import (
 	"time"
 
 	"github.com/crmcom-community/crmauth/gen"
-	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/httpstub"
 )
 
 // Defaults of Config's zero fields.
 const (
 	// DefaultMaxBodyBytes is the largest request body the gateway forwards (1 MiB, the token
-	// rule's own bound for JSON bodies, serverimpl.MaxTokenBodyBytes); beyond it, 413
+	// rule's own bound for JSON bodies, httpstub.MaxTokenBodyBytes); beyond it, 413
 	// PAYLOAD_TOO_LARGE.
-	DefaultMaxBodyBytes          = serverimpl.MaxTokenBodyBytes
+	DefaultMaxBodyBytes          = httpstub.MaxTokenBodyBytes
 	DefaultDialTimeout           = 5 * time.Second
 	DefaultResponseHeaderTimeout = 30 * time.Second
 	DefaultIdleConnTimeout       = 90 * time.Second
@@ -36,7 +36,7 @@ type Config struct {
 	// (http://127.0.0.1:4010); a real CRM.COM is https://HOST/crmapi/rest/v2.
 	Upstream *url.URL
 	// MaxBodyBytes bounds a request body (0: DefaultMaxBodyBytes). A JSON body is also
-	// bounded by the token rule's serverimpl.MaxTokenBodyBytes, whichever is less.
+	// bounded by the token rule's httpstub.MaxTokenBodyBytes, whichever is less.
 	MaxBodyBytes int64
 	// DialTimeout bounds connecting to the upstream (0: DefaultDialTimeout).
 	DialTimeout time.Duration
@@ -54,8 +54,8 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Gateway is the reverse proxy to the upstream, as a serverimpl.Extension answering every
-// request under serverimpl.BasePath that is not one of the four methods.
+// Gateway is the reverse proxy to the upstream, as a httpstub.Extension answering every
+// request under httpstub.BasePath that is not one of the four methods.
 type Gateway struct {
 	upstream  *url.URL
 	maxBody   int64
@@ -64,7 +64,7 @@ type Gateway struct {
 	proxy     *httputil.ReverseProxy
 }
 
-var _ serverimpl.Extension = (*Gateway)(nil)
+var _ httpstub.Extension = (*Gateway)(nil)
 
 // New checks c and builds the gateway.
 func New(c Config) (*Gateway, error) {
@@ -126,7 +126,7 @@ func orDefault[T int | int64 | time.Duration](v, def T) T {
 }
 
 // Extend answers the other methods: the request's limits, then the token rule, then the proxy.
-func (g *Gateway) Extend(s *serverimpl.Stub) (http.Handler, error) {
+func (g *Gateway) Extend(s *httpstub.Stack) (http.Handler, error) {
 	guarded := s.RequireTokenHandler(g.proxy)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hasDotSegment(r.URL.Path) {
@@ -155,11 +155,11 @@ func (g *Gateway) CloseIdleConnections() {
 // X-Crmauth-User" cannot strip what is set here): the path below the base path and the query
 // go to the upstream, the client's identity headers are dropped and the token's are set.
 func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
-	pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, serverimpl.BasePath)
-	pr.Out.URL.RawPath = strings.TrimPrefix(pr.In.URL.RawPath, serverimpl.BasePath)
+	pr.Out.URL.Path = strings.TrimPrefix(pr.In.URL.Path, httpstub.BasePath)
+	pr.Out.URL.RawPath = strings.TrimPrefix(pr.In.URL.RawPath, httpstub.BasePath)
 	pr.SetURL(g.upstream)
 	dropIdentity(pr.Out.Header)
-	if info, ok := serverimpl.TokenInfoFrom(pr.In.Context()); ok {
+	if info, ok := httpstub.TokenInfoFrom(pr.In.Context()); ok {
 		setIdentity(pr.Out.Header, info)
 	}
 }

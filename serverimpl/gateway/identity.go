@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/httpstub"
 )
 
 // The identity headers the upstream (Gateway) or the calling gateway (ForwardAuth) receives
@@ -37,7 +37,7 @@ func dropIdentity(h http.Header) {
 }
 
 // setIdentity writes info's identity headers.
-func setIdentity(h http.Header, info serverimpl.TokenInfo) {
+func setIdentity(h http.Header, info httpstub.TokenInfo) {
 	h.Set(HeaderSession, info.SessionID)
 	h.Set(HeaderUser, info.Username)
 	h.Set(HeaderOrganisation, info.Organisation)

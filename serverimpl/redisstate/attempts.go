@@ -4,12 +4,11 @@ import (
 	"context"
 	"time"
 
-	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 	"github.com/crmcom-community/crmauth/serverimpl/throttle"
 )
 
-// attempts is serverimpl.Attempts on a single node or Sentinel: one script per attempt reads
+// attempts is throttle.Attempts on a single node or Sentinel: one script per attempt reads
 // the account's and the client's failure windows and then stores the session and forgets the
 // account's window, or counts the failure in both, or writes nothing. Without it an issuing
 // method costs two or three round trips before its answer (the windows' HMGETs; then the
@@ -26,11 +25,11 @@ type attempts struct {
 	accounts, clients *Failures
 }
 
-var _ serverimpl.AttemptStore = (*Sessions)(nil)
+var _ throttle.AttemptStore = (*Sessions)(nil)
 
-// Attempts implements serverimpl.AttemptStore: for this State's own failure counts, and not in
+// Attempts implements throttle.AttemptStore: for this State's own failure counts, and not in
 // Cluster (see attempts).
-func (r *Sessions) Attempts(accounts, clients throttle.Counter) (serverimpl.Attempts, bool) {
+func (r *Sessions) Attempts(accounts, clients throttle.Counter) (throttle.Attempts, bool) {
 	a, okA := accounts.(*Failures)
 	c, okC := clients.(*Failures)
 	if !okA || !okC || a.st != r.st || c.st != r.st || r.st.b.cluster() {
@@ -112,18 +111,18 @@ func (a *attempts) run(ctx context.Context, account, client, what, sessionKey st
 	return 0, nil
 }
 
-// Open implements serverimpl.Attempts.
+// Open implements throttle.Attempts.
 func (a *attempts) Open(ctx context.Context, account, client string, id sessions.ID, s sessions.Session) (time.Duration, error) {
 	r := Sessions{st: a.st}
 	return a.run(ctx, account, client, "open", r.key(id), encodeSession(s), ttl(s.Deadline, s.IssuedAt))
 }
 
-// Fail implements serverimpl.Attempts.
+// Fail implements throttle.Attempts.
 func (a *attempts) Fail(ctx context.Context, account, client string) (time.Duration, error) {
 	return a.run(ctx, account, client, "fail", a.noSession(), nil, 0)
 }
 
-// Ask implements serverimpl.Attempts.
+// Ask implements throttle.Attempts.
 func (a *attempts) Ask(ctx context.Context, account, client string) (time.Duration, error) {
 	return a.run(ctx, account, client, "ask", a.noSession(), nil, 0)
 }

@@ -11,10 +11,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/crmcom-community/crmauth/internal/braketest"
 	"github.com/crmcom-community/crmauth/internal/redistest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
-	"github.com/crmcom-community/crmauth/serverimpl/throttle/braketest"
 )
 
 // configureOn gives each case of the brake's contract a fresh prefix on the Redis at url.

@@ -114,13 +114,13 @@ func (j *Journal) append(ctx context.Context, e journal.Entry, field string) err
 }
 
 // Recorder writes a request's journal entry and its coverage count in one round trip (a
-// serverimpl.RequestRecorder), where Journal.Append and Coverage.Add would take two.
+// journal.Recorder), where Journal.Append and Coverage.Add would take two.
 type Recorder struct{ j *Journal }
 
-// Recorder is the RequestRecorder of journal j and this State's Coverage.
+// Recorder is the journal.Recorder of journal j and this State's Coverage.
 func (s *State) Recorder(j *Journal) *Recorder { return &Recorder{j: j} }
 
-// Record implements serverimpl.RequestRecorder.
+// Record implements journal.Recorder.
 func (r *Recorder) Record(ctx context.Context, e journal.Entry, counted bool) error {
 	field := ""
 	if counted {

@@ -49,7 +49,7 @@ func startReplica(t *testing.T, url, prefix string, configure ...func(*serverimp
 	log := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(log, nil))
 	st := open(t, url, redisstate.Config{Prefix: prefix, Logger: logger})
-	opts := serverimpl.Options{AdminClock: true, Logger: logger}
+	opts := serverimpl.Options{Admin: true, Logger: logger}
 	for _, c := range configure {
 		c(&opts)
 	}

@@ -82,14 +82,14 @@ func (a *authority) attempt(ctx context.Context, at Attempts, account string, ch
 	if f == nil {
 		now := a.clock.Now()
 		id, s := a.session(g, now)
-		wait, err := at.Open(ctx, account, client, id, s)
+		wait, err := at.Open(ctx, account, client, id, &s)
 		if err != nil {
 			return issued{}, addFailure(err)
 		}
 		if wait > 0 {
 			return issued{}, tooManyFailures(wait)
 		}
-		return a.sign(ctx, g, id, s, now)
+		return a.sign(ctx, g, id, s, time.Unix(0, s.IssuedAt))
 	}
 	var wait time.Duration
 	var err error
@@ -288,7 +288,7 @@ func (a *authority) release(ctx context.Context, token string) (sessions.ID, *fa
 	if err != nil {
 		return id, storeFailure(err)
 	}
-	return id, sessionFailure(state, c, now)
+	return id, sessionFailure(state, c, a.after(state, now))
 }
 
 // check is the token check behind CheckToken: a live, unreleased, correctly signed token,
@@ -304,10 +304,20 @@ func (a *authority) check(ctx context.Context, token string) (TokenInfo, *failur
 	if err != nil {
 		return TokenInfo{}, storeFailure(err)
 	}
-	if f := sessionFailure(state, c, now); f != nil {
+	if f := sessionFailure(state, c, a.after(state, now)); f != nil {
 		return TokenInfo{}, f
 	}
 	return tokenInfo(c), nil
+}
+
+// after is the time to judge an unknown session's token by, once the store has answered: a
+// store whose clock is shared (redisstate) decides with the shared time and brings the
+// stub's clock up to date with it, so the clock is read again; other states need no time.
+func (a *authority) after(state sessions.State, now time.Time) time.Time {
+	if state == sessions.StateUnknown {
+		return a.clock.Now()
+	}
+	return now
 }
 
 // sessionFailure turns a session's state into the answer for its token; nil for a live one.

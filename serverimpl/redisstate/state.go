@@ -55,6 +55,7 @@ type State struct {
 	refresh time.Duration
 	logger  *slog.Logger
 	down    atomic.Bool // the last operation failed; reported once per outage
+	offset  *Offset     // the shared clock offset, once Offset was called
 
 	stop context.CancelFunc // ends the clock's goroutines
 	done chan struct{}

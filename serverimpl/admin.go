@@ -160,6 +160,13 @@ func (c adminClock) Reset(ctx context.Context) error {
 	return nil
 }
 
+func (c adminClock) Sync(ctx context.Context) error {
+	if s, ok := c.advancer.(interface{ SyncContext(context.Context) error }); ok {
+		return s.SyncContext(ctx)
+	}
+	return nil
+}
+
 // directoryRef holds the compiled fixtures; reset swaps them while requests read them.
 type directoryRef = atomic.Pointer[directory]
 

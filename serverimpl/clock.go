@@ -110,6 +110,15 @@ func (c *OffsetClock) AdvanceContext(ctx context.Context, d time.Duration) error
 	return nil
 }
 
+// SyncContext reads a shared offset afresh, where it can be (redisstate's has Sync: one round
+// trip), for what reads the clock without asking the store otherwise (the admin views).
+func (c *OffsetClock) SyncContext(ctx context.Context) error {
+	if s, ok := c.shared.(interface{ Sync(context.Context) error }); ok {
+		return s.Sync(ctx)
+	}
+	return nil
+}
+
 // ResetContext sets the offset back to zero (the wall clock), on every replica with a shared
 // offset.
 func (c *OffsetClock) ResetContext(ctx context.Context) error {

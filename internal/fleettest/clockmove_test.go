@@ -74,11 +74,18 @@ const keyTokenPast = 2*60*60 + 1 // seconds: past a key token's 2 h
 
 func clockAdvanceRounds(t *testing.T, c *client, rs []*replica, rounds int) {
 	a, b := rs[0], rs[1]
+	offset := clockUnix(t, c, b) - time.Now().Unix() // seconds, before the rounds
 	var m misses
 	for i := range rounds {
 		tok := issueKeyToken(t, c, a)
 		if got := c.do(t.Context(), b, advanceRequest(keyTokenPast)); got.status != http.StatusOK {
 			t.Fatalf("round %d: advance on %s: %v", i, b, got)
+		}
+		offset += keyTokenPast
+		if len(rs) > 2 {
+			if ahead := clockUnix(t, c, rs[2]) - time.Now().Unix(); ahead < offset-2 {
+				m.add(i, fmt.Sprintf("GET %s on %s right after the advance on %s: %d s ahead, want %d", clockPath, rs[2], b, ahead, offset), answer{status: http.StatusOK, code: "OK"})
+			}
 		}
 		if got := c.do(t.Context(), a, checkRequest(tok)); !isExpired(got) {
 			m.add(i, "check on "+a.String()+" right after the advance on "+b.String(), got)
@@ -172,4 +179,65 @@ func issueKeyToken(t *testing.T, c *client, r *replica) string {
 		t.Fatalf("%s on %s: %v", issuers[1].name, r, a)
 	}
 	return a.token
+}
+
+// A replica cut off from Redis while another moves the clock answers 503 with Retry-After,
+// never an answer by the offset it last knew; once it reaches Redis again, its first answer
+// that is not a 503 is by the moved clock. Replica A logs in to Redis as its own ACL user,
+// which the test disables (and kills its connections) to cut it off, the others keep theirs.
+func TestClockMoveWhileCutOff(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	const user, password = "replica-a", "cut-off-test-password"
+	if _, err := srv.Do("ACL", "SETUSER", user, "on", ">"+password, "~*", "&*", "+@all"); err != nil {
+		t.Fatal(err)
+	}
+	bin := buildCrmauth(t)
+	a := newReplica(t, 0, bin, "--redis-url", "redis://"+user+":"+password+"@"+srv.Addr)
+	b := newReplica(t, 1, bin, "--redis-url", srv.URL())
+	c := newClient([]*replica{a, b})
+	tok := issueKeyToken(t, c, a)
+	if got := c.do(t.Context(), a, checkRequest(tok)); !isOK(got) {
+		t.Fatalf("check on %s before the cut: %v", a, got)
+	}
+	if _, err := srv.Do("ACL", "SETUSER", user, "off"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.Do("CLIENT", "KILL", "USER", user); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.do(t.Context(), b, advanceRequest(keyTokenPast)); got.status != http.StatusOK {
+		t.Fatalf("advance on %s: %v", b, got)
+	}
+	cutOff := []request{checkRequest(tok), releaseRequest(tok), issuers[1].req, {method: http.MethodGet, path: clockPath}}
+	for range 20 {
+		for _, q := range cutOff {
+			if got := c.do(t.Context(), a, q); got.status != http.StatusServiceUnavailable || got.code != "SERVICE_UNAVAILABLE" || got.retryAfter == "" {
+				t.Errorf("%s %s on %s while it is cut off from Redis after the advance on %s: %v, want 503 SERVICE_UNAVAILABLE with Retry-After", q.method, q.path, a, b, got)
+			}
+		}
+	}
+	if _, err := srv.Do("ACL", "SETUSER", user, "on"); err != nil {
+		t.Fatal(err)
+	}
+	back := time.Now()
+	for {
+		got := c.do(t.Context(), a, checkRequest(tok))
+		if isExpired(got) {
+			break
+		}
+		if got.status != http.StatusServiceUnavailable {
+			t.Fatalf("check on %s as it reaches Redis again: %v, want 503 until it does and then 401 TOKEN_EXPIRED", a, got)
+		}
+		if time.Since(back) > 5*time.Second {
+			t.Fatalf("%s still answers 503 5 s after Redis let it in again", a)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the reconnection, not for the clock
+	}
+	t.Logf("%s answered by the moved clock %v after Redis let it in again", a, time.Since(back).Round(time.Millisecond))
+	if ahead := clockUnix(t, c, a) - time.Now().Unix(); ahead < keyTokenPast-2 {
+		t.Errorf("GET %s on %s after it is back: %d s ahead of the wall clock, want %d", clockPath, a, ahead, keyTokenPast)
+	}
+	if got := c.do(t.Context(), a, releaseRequest(tok)); !isExpired(got) {
+		t.Errorf("release on %s after it is back: %v, want 401 TOKEN_EXPIRED", a, got)
+	}
 }

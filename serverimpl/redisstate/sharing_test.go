@@ -12,6 +12,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/internal/redistest"
 	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
 // Two stubs on one Redis act as one: a token from either is checked and released on the
@@ -164,6 +165,18 @@ func TestClockMoveDecidesAtOnce(t *testing.T) {
 			key := a.keyToken(t)
 			if got := b.do(t, "POST", serverimpl.AdminClockAdvancePath, `{"seconds": 7201}`); got.status != 200 {
 				t.Fatalf("advance: %d %s %s", got.status, got.code, got.message)
+			}
+			// A request that asks Redis nothing before its answer (no credentials) is
+			// journalled by the moved clock.
+			if got := a.do(t, "POST", serverimpl.BasePath+"/authentication/web_api_key/token", "{}"); got.status != 401 {
+				t.Fatalf("web_api_key/token without credentials: %d %s", got.status, got.code)
+			}
+			entries, err := a.state.Journal(0).List(ctx, journal.Filter{Status: 401, Limit: 1})
+			if err != nil || len(entries) != 1 {
+				t.Fatalf("the journal's newest 401: %v, %v", entries, err)
+			}
+			if ahead := entries[0].Time.Sub(time.Now()); ahead < (7201+299)*time.Second {
+				t.Errorf("a request on a right after b advanced is journalled %v ahead of the wall clock, want %d s", ahead, 7201+301)
 			}
 			if ahead := clockAhead(t, a); ahead < 7201+299 {
 				t.Errorf("GET %s on a right after b advanced: %d s ahead, want %d", serverimpl.AdminClockPath, ahead, 7201+301)

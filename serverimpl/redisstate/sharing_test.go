@@ -81,10 +81,13 @@ func TestReplicasShareFailureCounts(t *testing.T) {
 // An advance of the admin clock on one replica decides the next request on every replica,
 // with no wait for a notification: the session scripts read the offset in Redis. A reset too.
 func TestReplicasShareTheClock(t *testing.T) {
-	srv := redistest.Start(t, redistest.Config{})
+	testShareTheClock(t, redistest.Start(t, redistest.Config{}).URL())
+}
+
+func testShareTheClock(t *testing.T, url string) {
 	prefix := uniquePrefix()
-	a := startReplica(t, srv.URL(), prefix)
-	b := startReplica(t, srv.URL(), prefix)
+	a := startReplica(t, url, prefix)
+	b := startReplica(t, url, prefix)
 	token := b.keyToken(t)
 
 	if got := a.do(t, "POST", serverimpl.AdminClockAdvancePath, `{"seconds": 7201}`); got.status != 200 {
@@ -120,7 +123,12 @@ func TestReplicasShareTheClock(t *testing.T) {
 // (one script per attempt, and the windows' read when a login compares bcrypt hashes), the
 // times a new token is signed with (iat), and the admin clock and sessions.
 func TestClockMoveDecidesAtOnce(t *testing.T) {
-	srv := redistest.Start(t, redistest.Config{})
+	testClockMoveDecidesAtOnce(t, redistest.Start(t, redistest.Config{}).URL(), false)
+}
+
+// testClockMoveDecidesAtOnce on the Redis at url; on a Cluster the journal's stamp of a
+// request that asks Redis nothing else is by the replica's copy, which is not checked.
+func testClockMoveDecidesAtOnce(t *testing.T, url string, cluster bool) {
 	three := func(o *serverimpl.Options) { o.Throttle.MaxFailures = 3 }
 	hashed := func(o *serverimpl.Options) {
 		f := serverimpl.DefaultFixtures()
@@ -140,8 +148,8 @@ func TestClockMoveDecidesAtOnce(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			prefix := uniquePrefix()
-			a := startReplica(t, srv.URL(), prefix, c.configure...)
-			b := startReplica(t, srv.URL(), prefix, c.configure...)
+			a := startReplica(t, url, prefix, c.configure...)
+			b := startReplica(t, url, prefix, c.configure...)
 			for range 3 {
 				if got := a.login(t, "wrong"); got.status != 401 {
 					t.Fatalf("wrong password: %d %s", got.status, got.code)
@@ -175,7 +183,7 @@ func TestClockMoveDecidesAtOnce(t *testing.T) {
 			if err != nil || len(entries) != 1 {
 				t.Fatalf("the journal's newest 401: %v, %v", entries, err)
 			}
-			if ahead := entries[0].Time.Sub(time.Now()); ahead < (7201+299)*time.Second {
+			if ahead := entries[0].Time.Sub(time.Now()); ahead < (7201+299)*time.Second && !cluster {
 				t.Errorf("a request on a right after b advanced is journalled %v ahead of the wall clock, want %d s", ahead, 7201+301)
 			}
 			if ahead := clockAhead(t, a); ahead < 7201+299 {

@@ -69,7 +69,8 @@ type OffsetClock struct {
 // every replica's clock (redisstate.Offset keeps it in Redis).
 type SharedOffset interface {
 	// Offset is the offset as last known. Now calls it on every request: it must not wait
-	// for the network (redisstate keeps a copy, updated by notification).
+	// for the network (redisstate keeps a copy, which each reply updates; its scripts decide
+	// with the offset in Redis, so a move on another replica decides at once).
 	Offset() time.Duration
 	// Advance adds d to the shared offset and returns the new one; from its return on,
 	// Offset answers at least that on this replica.

@@ -60,7 +60,8 @@ if redis.call('TYPE', KEYS[1])['ok'] == 'string' then
 end
 `
 
-// readOffsetScript: KEYS[1] the offset. Answers {offset, version}.
+// readOffsetScript: KEYS[1] the offset, of this version or an earlier one. Answers {offset,
+// version}. Run once, at start; then the offset is read with an HMGET.
 var readOffsetScript = &script{src: upgradeLua + clockLua + `
 local o, v = clock(KEYS[1])
 return {o, v}
@@ -92,7 +93,7 @@ func (s *State) clockChannel() string { return s.prefix + "clock" }
 func (s *State) Offset(ctx context.Context) (*Offset, error) {
 	o := &Offset{st: s, kick: make(chan struct{}, 1)}
 	o.cached.Store(&offsetVersion{})
-	if err := o.Sync(ctx); err != nil {
+	if err := o.upgrade(ctx); err != nil {
 		return nil, err
 	}
 	s.offset = o
@@ -146,14 +147,27 @@ func (o *Offset) Sync(ctx context.Context) error {
 	return nil
 }
 
+// read asks Redis for the offset: one HMGET.
 func (o *Offset) read(ctx context.Context) (offsetVersion, error) {
+	ctx, cancel := o.st.bound(ctx)
+	defer cancel()
+	r, _, err := o.st.b.hmgetIntsEach(ctx, []hmget{{o.st.clockKey(), offsetFields}})
+	if err := o.st.observe(err); err != nil {
+		return offsetVersion{}, err
+	}
+	return offsetVersion{us: r[0][0], v: r[0][1]}, nil
+}
+
+// upgrade turns an earlier version's key into the hash, and reads it.
+func (o *Offset) upgrade(ctx context.Context) error {
 	ctx, cancel := o.st.bound(ctx)
 	defer cancel()
 	r, err := o.st.b.runInts(ctx, readOffsetScript, []string{o.st.clockKey()})
 	if err := o.st.observe(err); err != nil {
-		return offsetVersion{}, err
+		return err
 	}
-	return offsetVersion{us: r[0], v: r[1]}, nil
+	o.saw(r[0], r[1])
+	return nil
 }
 
 // saw notes the offset us at version v, as a reply from Redis gave it, unless a newer one is

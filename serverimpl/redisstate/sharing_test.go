@@ -13,6 +13,7 @@ import (
 	"github.com/crmcom-community/crmauth/internal/redistest"
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
+	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
 )
 
 // Two stubs on one Redis act as one: a token from either is checked and released on the
@@ -225,4 +226,27 @@ func clockAhead(t *testing.T, r *replica) int64 {
 		t.Fatalf("GET %s: %d %s", serverimpl.AdminClockPath, got.status, got.code)
 	}
 	return int64(got.data["unix"].(float64)) - time.Now().Unix()
+}
+
+// An offset an earlier version of this package left (a string of microseconds) is kept: the
+// first replica to start turns it into the hash.
+func TestOffsetOfAnEarlierVersion(t *testing.T) {
+	srv := redistest.Start(t, redistest.Config{})
+	prefix := uniquePrefix()
+	if _, err := srv.Do("SET", prefix+"clock", "3600000000"); err != nil {
+		t.Fatal(err)
+	}
+	off, err := open(t, srv.URL(), redisstate.Config{Prefix: prefix}).Offset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := off.Offset(); got != time.Hour {
+		t.Fatalf("offset %v, want the hour an earlier version left", got)
+	}
+	if typ, err := srv.Do("TYPE", prefix+"clock"); err != nil || typ != "hash" {
+		t.Fatalf("TYPE of the offset's key: %v, %v", typ, err)
+	}
+	if _, err := off.Advance(ctx, time.Hour); err != nil || off.Offset() != 2*time.Hour {
+		t.Fatalf("advance after the upgrade: %v, offset %v", err, off.Offset())
+	}
 }

@@ -160,6 +160,7 @@ func (c adminClock) Reset(ctx context.Context) error {
 	return nil
 }
 
+// Sync reads a shared offset afresh (OffsetClock.SyncContext), for the views that read the time.
 func (c adminClock) Sync(ctx context.Context) error {
 	if s, ok := c.advancer.(interface{ SyncContext(context.Context) error }); ok {
 		return s.SyncContext(ctx)

@@ -732,7 +732,9 @@ type ClientInterface interface {
 
 	// GetClock The stub's time
 	//
-	// The time every expiry decision reads.
+	// The time every expiry decision reads. Replicas that act as one stub share the clock's
+	// offset (in Redis) and read it afresh for this answer: while it cannot be read, the
+	// answer is `503`.
 	//
 	// Corresponds with GET /_crmauth/clock (the `GetClock` operationId).
 	GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -830,7 +832,9 @@ type ClientInterface interface {
 
 // GetClock The stub's time
 //
-// The time every expiry decision reads.
+// The time every expiry decision reads. Replicas that act as one stub share the clock's
+// offset (in Redis) and read it afresh for this answer: while it cannot be read, the
+// answer is `503`.
 //
 // Corresponds with GET /_crmauth/clock (the `GetClock` operationId).
 func (c *Client) GetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1574,7 +1578,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetClockWithResponse The stub's time
 	//
-	// The time every expiry decision reads.
+	// The time every expiry decision reads. Replicas that act as one stub share the clock's
+	// offset (in Redis) and read it afresh for this answer: while it cannot be read, the
+	// answer is `503`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1691,6 +1697,11 @@ type GetClockResponse401Headers struct {
 	WWWAuthenticate string
 }
 
+// GetClockResponse503Headers the declared response headers of an HTTP 503 response for GetClock
+type GetClockResponse503Headers struct {
+	RetryAfter int
+}
+
 type GetClockResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1700,8 +1711,12 @@ type GetClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetClockResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetClockResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1717,6 +1732,11 @@ func (r GetClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
 }
 
 // GetBody returns the raw response body bytes
@@ -2421,7 +2441,9 @@ func (r EndSessionResponse) ContentType() string {
 
 // GetClockWithResponse The stub's time
 //
-// The time every expiry decision reads.
+// The time every expiry decision reads. Replicas that act as one stub share the clock's
+// offset (in Redis) and read it afresh for this answer: while it cannot be read, the
+// answer is `503`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -2627,6 +2649,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	switch {
@@ -2640,6 +2669,16 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -3697,6 +3736,21 @@ func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	return err
 }
 
+type GetClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response GetClock503JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdvanceClockRequestObject struct {
 	Body *AdvanceClockJSONRequestBody
 }
@@ -4636,148 +4690,148 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR21pE3uzvKmTAJSYgpQAuAVjQZf/crNAASpEBZyjiT",
-	"u9rnj92JRRCvjX79dfNLlPL5gjPClIwGX6IZwRkR8M+TNOUFU/KSpITe4Zuc6F8zIlNBF4pyFg2i0Yyg",
-	"lDNZzIlAit8S9kQibF9EonwT0YwwRSeUCNRJsKDJ3guEbyRhCnE1I2JJJelFcSTTGZljPZBaLUg0iKQS",
-	"lE2j+/s4OslzvgzP4efR6B2aEzXjmURqRtACqxlS+JZI1Ll4Nzq7OH8fowkX6PTiUv+LCqn29IDkM54v",
-	"9NKistlPw1EUR4L8u6CCZNFAiYJsntlLggURpzOc54RNW/YJOiAwO8ELRRD5vCCpkjHCLEPLGVZoiSVa",
-	"Cs6maEn1/GfEbCrqXL4+Rc+eP+035mwGRoLgfP7jOErFHBdqNo5iRITg4sdxRNkdzml2Df2Mo69a2CX5",
-	"d0GkGuou19f2Xh/ickaYN19R5AQJMikkycyKTRfVQp5IlLi52YfJVy/OdgDL27ScU84UTtWWdJya1oiy",
-	"CRdzrJvW6TilX0XH5/y94qLtNs1IeqsvEZNLIhCViHGFFEc3BKU4nZEMdRLGu1J3YXasGouwYh4Nfo3c",
-	"8+hjHBj/QkwxoxKbUUOTcDvAvZaok3AxbZ7RQl5n5G5HqrokSqxOJooEqSnlTF9ijpaYKnRDJlwQpMSK",
-	"sinCU0xZbQYHm4aeU0bneksOyn2gTJEpETCP90TKB/dAmkbo7BXqJJ8UNTvQPuZfBZlEg+gv+xVj3TdP",
+	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR2Hkfe7O4oZ8IkJCGmAC0AWtFk/N2v0ABIkAJlKeNM",
+	"rmruj92JReK90a+/bn6JUj5fcEaYktHgSzQjOCMC/nmSprxgSl6SlNA7fJMT/WtGZCroQlHOokE0mhGU",
+	"ciaLORFI8VvCnkiEbUMkypaIZoQpOqFEoE6CBU32XiB8IwlTiKsZEUsqSS+KI5nOyBzrgdRqQaJBJJWg",
+	"bBrd38fRSZ7zZXgOP49G79CcqBnPJFIzghZYzZDCt0SizsW70dnF+fsYTbhApxeX+l9USLWnBySf8Xyh",
+	"lxaVr/00HEVxJMh/CipIFg2UKMjmmb0kWBBxOsN5Tti0ZZ+gAwKzE7xQBJHPC5IqGSPMMrScYYWWWKKl",
+	"4GyKllTPf0bMpqLO5etT9Oz5035jzmZgJAjO5z+Oo1TMcaFm4yhGRAgufhxHlN3hnGbX0M84+qqFXZL/",
+	"FESqoe5yfW3v9SEuZ4R58xVFTpAgk0KSzKzYdFEt5IlEiZubfZh89eJsB7C8Tcs55UzhVG1Jx6l5G1E2",
+	"4WKO9at1Ok7pV9HxOX+vuGi7TTOS3upLxOSSCEQlYlwhxdENQSlOZyRDnYTxrtRdmB2rxiKsmEeDXyP3",
+	"PPoYB8a/EFPMqMRm1NAk3A5w703USbiYNs9oIa8zcrcjVV0SJVYnE0WC1JRypi8xR0tMFbohEy4IUmJF",
+	"2RThKaasNoODTUPPKaNzvSUH5T5QpsiUCJjHeyLlg3sgzUvo7BXqJJ8UNTvQPubfBZlEg+hv+xVj3TdP",
 	"5b4d8OwVDH/FqNo8dsGo0vtesOa+H+y45VcytNm1sSTQdCFFc6xPGSc7DXcfRwss8JwoK0pOeUZe0zx4",
-	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/p3QcQqiiOG5/qBblu7H3P8+Q1h",
-	"UzWLBs+O9SSVIkK/+H9+Pen+6/rj//xrFLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
-	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/oljPoXgn6AHu5WBABN3arHecTs7/cvYU6yRs+pSyJUXJJ",
-	"coIlGcG0Y5T8RNQHcnOyoL+Qlf1xzPSvp5Z3niwWOU2hn7LJXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
+	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/pPQcQqiiOG5/qBfrd2P+b48xvC",
+	"pmoWDZ4d60kqRYRu+H9+Pen++/rj//x7FLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
+	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/sljPoXgn6AHu5WBABN3arHecTs7/ctUKd5A2fUpbEKLkk",
+	"OcGSjGDaMUp+IuoDuTlZ0F/Iyv44ZvrXU8s7TxaLnKbQT/nKXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
 	"vTGrHa8/iZaDLiffdtqHT5/Gmhu4vw/CfNEc4s6nzKaUff7DZ+yG7+rxNx+x5SM7HbDjYx3lXfqKoYW2",
-	"1b4SfR17e09Zut2tx0pTCNYCwcyVMqkwUzG6WYH2IFVxowVyztNbo0IcHR390GBTh/3DZ93+Ubd/MDo4",
-	"HPT7g37/X20L01OrLctI+GgQZViRrqJzEuQE74EJbbcoYGIkc6oclUZLtXzMn/phv98yT2jbJGoj0p7+",
-	"8EPsCTjdRUDEwa35G/Tazv1jhCU6vXzbO714+0Rq/bfSpfEtQVS1UYiylzJ46Y77PzyLQ8JBELngTBJj",
-	"ZmRzymCal6WA0VYJU4SBeMQVT9n/JI24tlsHHTBuWMPgSySL+RzrpUbnHEjKatNYj4HcZO9wXhjtCysc",
-	"DViR57Hbahg60xM+O//7yZuzV9eji1+G51HctndOQwNFVG/TnEiJp7A5M2JGplJZ3mp5HyMkQyeFmnFB",
-	"f4MnA2S13XHR7x+l3oThB6I37n7bewiK+qXdZLPlAXNEFTfIynRNrf4mgUXiq+0ZzWCVkrgHdDpTiDMy",
-	"Zp2ktlWOgXuW5IcPH7p6tVp1TrEibfO3r+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
-	"uv7pZDT8cPLPIFkUC6kEwXOU8iI323ajdxKU9zqFlE0PDp/3+r1+72Bw3D/oB998fArYOFGQ2ZjmYG94",
-	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzb1fD9KHhCjqr9qwsKCnBpw/rqB1XNbGyH",
-	"HEeIMivlZxguEFilAwTzRBN6Rwb6V2ujooor38eRWvLa9ZeNrfCfIbAu1ZKCyPqeu1CflrmtCFQLptAh",
-	"0lJTDgyPoJo5pI/MtmoUIoBCbni2cisAF0rlXsFpShZKgvbZ4QyRO31W5pmhrzHTTHAP3klqi0uaq5uD",
-	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZl9pSJB6GRbcgMLrD6x",
-	"GuHsRAZ65E1L1s9f6DMTxJw8cvoE0pOELbCSYkTnhBe7sihp3YzVZlw5Tqk4R/B4252xXPN6dPZ2eHE1",
-	"2iwwnJR1vh9mz3QbkRF+9xsKjfCAqJM0lmwFxhnTpjbOSyfiDgdC7bv1Q3lPxB0xQqoQu7DG0fDy/OTN",
-	"9fDy8uIyeCCy6plkSHG3Rk8jqh+Km6ARAd9IV7PToUyrtXilWaw7gwkXRBISI4xuiilwJ3+R4KRE4BHU",
-	"PEyhFDMr7bG81X1KlDztHyX2pEAUvKafVSGI3F2+v6Y5aYr2ie0NTWhuJ5FxYvj2Agu5u2h7ffaP0dXl",
-	"8H3wBOvDuW3KOW5INNeut8LzfIDM/+eUEXQ0qHaXssw660mGbsnq8Q+4fb4vSgMY3RKykOBkKJtXcsht",
-	"h71ub0F8n3MFQZOdbaqM5EQ1JcLwzXA01NdBz8i4a4y7euuzezsc/Xzx6vr8YnR98ubNxYfhq+DpGd2j",
-	"IhAjyT0bOqSc2OlZXQCbZSMtJV6gQhKI6jz6uYHzCnQEcUeyGN0Uyl3ItemiTrK+fn01FSwZ1jFm2vJK",
-	"4NASJPEKLWc0nZXmOFUmqLVmYpWxsU12lWl0b2IQ6jUv2O62dvWaJx7ZLeNLBruxNS3oTXh9cXUeJIFS",
-	"tNutw6pyFtaPvdZmPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
-	"v8FiuqtyprzXqk1/qTVffmfFUk7nVG299+9O/vnm4kQb7BfXb04ufxpuNBCcjq2Vn1xPpH4CzWYwp4P+",
-	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJ7Ku9U84mdNp7iz/r",
-	"LX6pF6Bf0dYFccP4XMjo/VoboSm5YvgO09xFy3fROl1M0NNwQGJnfLm91+r98PLvZ6fD66vzk7+fnL05",
-	"eflmuEnFsYqA1W8YX657sD7xAlQbKlFRLe4FUmJlwnFIzrhQ+eqxbT2jr1hPAFysptrSSQLLTfYG5g3j",
-	"jJYx8lYRj5mCUO8dEXiq/1EwZZtYRdL+5gxM8Dk/kUjOsCAZ4pOJJCou490rhAUZs1stn3ihJM1MhH8h",
-	"eEqkRJ1LklG5Bw416uk8Zsf9XTTu7wRio10IjiZjJk00tIc+lLatpXyzA3O80hPV/9G9zvAdQTeEMKQN",
-	"OtTB2jTS06WaOQu1N9BdmqmYUGpTjnjDPyRNvCjuvReU+ErJUhgZEhYsVSDij8qWcxDOBcvWpIiLj/zw",
-	"6nh4MDw8evnq6cvnh8/7x89e/vDq9PTl02cnR8/7h8ffSLuf8TwDiefmUYUNIPLcFCng8z4BxWgr7W5L",
-	"f4NW5x7yN5R+75zekRdoOeOanuSC4FsJmg9EcJyWqGkFdSa8xp+NBQA0vGd0HspQos80MW0xMqOuO5NP",
-	"cToj3VPOlOD5QzTqoBb3cfSP7qkBkHQdsKlbRzZt1JzWsVC1Lj1gyaZuXLPau004xqYOam1rvXhYhk0d",
-	"uGa1dx0QYdOL0Kb+lnyYR0Cb+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Me7s8sWq8OQ9QxLZAds",
-	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjbZnMyv6mc8P/1/uLcKFqddxfv/fb6",
-	"nrKWOJaNb9t4H0TwGyd46X79EyNy5RGDkCzn9diWgY2qcoG0GAZeZyelWSZqRsxilNTI00TkHzuAVsZY",
-	"iVTWx7Ozl1i9J9O5be27dzKIDcIjx/orTXwns/DbRC5KSCiEalBPH02v56ZcxmRgixqxmNGSo4xOJkRA",
-	"GMa0+M6rCUxpAKRGWfttjxFmBoFTa1W/7PqevzDMgzPy7Qw3g+2SKLQU1LEThAXE5bzitSANF0afDwNz",
-	"gKM5PI5dpn8XMTKghNjEgloiQPXIj4kmefS9h7ChLNDXMEp6eloo6fVAfTdXoiVc9Ah3vAbNhT13sYoT",
-	"sDDCqA/nxC9xpjFaYCm1fcO0xKB6jwYIs5WFq2hTwv6rtMbMm3LMqJIknxiFUCqSIQy2Rgzvz0lGMVKr",
-	"BYnBdek0wptCARb7iTTbaYNY+ietEELXRpk0OmBFhxY1codZSrwYNM4yqpeI83eCL4hQVDOtCc4l8aA2",
-	"XyJrUkWD54f9/n0cLbzW3tPmtv3Ml2iCBVIczfkdqWxDMK7sa6gzERhQBdJ5IIGVV+giXmjdMa5gPEcH",
-	"T4+e9fv9vgfmqaA8rNBUGxkh6tAxv5azrOC9/OYTMYpl27lfMIJuqb7XE2fv8wkwjRI9p6da3w7DxkIk",
-	"tIbHbOB84gg05vBG8omycHGgpKk2W7UJQVmqf8ICAGFgu9a2jzL17DgK7lQZXtdcJ82xVRjrY3+YEWCA",
-	"CV8QhhcU3P4Jsi8A3TtDpbYpdowbznOCQXmuOH1LMkIF8wqgsmpn6TBeFq1azt7tYPsh/0IACxM+srXz",
-	"qECSoafVgh6Ybw1rWZt7aKJ1g7LSJyrJ+SXiNQOogpQ7q38QPWiTx1EBNgzgogswTAxs+f7rotXNe+Cm",
-	"GjDe8Zw4JTupjKP/4eSHXL9ULj/mWuyaWQOZMyjNMZ2H0w4Cl3CXjAfIaNipf751LgFkD5i+gz3JzQZs",
-	"AGPqDn3zqAXbNGrxIC4eEPGtPawxZueogo4b+2MnHLonFZFuWvzFLwaAujYu0GfZS+tF9MRlnSSVs2Mf",
-	"hG+GutZi8JW9Id79ZnzZgOUeV7DcgtHP0eDg+fPDo+daAK5dOdaW6+XBXSoscIyuRqcNWduO5HXDt15o",
-	"ytAVo5+dXA8KoQf4JAOUCIzzsW3TfMYYZjgPgoNg3/8UAtI86+EJe+dvFYCD+3WtolUzmGud0UGo51il",
-	"sy1EaLuc/BN2xUQSmqKtVEEO4wg8MpBzwMidZje/tro0PBndzHtwSznuH9x/9FpK6M9qzH7fIObcGfha",
-	"kU3fsf2BFtw6Ift+v/395nyaM9cPC1a9/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
-	"IayQXoCBMIZHsScZYiBrPUNb0zXg6BWZP0iSlYJXcVwsBF7VNLmAAvpO6/XueWxBj40pQTTKPLE/7Da5",
-	"MsOopP7AJP0zD22T2x2z5SYeIAgY5v4B/9HdatNetdZqSKWmcptzrc1+07X/gwzc275vzqlqsMqvmu45",
-	"/9OEzZBlVtF7eMpNA34XNVKPtcRyy9Z6OWSDzqd7+i5SCNw/p0Fb/cNshXDpdjMYwkHDAH4iUYoVzvm0",
-	"ICYbfR1WhjrJ8eFhMjC+sna8GoKMCknUXoxqeQOokzzt2w7CqQdjtpZ7oDtp4kmho+NmR2E4qksmtHnR",
-	"6+7Yprxrhon8SHIQvRaC0lydv7969+7icjR8df12+Ors5Hr0z3dDbzQPu7gGRw0jOOpJJ01U8Vqadxx9",
-	"7upFd++wYHiur8avDtjpjIAS6ek0DPhvFVcrA/kBNOE6pCmOrpgsFgsuFMnekozikZ7ROpy0CQUOQmdq",
-	"6T5rcO6PjuRLb3NQwhDLOrTIN9LOQmg9DO82Zv5JvsQriRJW5Hmi6dsiRXrGj+e7G/txpFsZk97oSV/J",
-	"DWB9f4whvC8HCnuIHhweOErTjR/wHZWuky8PmMeli6vqr3o7tI6fAWX6gP/IQFFXpWJqgT/R4OiRvT/1",
-	"X8thv4T8g+Uk1gscmCdoRvJsC+PGDeP1+V1kzM88z0Iq74cZLwPHFQYkRhPB5+DxB9dJPeG13efXcOPZ",
-	"NFPnyvsGfrTH9Zp9Yx/Z4/i7zKY+ms+r7HJ7b5fVJDdz2q9kryWJN50RW97+thCI0yEufglUVfmePHLd",
-	"GltjVaV34Msu9tRG07OlQoJ7fJY9TDh+JMHNMLRAF+NkKpTFfsGqqHIjNmksSJ8IcgrghahMnnKxC0sZ",
-	"s5LJfR2DyrEiLF1d6y3u9w4P9Mlp1Ukb5hegcG7w8ABOYhA1Qey4CgpTzvbhju5b6MquURLP6RNH4BsN",
-	"1U142jt8+q/ATbC7F2SK8OyJRDjLBABf9VmMTt+hBSHiiYwhPs4LhbSGuNfCdduCjeY4nzSqwJQhiokB",
-	"IrmopgfDdSpgcDxAfm8R3dT9p66Qgxfjea3fTywWmDOCllgGB6qoatOlswK2QUUhP1bO2RSW5/LSODdh",
-	"6DnNc1rGonGWkQzZzhBlaV5k7QHp9uBzRcQPlF4LS7/NHMOWnbA9PJE+C6kdsF88JjiQuT6hMa4u3wBG",
-	"I7auuBJb8miBqC3DwTW+tO5UNBcyELRmdei3ENRkG61XR9k2AtJgxbaRPWe7l15816PI2PGBDaxa7uq1",
-	"2Ski4OViJJDlkYS30+7X9mKvJmge8iSaKXujfBet/JJIsltUZlLmdUaCaBOeZOusfuIlf9aPJHEvWQdM",
-	"3RO0xKbMkc0uQAm4WJtN9RUYM+P4pQz9xFEnuYABZM/5CRKTM4EFQbdkoXooIfMbklUDuz/HzObwyKpx",
-	"zenjGnoO33LhHx+6GOVGfJfTbS1Qd1KmCahaAkFD38kIznLKmlL+qArD/lGFh2Y5uS5BU0fPoJKRlAXJ",
-	"roEFtRRl+qTodgpLjqW6LuSG+k6lghXSk+z26tdzehewIasdCrJdqhBhmRygguVaq4F6liZfx2Qp5Hxa",
-	"Fs3pEJzOINd0zu8MmggwmVlOxgzC1ZztxQhDdqp9/5aszNuGZrcLXu+qT9QPqQ3Z1pi9CZKZ3alrWvoi",
-	"a8WCToirT7DOfD0i+LLlsoAodhC6FW2ExK5+CsvhE3BD2DPSy4K5GQBBwRTNTTlYONwdIASblKK6VuNQ",
-	"p3pHbDEtx5xaiLbx85LcXOMFvb4lq7Ymzitx7YG4vfYhk9XejD8Q+tAn5mkNli79w/dOKa4umxt7A887",
-	"e7WJ6529KrMVXBU7465AnaNDVCwWRHRTLAmakc84Iymd4xxldEqVbFSN24IH+WUi+90fTrqvP345Orz/",
-	"a4goatu1Ljw1E0oGlhRiCFjYjBL7B8tIpmWd+VE3VbK8hhakG7vcRJPEOWbwlk32cLkrKHHZDcmgTHTQ",
-	"GiOAcOGgoB+nQ0JXdcEJHDMu02+8PI6P7St/dNXPeT130/18/+tWup8XENxK7fuezlhYX1oIqlbvoah0",
-	"o5BeS2XCskYz6AtaVQOobWnZdrtQAq5rEfOdxBAFnS/ynlPPqkGSvUETM/9QETsInljcQaAunqE+UyY7",
-	"GkQ30Fd1ujOlFgbiTtmEu9QV66Z1FV+NaY7mmDKFKSNCRsE8BNfQ2k586WrzaRvxs3JVLia8EA1mDhU1",
-	"6/HTgSk9hcdMaftMFlQRLU2gijGWt96m63YzvFgQBmgMqC5jAM8gfuF98JxjlOYEMzAc9c6cA1Lb1vIk",
-	"n6lUEsD6UB67nCIUzsxzA1weszH73RYo+N0MDcB+kOK/j9nv3W4X/qebJT8NR2j/2u7LvrNqEvR7zfa0",
-	"edSDqthWzd8WazNA6X+9QMl6b/twe8ChgjRlTaygQp2xZsmpylegMtULz1alNJOLXxKLEh+Noz0Umrm7",
-	"mG7mJf+oa8ovUGIrhqy/uv/lk6L3Cah+MB84kYpNIvAvmcEhJc5fqSRKD32D01tHReaA4SQHXoqvpjXu",
-	"YpJaxsyhXJmpcmoSzdFvRPC4zMHXBFPmruvmq7hhgFXGV3Bz3MsJEARNZ+toJYuPAsr3K+qXSP0YzRyE",
-	"35Wu1x0Z10pwUL2gJF7bK/h9H5tMjvK4PGeG6X7O7yibWmz+EosMSe4yhYxsKn2LS0yVbvu7Jv1Ra/lN",
-	"bSdy5pV/AIJMSp6gDzmBsflkAp2PmeOOP0JGSfLCGq6uBAByGdutTDPpoQ8BNgsJTCtXiBPtyFB7aOQm",
-	"oNUHQVIuMlMkyqt6YDKsdQO4f+a5IwVgE3/5CzLZWbaQmvObjtnQh4kZ2pDEbST1y8a6d6CaLGVrPNKl",
-	"dwOARBBZ5Cp2QXUnmlzdF83rbP0FsJUMGMRAU4xY1PIJvLPxmCUef9d0ZqMlyV7ccOQC/+AMySJNiZRu",
-	"6RfgWmxcAE2IY/YKer6xlYSATrQkz4kijEhptLYpYURgs6+KIz2W0auoRBlPC5MDpvAUHNjFDczZEnNX",
-	"k5yetM0nc+Ur/PpKJgUOUuVsb3Al55Lkd1pi2a7GrG4TWGtN6IspoSTF51VclnZ1mfjalBWcKZMXVAFq",
-	"7MH2xuzEfk2jtpyykkVOpUId02uVW2elVRNntKefO3Y+Zslx/zhBXm0D1ElqqlJZKXjfoVFMLTOYkM02",
-	"0wcTuxjAz6PRuzGzZpebHslsJlmMkuP+0wSFCjG1D91EvyR7Y2ay/VhZqskmCzI8p9Y3v1ayCb3k+h1R",
-	"ZmmWwQm4e2W+7Jjp1RkuBc0+p2RhuIEb1R2Sw3fCdhRMzyBpho8SSLUzqC2Ppz9BUE4Jkv4Uh73ZUOEG",
-	"rsl/WSnknLFajhpxlgqitIpitwHkmsk+NfYBMvynLNfj+NTASg0MM1lykcXolqxMNiLco3iNqOF2cYGW",
-	"M57biHUPXUycORgjrnVdbeWsf7nBEf+YGQuoUbeiU0hjFVWesBi+wWBhZDlNiUUbWX3z7dkoiqNC5FY/",
-	"lYP9fU3ykhciJT0upvv2pf25qZ+gqMp9TdWoTzUxFcWRvrFGWT3o9Xt9G0fRNykaREe9fu/IOulB8/dE",
-	"KpRjG3y5j6OGnNXtpqQNPUDnxJISSFRADFNpqiNj41b04jLRIPqJKFPptFHN+7DfbzN7qgtl3ryPo+Nt",
-	"WnulhuGVg4dfCdQUB6OpSuqu55FoIwNPpbHvTGGRj/fre+h0FTBiuQxs5tvSdWa0OMuZ4wdVlgFKvoxd",
-	"Xuc4GiDITjUq6JiZoyl9hc6VxPjS8A6rMmrCN867ctybFcIKzblUSBGGVgQLLfYuCTiJpMVdp+A60Dwb",
-	"yBFqHdWqH1lttEMZMgWNtAGg9U3qFZMcs3SG2VRbAdUOSIVXUst3Qaz14QRQ9YUbU3sSrlidymyWb0Vp",
-	"QAYvebZ6tIo3jUTi+7otrkRB7v+/IfE4eto/evjVAN6yfjveugTn2ncXLE1tcVc8HEqQ5bzm1tvs2xoN",
-	"KzuuJyi0Zex2SplvI6wuDb+m92lp4ApZQOmB1Z5nxbQkIkOXXiayb+xQ5bI68B15EcplAPd5U1kau6wC",
-	"EO5WNTFmg7PDBsgYGL2GPYK6XbevXUEWXCj0+uzNMBmzpaAKmI6+SUbHxtJUbcEKyVmhMr5koesFH26x",
-	"ZxUm8scpKtVMlmipDVFatlCH7jvcnS1Gq2OXH+3GfQjb4jXCrF08e2qNm+dfkqYW4EfDq/KudYI4zQl2",
-	"JSXkV4l2KBv+H3V0w/lCrXxr2zsn98vH+7hd+XKlCREjS3D/USHVwJWrb0O2mUhW0L8xZljSjOzFqFg4",
-	"F5Qd5IlEkv5GUCfpdu1PXf1DEpeukIN+3O/3XyCjIJdfsxFkzDLBFwuS7fWQ8QoYX5/levNCKpuxiRLr",
-	"56MSuOwmCMeYOT9+gEG9oVJ55Oh/VOzX8MFVTfab38G6jx98pfZ5ny3ae98126b32lebtnnB+4KSbt6I",
-	"hjm9DsoEeVts1C9DTfVv5bV8ZsgVj63YuSUG+12hsljJQb/fKFUS+rDex28oS9YARi2yxFEbyGJLcv79",
-	"+g+TL/oi+X58uc5QgmwrKEH2y5Bdq3bnO/cHFQ/41PAgwMG43ByPmfTQOHq7QnixKEOXUGYIuSJ8LlSQ",
-	"guM151NeqHGEqByzlkCGmfT/LvnLj36IYVz0+4fPtK7448Uv5g9QAX80fteRC1+ZvaJsOmaGxQ3QQZBx",
-	"QbL8f3Mu0/zjN9Ut/aoELczAAFkhDWyNLfyHMQLYryYncHuxDQuQ5sqH3R/nwdhW18a2atWWG56F34jg",
-	"UGSMKAUfjDY25w1Ob8cMApc2Wm3SOmtFnUuPQqOss4mQ9dCHZtzbWnbO9sL1GJqtBg3eDR/NCE4ckpkI",
-	"U/kGIwTq9kJIQ/f6Avpb+8gF5MZ6zm8E6bShRFu3GhOACH30ARimmul5kFzaaepdxHluXsVl6mudLwFc",
-	"NPqm8tnHo24qeGyKBFfnagLdf/5tPD483OY21pNYv/MtviSqEB5NgwO/tpEPe2l8hExQjhsd3znRZyTP",
-	"BqZ8KWfEfrTcAI/0382vlBhcnZoRKir4kuRjZhyOkJUgAJ4n8cpYCRAHdQCogAHRhv9psRscHmld+gag",
-	"MSVIgJYfcgBqbP8sJ9n1q6glgm7zBBzEw3yOWYWT8sIfaA5N1UvO++oP4z5seLjZP4K18f+WubEGamvj",
-	"aBXIpLI3KENcZEbxAI/9f6rR0QLB8XhUhaYLMymDyKm7rhrcimVS8xXNoOxbILCxhWOlmCFJCLATzSu1",
-	"bZHyBXxz3KkHBtwDqB+qemNm8BpY/lhCKc2NtPRqPhyIF4sn0oDGLNpY+ZWoPXnfP0jGrFH6GXXGbVWp",
-	"x9EeQCnMhyGw+/2FdRhj+aNDiSKqxmxtrGZRaYPLsGBoOidohjMkCoZ4oXrIzyhwYfwxyzmbEmF2lUqU",
-	"k4kq68O+8KM40kR5DMRsiWWIK1dFXR7iyd6VAqjv2ierq9xk4DA2XcnlJgAq+RG+0B/CpHr0DJTSJiOw",
-	"DLO4CkRbAW39nyzYNpCY8i35XKDezmZOV36t2yB0Yk9rxYpYItAc8IZMuPguel3/eBseVv9myff2JbNM",
-	"Myy7xSHUYTvPbMA+vpg4GvDMjXfthK2a6Qom1RJqXpfhuTUwD+pQBR+eARQuZSjZB1xT7ZtbBuppVYI9",
-	"E6yuo1AqrEsTKwQ0NWYAGuQsXw3K+uX+R9VK0JjP/J4mcYlv4kLbXxbZXqpM9S+DBdlImdbQzknWrqg+",
-	"CIPc+s3GX9yi7H30f3JRGg/Orc9H8x0fy/3rR331DQ20McsamkQ3NSgkD7DVK3Eq++CRsVS0nvWEW9Lo",
-	"HXO1joF17jhql/Te+yXVrndwaWxYZ8y7dFYH7bZmzPp7LcGzqqBfrZey5NqG2qI++A4mVOHuOjXA356/",
-	"MlXchLoF6Q5dyRAiD8qRFGp2bR0yUD7+tYm1n+gzbR/RhxAGRq6gmebaOERahfry8X43ZEaB/ahqwhvG",
-	"ttcruv94/38DAAD//w==",
+	"1TaJvo69vacs3e7WY6UpBGuBYOZKmVSYqRjdrEB7kKq40QI55+mtUSGOjo5+aLCpw/7hs27/qNs/GB0c",
+	"Dvr9Qb//77aF6anVlmUkfDSIMqxIV9E5CXKC98CEtlsUMDGSOVWOSqOlWj7mT/2w32+ZJ7zbJGoj0p7+",
+	"8EPsCTjdRUDEwa35b+i1nfvHCEt0evm2d3rx9onU+m+lS+NbgqhqoxBlL2Xw0h33f3gWh4SDIHLBmSTG",
+	"zMjmlME0L0sBo60SpggD8YgrnrL/SRpxbbcOOmDcsIbBl0gW8znWS43OOZCU1aaxHgO5yd7hvDDaF1Y4",
+	"GrAiz2O31TB0pid8dv6Pkzdnr65HF78Mz6O4be+chgaKqN6mOZEST2FzZsSMTKWyvNXyPkZIhk4KNeOC",
+	"/gZPBshqu+Oi3z9KvQnDD0Rv3P229xAU9Uu7yWbLA+aIKm6QlemaWv1NAovEV9szmsEqJXEP6HSmEGdk",
+	"zDpJbascA/csyQ8fPnT1arXqnGJF2uZvm+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
+	"uv7pZDT8cPKvIFkUC6kEwXOU8iI323ajdxKU9zqFlK8eHD7v9Xv93sHguH/QD7Z8fArYOFGQ2ZjmYG94",
+	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzvq+H7UfCEHFX7VxcUFODShvXVD6qa2dgO",
+	"OY4QZVbKzzBcILBKBwjmiSb0jgz0r9ZGRRVXvo8jteS16y8bW+E/Q2BdqiUFkfU9d6E+LXNbEagWTKFD",
+	"pKWmHBgeQTVzSB+ZbdUoRACF3PBs5VYALpTKvYLTlCyUBO2zwxkid/qszDNDX2OmmeAetElqi0uaq5uD",
+	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZltUpEgdLItuYEFVp9Y",
+	"jXB2IgM98qYl6+cv9JkJYk4eOX0C6UnCFlhJMaJzwotdWZS0bsZqM64cp1ScI3i87c5Yrnk9Ons7vLga",
+	"bRYYTso63w+zZ7qNyAi3/YZCIzwg6iSNJVuBcca0qY3z0om4w4FQ27Z+KO+JuCNGSBViF9Y4Gl6en7y5",
+	"Hl5eXlwGD0RWPZMMKe7W6GlE9UNxEzQi4BvpanY6lGm1Fq80i3VnMOGCSEJihNFNMQXu5C8SnJQIPIKa",
+	"hymUYmalPZa3uk+Jkqf9o8SeFIiC1/SzKgSRu8v31zQnTdE+sb2hCc3tJDJODN9eYCF3F22vz/45uroc",
+	"vg+eYH04t005xw2J5t7rrfA8HyDz/zllBB0Nqt2lLLPOepKhW7J6/ANun++L0gBGt4QsJDgZytcrOeS2",
+	"w163tyC+z7mCoMnONlVGcqKaEmH4Zjga6uugZ2TcNcZdvfXZvR2Ofr54dX1+Mbo+efPm4sPwVfD0jO5R",
+	"EYiR5J4NHVJO7PSsLoDNspGWEi9QIQlEdR793MB5BTqCuCNZjG4K5S7k2nRRJ1lfv76aCpYM6xgzbXkl",
+	"cGgJkniFljOazkpznCoT1FozscrY2Ca7yrx0b2IQ6jUv2O62dtXME4/slvElg93Ymhb0Jry+uDoPkkAp",
+	"2u3WYVU5C+vHXntnPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
+	"v8Fiuqtyprxm1aa/1Jovv7NiKadzqrbe+3cn/3pzcaIN9ovrNyeXPw03GghOx9bKT64nUj+B5mswp4P+",
+	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJbNPeKWcTOu29xZ/1",
+	"Fr/UC9BNtHVB3DA+FzJ6v9ZGaEquGL7DNHfR8l20ThcT9DQckNgZX27vtXo/vPzH2enw+ur85B8nZ29O",
+	"Xr4ZblJxrCJg9RvGl+serE+8ANWGSlRUi3uBlFiZcBySMy5UvnpsW8/oK9YTABerqbZ0ksByk72BaWGc",
+	"0TJG3iriMVMQ6r0jAk/1Pwqm7CtWkbS/OQMTfM5PJJIzLEiG+GQiiYrLePcKYUHG7FbLJ14oSTMT4V8I",
+	"nhIpUeeSZFTugUONejqP2XF/F437O4HYaBeCo8mYSRMN7aEPpW1rKd/swByv9ET1f3SvM3xH0A0hDGmD",
+	"DnWwNo30dKlmzkLtDXSXZiomlNqUI97wD0kTL4p77wUlvlKyFEaGhAVLFYj4o7LlHIRzwbI1KeLiIz+8",
+	"Oh4eDA+PXr56+vL54fP+8bOXP7w6PX359NnJ0fP+4fE30u5nPM9A4rl5VGEDiDw3RQr4vE9AMdpKu9vS",
+	"36DVuYf8DaXfO6d35AVazrimJ7kg+FaC5gMRHKclalpBnQmv8WdjAQAN7xmdhzKU6DNNzLsYmVHXncmn",
+	"OJ2R7ilnSvD8IRp1UIv7OPpn99QASLoO2NStI5s2ak7rWKhalx6wZFM37rVa2yYcY1MHtXdrvXhYhk0d",
+	"uNdqbR0QYVNDeKfeSj7MI+Cd+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Oe7s8sWq8OQ9QxLZAds",
+	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjb1+ZkflM54f/r/cW5UbQ67y7e++/r",
+	"e8pa4lg2vm3jfRDBb5zgpfv1T4zIlUcMQrKc12NbBjaqygXSYhh4nZ2UZpmoGTGLUVIjTxORf+wAWhlj",
+	"JVJZH8/OXmL1nkzn9m3fvZNBbBAeOdZfaeI7mYXfJnJRQkIhVIN6+mh6PTflMiYDW9SIxYyWHGV0MiEC",
+	"wjDmje+8msCUBkBqlLXf9hhhZhA4tbfql13f8xeGeXBGvp3hZrBdEoWWgjp2grCAuJxXvBak4cLo82Fg",
+	"DnA0h8exy/TvIkYGlBCbWFBLBKge+THRJI++9xA2lAX6GkZJT08LJb0eqO/mSrSEix7hjtegubDnLlZx",
+	"AhZGGPXhnPglzjRGCyyltm+YlhhU79EAYbaycBVtSth/ldaYaSnHjCpJ8olRCKUiGcJga8TQfk4yipFa",
+	"LUgMrkunEd4UCrDYT6TZThvE0j9phRC6Nsqk0QErOrSokTvMUuLFoHGWUb1EnL8TfEGEopppTXAuiQe1",
+	"+RJZkyoaPD/s9+/jaOG97T1tbtvPfIkmWCDF0Zzfkco2BOPKNkOdicCAKpDOAwmsvEIX8ULrjnEF4zk6",
+	"eHr0rN/v9z0wTwXlYYWm2sgIUYeO+bWcZQXv5TefiFEs2879ghF0S/W9njh7n0+AaZToOT3V+nYYNhYi",
+	"oTU8ZgPnE0egMYc3kk+UhYsDJU212apNCMpS/RMWAAgD27W2fZSpZ8dRcKfK8LrmOmmOrcJYH/vDjAAD",
+	"TPiCMLyg4PZPkG0AdO8Mldqm2DFuOM8JBuW54vQtyQgVzCuAyqqdpcN4WbRqOXu3g+2H/AsBLEz4yNbO",
+	"owJJhp5WC3pgvjWsZW3uoYnWDcpKn6gk55eI1wygClLurP5B9KBNHkcF2DCAiy7AMDGw5fuvi1Y374Gb",
+	"asB4x3PilOykMo7+h5Mfcv1SufyYa7FrZg1kzqA0x3QeTjsIXMJdMh4go2Gn/vnWuQSQPWD6DvYkNxuw",
+	"AYypO/TNoxZs06jFg7h4QMS39rDGmJ2jCjpu7I+dcOieVES6afEXvxgA6tq4QJ9lL60X0ROXdZJUzo59",
+	"EL4Z6lqLwVf2hnj3m/FlA5Z7XMFyC0Y/R4OD588Pj55rAbh25VhbrpcHd6mwwDG6Gp02ZG07ktcN33qh",
+	"KUNXjH52cj0ohB7gkwxQIjDOx7ZN8xljmOE8CA6Cff9TCEjzrIcn7J2/VQAO7te1ilbNYK51RgehnmOV",
+	"zrYQoe1y8k/YFRNJaIq2UgU5jCPwyEDOASN3mt382urS8GR0M+/BLeW4f3D/0XtTQn9WY/b7BjHnzsDX",
+	"imz6ju0PtODWCdn2/fb2zfk0Z64fFqxq/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
+	"IayQXoCBMIZHsScZYiBrPcO7pmvA0Ssyf5AkKwWv4rhYCLyqaXIBBfSd1uvd89iCHhtTgmiUeWJ/2G1y",
+	"ZYZRSf2BSfpnHtomtztmy008QBAwzP0D/qO71aa9aq3VkEpN5TbnWpv9pmv/Bxm4t33fnFPVYJVfNd1z",
+	"/qcJmyHLrKL38JSbBvwuaqQea4nllm/r5ZANOp/u6btIIXD/nAZt9Q+zFcKl281gCAcNA/iJRClWOOfT",
+	"gphs9HVYGeokx4eHycD4ytrxaggyKiRRezGq5Q2gTvK0bzsIpx6M2Vruge6kiSeFjo6bHYXhqC6Z0OZF",
+	"r7tjm/KuGSbyI8lB9FoISnN1/v7q3buLy9Hw1fXb4auzk+vRv94NvdE87OIaHDWM4KgnnTRRxWtp3nH0",
+	"uasX3b3DguG5vhq/OmCnMwJKpKfTMOC/VVytDOQH0ITrkKY4umKyWCy4UCR7SzKKR3pG63DSJhQ4CJ2p",
+	"pfuswbk/OpIvvc1BCUMs69Ai30g7C6H1MLzbmPkn+RKvJEpYkeeJpm+LFOkZP57vbuzHkX7LmPRGT/pK",
+	"bgDr+2MM4X05UNhD9ODwwFGabvyA76h0nXx5wDwuXVxVf1Xr0Dp+BpTpA/4jA0VdlYqpBf5Eg6NH9v7U",
+	"fy2H/RLyD5aTWC9wYJ6gGcmzLYwbN4zX53eRMT/zPAupvB9mvAwcVxiQGE0En4PHH1wn9YTXdp9fw41n",
+	"00ydK+8b+NEe12v2jX1kj+PvMpv6aD6vssvtvV1Wk9zMab+SvZYk3nRGbHn720IgToe4+CVQVeV78sh1",
+	"a2yNVZXegS+72FMbTc+WCgnu8Vn2MOH4kQQ3w9ACXYyTqVAW+wWrosqN2KSxIH0iyCmAF6IyecrFLixl",
+	"zEom93UMKseKsHR1rbe43zs80CenVSdtmF+AwrnBwwM4iUHUBLHjKihMOduHO7pvoSu7Rkk8p08cgW80",
+	"VDfhae/w6b8DN8HuXpApwrMnEuEsEwB81WcxOn2HFoSIJzKG+DgvFNIa4l4L120LNprjfNKoAlOGKCYG",
+	"iOSimh4M16mAwfEA+b1FdFP3n7pCDl6M57Vun1gsMGcELbEMDlRR1aZLZwVsg4pCfqycsyksz+WlcW7C",
+	"0HOa57SMReMsIxmynSHK0rzI2gPS7cHniogfKL0Wln6bOYYtO2F7eCJ9FlI7YL94THAgc31CY1xdvgGM",
+	"RmxdcSW25NECUVuGg2t8ad2paC5kIGjN6tBvIajJNlqvjrJtBKTBiu1L9pztXnrxXY8iY8cHNrBquavX",
+	"ZqeIgJeLkUCWRxLeTrtf24u9mqB5yJNopuyN8l208ksiyW5RmUmZ1xkJok14kq2z+omX/Fk/ksQ1sg6Y",
+	"uidoiU2ZI5tdgBJwsTZf1VdgzIzjlzL0E0ed5AIGkD3nJ0hMzgQWBN2SheqhhMxvSFYN7P4cM5vDI6uX",
+	"a04f96Ln8C0X/vGhi1FuxHc53dYCdSdlmoCqJRA09J2M4CynrCnlj6ow7B9VeGiWk+sSNHX0DCoZSVmQ",
+	"7BpYUEtRpk+Kbqew5Fiq60JuqO9UKlghPclur26e07uADVntUJDtUoUIy+QAFSzXWg3UszT5OiZLIefT",
+	"smhOh+B0Brmmc35n0ESAycxyMmYQruZsL0YYslNt+1uyMq0NzW4XvN5Vn6gfUhuyrTF7EyQzu1PXtPRF",
+	"1ooFnRBXn2Cd+XpE8GXLZQFR7CB0K9oIiV39FJbDJ+CGsGeklwVzMwCCgimam3KwcLg7QAg2KUV1rcah",
+	"TvWO2GJajjm1EG3j5yW5ucYLen1LVm2vOK/EtQfi9t4Pmaz2ZvyB0Ic+MU9rsHTpH753SnF12dzYG3je",
+	"2atNXO/sVZmt4KrYGXcF6hwdomKxIKKbYknQjHzGGUnpHOcoo1OqZKNq3BY8yC8T2e/+cNJ9/fHL0eH9",
+	"30NEUduudeGpmVAysKQQQ8DCZpTYP1hGMi3rzI/6VSXLa2hBurHLTTRJnGMGrWyyh8tdQYnLbkgGZaKD",
+	"1hgBhAsHBf04HRK6qgtO4JhxmX7j5XF8bF/5o6t+zuu5m+7n+1+30v28gOBWat/3dMbC+tJCULV6D0Wl",
+	"G4X0WioTljWaQV/QqhpAbUvLttuFEnBdi5jvJIYo6HyR95x6Vg2S7A2amPmHithB8MTiDgJ18Qz1mTLZ",
+	"0SC6gb6q050ptTAQd8om3KWuWDetq/hqTHM0x5QpTBkRMgrmIbgXre3El642n7YRPytX5WLCC9Fg5lBR",
+	"sx4/HZjSU3jMlLbPZEEV0dIEqhhjeettun5vhhcLwgCNAdVlDOAZxC+0B885RmlOMAPDUe/MOSC1bS1P",
+	"8plKJQGsD+WxyylC4cw8N8DlMRuz322Bgt/N0ADsByn++5j93u124X/6teSn4QjtX9t92XdWTYJ+r9me",
+	"No96UBXbqvnbYm0GKP2vFyhZ720fbg84VJCmrIkVVKgz1iw5VfkKVKZ64dmqlGZy8UtiUeKjcbSHQjN3",
+	"F9PNvOQfdU35BUpsxZD1pvtfPil6n4DqB/OBE6nYJAL/khkcUuL8lUqi9NA3OL11VGQOGE5y4KX4alrj",
+	"LiapZcwcypWZKqcm0Rz9RgSPyxx8TTBl7rp+fRU3DLDK+ApujmucAEHQdLaOVrL4KKB8v6J+idSP0cxB",
+	"+F3pet2Rca0EB9ULSuK1vYLf97HJ5CiPy3NmmO7n/I6yqcXmL7HIkOQuU8jIptK3uMRU6Xd/16Q/ai2/",
+	"qe1EzrzyD0CQSckT9CEnMDafTKDzMXPc8UfIKEleWMPVlQBALmO7lWkmPfQhwGYhgWnlCnGiHRlqD43c",
+	"BLT6IEjKRWaKRHlVD0yGtX4B7p957kgB2MTf/oZMdpYtpOb8pmM29GFihjYkcRtJ/bKxrg1Uk6VsjUe6",
+	"9G4AkAgii1zFLqjuRJOr+6J5na2/ALaSAYMYaIoRi1o+gXc2HrPE4++azmy0JNmLG45c4B+cIVmkKZHS",
+	"Lf0CXIuNC6AJccxeQc83tpIQ0ImW5DlRhBEpjdY2JYwIbPZVcaTHMnoVlSjjaWFywBSeggO7uIE5W2Lu",
+	"apLTk7b5ZK58hV9fyaTAQaqc7Q2u5FyS/E5LLNvVmNVtAmutCX0xJZSk+LyKy9KuLhNfm7KCM2XygipA",
+	"jT3Y3pid2K9p1JZTVrLIqVSoY3qtcuustGrijPb0c8fOxyw57h8nyKttgDpJTVUqKwXvOzSKqWUGE7LZ",
+	"ZvpgYhcD+Hk0ejdm1uxy0yOZzSSLUXLcf5qgUCGm9qGb6Jdkb8xMth8rSzXZZEGG59T65tdKNqGXXLcR",
+	"ZZZmGZyAu1fmy46ZXp3hUvDa55QsDDdwo7pDcvhO2I6C6RkkzfBRAql2BrXl8fQnCMopQdKf4rA3Gyrc",
+	"wDX5LyuFnDNWy1EjzlJBlFZR7DaAXDPZp8Y+QIb/lOV6HJ8aWKmBYSZLLrIY3ZKVyUaEexSvETXcLi7Q",
+	"csZzG7HuoYuJMwdjxLWuq62c9S83OOIfM2MBNepWdApprKLKExbDNxgsjCynKbFoI6tvvj0bRXFUiNzq",
+	"p3Kwv69JXvJCpKTHxXTfNtqfm/oJiqrc11SN+lQTU1Ec6RtrlNWDXr/Xt3EUfZOiQXTU6/eOrJMeNH9P",
+	"pEI5tsGX+zhqyFn93pS0oQfonFhSAokKiGEqTXVknMkeuiTgVZAWqJuCrakvOcwfiuP45XLGzOovHcqQ",
+	"VwIH1BNtqE4EkbMqy9mwBK1VaiWG+hUKdROboVt9E8VUK4RD8eJF0SD6iShTgbVRZfyw328zx6qLblre",
+	"x9HxNm97JZChycHDTQK1zu/j6Gn/6OGmAZAc2IFVnno9NUbbTXgqjclqaqV8vF8nC6d+gV3OZYA+3pbe",
+	"QKOYWmETP6iFDVDyZexSVcfRAEHCrdGqx8xQW+n+dN4xxpeGHVotWN9l448sx71ZIazQnEuFFGFoRbDQ",
+	"knxHCkVrBBqivjFLZ5hNiaFAOymp8EpqlUUQa1A5mboFgdrE5YpIgYJe8mz1aEV8GrnR93X3ghIFuf/L",
+	"3Y63Lme79ikJS1Nb3BUPWhPkoq+5daD75lPDcRDXcy7akpA7pRpjg8auskBNldUCztXmgGoKqz3PMGvJ",
+	"rYYuveRq336jyiWq4DvyIpSeARGBpv43dokSoK9YbctYQs60HCBjM/UaJhbqdt2+dgVZcKHQ67M3w2TM",
+	"loIqYDr6JhmzAUtTiAYrJGeFyviStfF/d1ZhIn+cOlnN/I+WchelsQ6l9b7D3dlitDoc+9Fu3Iewe6FG",
+	"mLWLZ0+tcfP8S9JUbPwAf1Wxtk4QpznBrkqG/CqtACqh/6WObjhfqJXvQPDOyf3y8T5u1yddtUXEyBI8",
+	"mlRINXAV+NvAeiY4F3TZjBmWNCN7MSoWzqtmB3kikaS/EdRJul37U1f/kMSld+egH/f7/RfI6PzlB3oE",
+	"GbNM8MWCZHs9ZBwdxn1pud68kMomoaLEui6pBC67CZUyZi40EWBQb6hUHjn630n7NXxw1Sv7zU973ccP",
+	"Nql9sWiL971PtW3Te+1DVNs08D4KpV9vBPicXgeVj7wtNuqXoab65/9avpzk6uFW7NwSg/1UUll/5aDf",
+	"b1RfCX0r8OM3lCVrmKkWWeKoDWSxJTn/fv3F5Iu+SH5oQq4zlCDbCkqQ/TIK2ard+fGKQcUDPjWcInAw",
+	"Lt3IYyY9NI7erhBeLMpoLFROQq6uoIt+pOBLzvmUF2ocISrHrCU2Yyb9v0v+8qMfNRkX/f7hM60r/njx",
+	"i/kDVMAfjSt55CJyZq8om46ZYXEDdBBkXJD///85l3n94zfVLf1CCy3MwGBzIbNtjS38xRgB7FeTE7i9",
+	"2IYFSHPlw+6P82C4rmvDdbUC0g3Pwm9EcKibRpSCb2Abm/MGp7djBrFYG4A3maq1OtWlR6FRqdoE/Xro",
+	"QzOUby07Z3vheljQFrgG74YP0AQnDslM0KxswQiBUsQQpdG9voD+1r7bAem+nj8fQYZwKHfYrcbEVELf",
+	"sQCGqWZ6HiSXdpp6F3Gem6a4zOat8yVAwEbfVD77ENtNNZxN3ePqXE3s/s+/jceHh9vcxnpe7ne+xZdE",
+	"FcKjaYhJ1DbyYS+ND/oJynGj47u4wIzk2cBUZOWM2O+wGyyV/rv54RUDFVQzQkWFyJJ8zIzDERItBCAO",
+	"JV4ZKwFCuw7TFTAg2iBNLXaDg1itS98A2qfEPdDy2xRAje1fGiW7fui1BAVunoBDrZgvTKtwnmH4m9Oh",
+	"qXr5hl/9rd+HDQ83+0ewNv7fMjfWcHptHK3CzVT2BmWIi8woHuCx/6saHS2oIo9HVQDBMJMyIKO666rB",
+	"rVgmNV/RDMq2AoGNLcIsxQxJQoCdaF6pbYuUL+Az6k49MHglADJR1RszA0HB8scSHWpupKVX8y1EvFg8",
+	"kQYHZwHUyi+u7cn7/kEyZo1q1qgzbiu0PY72AB1ivnWB3e8vrMMYyx8d8BVRNWZrYzXrZBuoicV30zlB",
+	"M5whUTDEC9VDfpKEQyaMWc7ZlAizq1SinExUWfL2hR/FkSbKY1BzSyxDXLmqU/MQT/auFKCX177CXaVb",
+	"A4exGVgu3QKA1u1f4N/6q9whmK1Hz0ApbTICyzCLq3DBFXbY/8nihwO5Nt+SzwVKCG3mdOUHyA3oKPa0",
+	"VqyIJQLNAW/IhIvvotf1j7fhYfXPsHxvXzLLNMOyWxwCUrbzzAaS5YuJowHP3HjXTtiqmYFhskehjHcZ",
+	"nlvDJ6EOVfAtHQAWU4aSfYBq1T4jZtCrViXYM8HqOrCmgu804U9AU2MGOEjO8tWgLMnufyeuxMH5zO9p",
+	"EpeQLS60/WXB+qXKVP/YWZCNlJka7Zxk7YrqgzBgtN9s/MUtyt5H/ycXpfEQ6vp8NN/x4em/ftRX39BA",
+	"G7OsAWT0qwZY5WHQeiX0Zh88MpaK1hO5cEtlAMdcrWNgnTuO2iW9176k2vUOLo0N64x5l6Hr0OrWjFlv",
+	"1xI8q2oU1nopq8htKJfq4wlhQhWUsFPDMO75K1PFTahbkO7QlQyBDKHCSqFm19YhAxXxX5tY+4k+0/YR",
+	"fVRkYOQKbWqujQPZVUA2H8J4Q2YU2I+qJrxhbHu9ovuP9/83AAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -309,20 +309,16 @@ func testClockAdvancedOnOne(t *testing.T, f *fleet) {
 			}
 		}
 	}
-	before := clockUnix(t, f, f.replicas[1])
+	before := clockUnix(t, f.c, f.replicas[1])
 	const seconds = 2*60*60 + 1 // past the key tokens' 2 h and the login token's 1 h idle time
 	if a := f.c.do(t.Context(), f.replicas[1], advanceRequest(seconds)); a.status != http.StatusOK {
 		t.Fatalf("advance on %s: %v", f.replicas[1], a)
 	}
-	advanced := time.Now()
+	// At once on every replica: no wait for the move to reach them.
 	for _, r := range f.replicas {
-		for clockUnix(t, f, r) < before+seconds {
-			if time.Since(advanced) > 3*time.Second {
-				t.Fatalf("%s's clock has not moved 3 s after the advance on %s", r, f.replicas[1])
-			}
-			time.Sleep(5 * time.Millisecond)
+		if now := clockUnix(t, f.c, r); now < before+seconds {
+			t.Errorf("%s's clock right after the advance on %s: %d, want at least %d", r, f.replicas[1], now, before+seconds)
 		}
-		t.Logf("%s sees the advanced clock %v after the advance returned", r, time.Since(advanced).Round(time.Millisecond))
 	}
 	for i, r := range f.replicas {
 		for m, tok := range toks {
@@ -338,9 +334,9 @@ func testClockAdvancedOnOne(t *testing.T, f *fleet) {
 	}
 }
 
-func clockUnix(t *testing.T, f *fleet, r *replica) int64 {
+func clockUnix(t *testing.T, c *client, r *replica) int64 {
 	t.Helper()
-	resp, err := f.c.http.Get("http://" + r.addr + clockPath)
+	resp, err := c.http.Get("http://" + r.addr + clockPath)
 	if err != nil {
 		t.Fatal(err)
 	}

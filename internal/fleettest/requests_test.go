@@ -16,6 +16,7 @@ const (
 	checkPath     = "/_crmauth/check"
 	clockPath     = "/_crmauth/clock"
 	advancePath   = "/_crmauth/clock/advance"
+	resetPath     = "/_crmauth/reset"
 
 	fixtureKey = "EE73C0AE64524371B5DDEFF5F7BB2192"
 )
@@ -47,3 +48,5 @@ func checkRequest(token string) request {
 func advanceRequest(seconds int) request {
 	return request{method: http.MethodPost, path: advancePath, body: fmt.Sprintf(`{"seconds":%d}`, seconds)}
 }
+
+func resetRequest() request { return request{method: http.MethodPost, path: resetPath} }

@@ -27,6 +27,9 @@ type Clock interface {
 	Advance(ctx context.Context, d time.Duration) error
 	// Reset goes back to where the clock started (no offset).
 	Reset(ctx context.Context) error
+	// Sync reads an offset shared by replicas afresh, so that Now reflects every move that
+	// answered before (the views that read the time call it first); nil when not shared.
+	Sync(ctx context.Context) error
 }
 
 // Fixtures says where the stub's fixtures come from, as reset reports it.
@@ -146,9 +149,12 @@ func (f *SessionFilter) match(s *sessions.Session, st sessions.State) bool {
 // Sessions lists the sessions f selects in order of issue, and how many it selects whatever
 // its Limit.
 func (a *Admin) Sessions(ctx context.Context, f SessionFilter) ([]Session, int, error) {
-	now := a.cfg.Clock.Now()
+	now, err := a.NowContext(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
 	var out []Session
-	err := a.cfg.Sessions.List(ctx, now, func(id sessions.ID, s sessions.Session, st sessions.State) bool {
+	err = a.cfg.Sessions.List(ctx, now, func(id sessions.ID, s sessions.Session, st sessions.State) bool {
 		if st != sessions.StateUnknown && f.match(&s, st) {
 			out = append(out, Session{ID: id, Session: s, State: st})
 		}
@@ -178,7 +184,10 @@ func (a *Admin) EndSession(ctx context.Context, id sessions.ID, as sessions.Stat
 	if as != sessions.StateReleased && as != sessions.StateExpired {
 		return Session{}, 0, fmt.Errorf("admin: a session ends as released or expired, not %s", as)
 	}
-	now := a.cfg.Clock.Now()
+	now, err := a.NowContext(ctx)
+	if err != nil {
+		return Session{}, 0, err
+	}
 	was, err := a.cfg.Sessions.End(ctx, id, now, as)
 	if err != nil {
 		return Session{}, 0, unavailable("sessions", err)
@@ -238,6 +247,16 @@ func (a *Admin) Coverage(ctx context.Context) (coverage.Report, error) {
 
 // Now is the stub's time.
 func (a *Admin) Now() time.Time { return a.cfg.Clock.Now() }
+
+// NowContext is the stub's time with an offset shared by replicas read afresh (a round trip):
+// every move that answered on any replica is in it. A shared offset that cannot be read is a
+// *StoreError.
+func (a *Admin) NowContext(ctx context.Context) (time.Time, error) {
+	if err := a.cfg.Clock.Sync(ctx); err != nil {
+		return time.Time{}, unavailable("clock", err)
+	}
+	return a.cfg.Clock.Now(), nil
+}
 
 // maxAdvance bounds one move of the clock, so a typo cannot throw it past any deadline.
 const maxAdvance = 10 * 365 * 24 * time.Hour

@@ -22,7 +22,10 @@ const (
 	defaultSessionLimit = 1000
 )
 
-func (h *handlers) GetClock(context.Context, adminapi.GetClockRequestObject) (adminapi.GetClockResponseObject, error) {
+func (h *handlers) GetClock(ctx context.Context, _ adminapi.GetClockRequestObject) (adminapi.GetClockResponseObject, error) {
+	if _, err := h.a.NowContext(ctx); err != nil {
+		return adminapi.GetClock503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
+	}
 	return adminapi.GetClock200JSONResponse{ClockJSONResponse: h.clock()}, nil
 }
 

@@ -147,14 +147,14 @@ func (a *Authority) attempt(ctx context.Context, at throttle.Attempts, account, 
 	if f == nil {
 		now := a.clock.Now()
 		id, s := a.session(g, now)
-		wait, err := at.Open(ctx, account, client, id, s)
+		wait, err := at.Open(ctx, account, client, id, &s)
 		if err != nil {
 			return Issued{}, addFailure(err)
 		}
 		if wait > 0 {
 			return Issued{}, tooManyFailures(wait)
 		}
-		return a.sign(ctx, g, id, s, now)
+		return a.sign(ctx, g, id, s, time.Unix(0, s.IssuedAt))
 	}
 	var wait time.Duration
 	var err error
@@ -356,7 +356,7 @@ func (a *Authority) Release(ctx context.Context, token string) (sessions.ID, *se
 	if err != nil {
 		return id, h, StoreFailure(err)
 	}
-	return id, h, sessionFailure(state, c, now)
+	return id, h, sessionFailure(state, c, a.after(state, now))
 }
 
 // Check is the token check: a live, unreleased, correctly signed token, whose use restarts a
@@ -373,10 +373,20 @@ func (a *Authority) Check(ctx context.Context, token string) (TokenInfo, *sessio
 	if err != nil {
 		return TokenInfo{}, h, StoreFailure(err)
 	}
-	if f := sessionFailure(state, c, now); f != nil {
+	if f := sessionFailure(state, c, a.after(state, now)); f != nil {
 		return TokenInfo{}, h, f
 	}
 	return tokenInfo(c), h, nil
+}
+
+// after is the time to judge an unknown session's token by, once the store has answered: a
+// store whose clock is shared (redisstate) decides with the shared time and brings the
+// stub's clock up to date with it, so the clock is read again; other states need no time.
+func (a *Authority) after(state sessions.State, now time.Time) time.Time {
+	if state == sessions.StateUnknown {
+		return a.clock.Now()
+	}
+	return now
 }
 
 // sessionFailure turns a session's state into the answer for its token; nil for a live one.

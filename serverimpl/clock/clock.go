@@ -72,7 +72,8 @@ type Offset struct {
 // every replica's clock (redisstate.Offset keeps it in Redis).
 type SharedOffset interface {
 	// Offset is the offset as last known. Now calls it on every request: it must not wait
-	// for the network (redisstate keeps a copy, updated by notification).
+	// for the network (redisstate keeps a copy, which each reply updates; its scripts decide
+	// with the offset in Redis, so a move on another replica decides at once).
 	Offset() time.Duration
 	// Advance adds d to the shared offset and returns the new one; from its return on,
 	// Offset answers at least that on this replica.
@@ -110,6 +111,15 @@ func (c *Offset) AdvanceContext(ctx context.Context, d time.Duration) error {
 	c.mu.Lock()
 	c.offset += d
 	c.mu.Unlock()
+	return nil
+}
+
+// SyncContext reads a shared offset afresh, where it can be (redisstate's has Sync: one round
+// trip), for what reads the clock without asking the store otherwise (the admin views).
+func (c *Offset) SyncContext(ctx context.Context) error {
+	if s, ok := c.shared.(interface{ Sync(context.Context) error }); ok {
+		return s.Sync(ctx)
+	}
 	return nil
 }
 
@@ -175,5 +185,13 @@ func (c Admin) Reset(ctx context.Context) error {
 		return cc.ResetContext(ctx)
 	}
 	c.Mover.Reset()
+	return nil
+}
+
+// Sync reads a shared offset afresh (Offset.SyncContext), for the views that read the time.
+func (c Admin) Sync(ctx context.Context) error {
+	if s, ok := c.Mover.(interface{ SyncContext(context.Context) error }); ok {
+		return s.SyncContext(ctx)
+	}
 	return nil
 }

@@ -11,6 +11,9 @@ import (
 // per key, {s: window start, n: failures}, in the stub's clock's milliseconds, so an advanced
 // admin clock ends a window here as it does in memory. The key's TTL is the window's time
 // left (plus ttlGrace): Redis forgets it by itself.
+//
+// Fail takes the time from the stub's clock: the brake calls it after BlockedEach, whose
+// round trip brought the clock's copy up to date (see BlockedEach).
 type Failures struct {
 	st  *State
 	cfg throttle.Config
@@ -60,9 +63,13 @@ func (f *Failures) Blocked(ctx context.Context, key string) (throttle.Status, er
 // BlockedEach implements throttle.Batcher for the counters of this State: one HMGET per
 // query, all in one pipeline (in Cluster the keys may live on different nodes: one pipeline
 // per node, at once), so the brake asks about the account and the client in one round trip.
+// With a shared clock (State.Offset) the clock's offset is read in the same pipeline and the
+// windows are judged by the wall clock plus it; the offset then also updates the copy the
+// stub's clock reads, so the rest of the request (the session's times, a failure's count)
+// goes by it too. It is read even when no counter is on: that round trip is then the clock's.
 func (f *Failures) BlockedEach(ctx context.Context, qs []throttle.Query) ([]throttle.Status, bool, error) {
 	counters := make([]*Failures, len(qs))
-	keys := make([]string, 0, len(qs))
+	reads := make([]hmget, 0, len(qs)+1)
 	for i, q := range qs {
 		c, ok := q.Counter.(*Failures)
 		if !ok || c.st != f.st {
@@ -70,18 +77,28 @@ func (f *Failures) BlockedEach(ctx context.Context, qs []throttle.Query) ([]thro
 		}
 		counters[i] = c
 		if c.enabled() {
-			keys = append(keys, c.prefix()+q.Key)
+			reads = append(reads, hmget{c.prefix() + q.Key, windowFields})
 		}
 	}
 	out := make([]throttle.Status, len(qs))
-	if len(keys) == 0 {
+	o := f.st.offset
+	if o != nil {
+		reads = append(reads, hmget{f.st.clockKey(), offsetFields})
+	}
+	if len(reads) == 0 {
 		return out, true, nil
 	}
 	ctx, cancel := f.st.bound(ctx)
 	defer cancel()
-	windows, found, err := f.st.b.hmgetIntsEach(ctx, keys, "s", "n")
+	values, found, err := f.st.b.hmgetIntsEach(ctx, reads)
 	if err := f.st.observe(err); err != nil {
 		return nil, true, err
+	}
+	now := f.cfg.Now().UnixMilli()
+	if o != nil {
+		c := values[len(values)-1]
+		o.saw(c[0], c[1])
+		now = (time.Now().UnixMicro() + c[0]) / 1000
 	}
 	k := 0
 	for i, c := range counters {
@@ -89,16 +106,20 @@ func (f *Failures) BlockedEach(ctx context.Context, qs []throttle.Query) ([]thro
 			continue
 		}
 		if found[k] {
-			out[i] = c.status(windows[k][0], windows[k][1])
+			out[i] = c.status(now, values[k][0], values[k][1])
 		}
 		k++
 	}
 	return out, true, nil
 }
 
-// status judges a window that started at start (ms) with n failures by the stub's clock.
-func (f *Failures) status(start, n int64) throttle.Status {
-	now := f.cfg.Now().UnixMilli()
+var (
+	windowFields = []string{"s", "n"}
+	offsetFields = []string{"o", "v"}
+)
+
+// status judges a window that started at start (ms) with n failures at now (ms).
+func (f *Failures) status(now, start, n int64) throttle.Status {
 	end := start + f.cfg.Window.Milliseconds()
 	switch {
 	case now >= end:

@@ -1,8 +1,10 @@
 package redisstate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
@@ -35,10 +37,17 @@ const viewsTag = "{views}:"
 
 func (j *Journal) key() string { return j.st.prefix + viewsTag + "journal" }
 
-// appendScript: KEYS[1] the list, KEYS[2] the coverage hash; ARGV the entry, the size, and the
-// coverage field to count ("" for none).
-var appendScript = &script{src: `
-redis.call('LPUSH', KEYS[1], ARGV[1])
+// appendScript: KEYS[1] the list, KEYS[2] the coverage hash, KEYS[3] (with a shared clock)
+// the clock's offset; ARGV the entry, the size, the coverage field to count ("" for none), and
+// with KEYS[3] the request's arrival by the wall clock (µs): the entry is then given without
+// its time (its JSON after '{"t":0,'), and its time is the arrival plus the offset.
+var appendScript = &script{src: clockLua + `
+local e = ARGV[1]
+if KEYS[3] then
+  local o = clock(KEYS[3])
+  e = '{"t":' .. string.format('%d', tonumber(ARGV[4]) + o) .. '000,' .. e
+end
+redis.call('LPUSH', KEYS[1], e)
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[3], 1) end
 return 1
@@ -99,19 +108,49 @@ func (j *Journal) Append(ctx context.Context, e journal.Entry) error {
 }
 
 // append appends e and, unless field is "", counts field in the coverage hash: one script.
+//
+// With a shared clock the entry's time is the request's arrival by the wall clock (now less
+// its latency) plus the offset: on a single node or Sentinel the offset the script reads in
+// Redis, so that a request that came after a move on another replica is stamped by the moved
+// clock even when it asked Redis nothing else; on a Cluster (the offset's key is on another
+// slot) the copy in memory, which the request's own round trips brought up to date.
 func (j *Journal) append(ctx context.Context, e journal.Entry, field string) error {
 	if !j.st.recording() {
 		return nil
+	}
+	keys := []string{j.key(), coverageKey(j.st)}
+	var arrival int64
+	o := j.st.offset
+	if o != nil {
+		arrival = time.Now().UnixMicro() - e.Latency.Microseconds()
+		if j.st.b.cluster() {
+			e.Time = time.UnixMicro(arrival).Add(o.Offset())
+			o = nil
+		} else {
+			e.Time = time.Unix(0, 0) // "t":0, which the script replaces
+		}
 	}
 	b, err := json.Marshal(toEntry(e))
 	if err != nil {
 		return err
 	}
+	args := []any{b, j.size, field}
+	if o != nil {
+		rest, ok := bytes.CutPrefix(b, untimed)
+		if !ok {
+			return errors.New("redisstate: a journal entry whose JSON does not start with its time")
+		}
+		keys = append(keys, j.st.clockKey())
+		args = append(args[:0], rest, j.size, field, arrival)
+	}
 	ctx, cancel := j.st.bound(ctx)
 	defer cancel()
-	_, err = j.st.b.runKeys(ctx, appendScript, []string{j.key(), coverageKey(j.st)}, b, j.size, field)
+	_, err = j.st.b.runKeys(ctx, appendScript, keys, args...)
 	return j.st.observe(err)
 }
+
+// untimed starts the JSON of an entry whose time the script writes (toEntry of a zero Time).
+var untimed = []byte(`{"t":0,`)
 
 // Recorder writes a request's journal entry and its coverage count in one round trip (a
 // journal.Recorder), where Journal.Append and Coverage.Add would take two.

@@ -120,6 +120,12 @@ func (r *rueidisBackend) runKeys(ctx context.Context, s *script, keys []string, 
 	return r.scripts[s].Exec(ctx, r.c, keys, strs(args)).AsInt64()
 }
 
+// runInts runs a script on keys of one slot (any keys on a single node) and returns its
+// answer, an array of integers.
+func (r *rueidisBackend) runInts(ctx context.Context, s *script, keys []string, args ...any) ([]int64, error) {
+	return r.scripts[s].Exec(ctx, r.c, keys, strs(args)).AsIntSlice()
+}
+
 // get reads a string key; ok is false when it does not exist.
 func (r *rueidisBackend) get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, err := r.c.Do(ctx, r.c.B().Get().Key(key).Build()).AsBytes()
@@ -146,16 +152,15 @@ func (r *rueidisBackend) setNXGet(ctx context.Context, key string, value []byte)
 	return v, err
 }
 
-// hmgetIntsEach reads the same integer fields of several hashes, of any slots, in one
-// pipeline (in Cluster one per node, at once). A hash missing a field (or missing) has ok
-// false and zeros.
-func (r *rueidisBackend) hmgetIntsEach(ctx context.Context, keys []string, fields ...string) ([][]int64, []bool, error) {
-	cmds := make(rueidis.Commands, len(keys))
-	for i, k := range keys {
-		cmds[i] = r.c.B().Hmget().Key(k).Field(fields...).Build()
+// hmgetIntsEach reads integer fields of several hashes, of any slots, in one pipeline (in
+// Cluster one per node, at once). A hash missing a field (or missing) has ok false and zeros.
+func (r *rueidisBackend) hmgetIntsEach(ctx context.Context, qs []hmget) ([][]int64, []bool, error) {
+	cmds := make(rueidis.Commands, len(qs))
+	for i, q := range qs {
+		cmds[i] = r.c.B().Hmget().Key(q.key).Field(q.fields...).Build()
 	}
-	values := make([][]int64, len(keys))
-	oks := make([]bool, len(keys))
+	values := make([][]int64, len(qs))
+	oks := make([]bool, len(qs))
 	for i, res := range r.c.DoMulti(ctx, cmds...) {
 		vs, err := res.ToArray()
 		if err != nil {
@@ -169,7 +174,7 @@ func (r *rueidisBackend) hmgetIntsEach(ctx context.Context, keys []string, field
 				continue
 			}
 			if values[i][j], err = strconv.ParseInt(s, 10, 64); err != nil {
-				return nil, nil, fmt.Errorf("redis: hash %s field %s is not an integer", keys[i], fields[j])
+				return nil, nil, fmt.Errorf("redis: hash %s field %s is not an integer", qs[i].key, qs[i].fields[j])
 			}
 		}
 	}

@@ -38,7 +38,7 @@ func TestSentinelURL(t *testing.T) {
 				t.Fatal("Sentinel offers no one-step attempts")
 			}
 			id = sessions.NewID()
-			if wait, err := at.Open(ctx, "account", "client", id, s); err != nil || wait != 0 {
+			if wait, err := at.Open(ctx, "account", "client", id, &s); err != nil || wait != 0 {
 				t.Fatalf("Open: wait %v, %v", wait, err)
 			}
 			if n, err := master.Do("EXISTS", redisstate.DefaultPrefix+"s:{"+id.String()+"}"); err != nil || n != int64(1) {

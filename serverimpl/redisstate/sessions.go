@@ -68,62 +68,64 @@ func (r *Sessions) Add(ctx context.Context, id sessions.ID, s sessions.Session) 
 	return r.st.observe(r.st.b.set(ctx, r.key(id), encodeSession(s), ttl(s.Deadline, now)))
 }
 
-// useScript: KEYS[1] the session, ARGV now (µs), grace (ms). Unknown 0, live 1, expired 2,
-// released 3 (sessions.State). A live session's last use becomes now, an idle session's
-// deadline now+idle, and the key's TTL the time left.
-var useScript = &script{src: `
+// useScript: KEYS[1] the session, KEYS[2] (with a shared clock) the clock's offset; ARGV now
+// (µs; with KEYS[2], the wall clock, to which the offset is added), grace (ms). Answers
+// {state, offset, version}: unknown 0, live 1, expired 2, released 3 (sessions.State). A live
+// session's last use becomes now, an idle session's deadline now+idle, and the key's TTL the
+// time left.
+var useScript = &script{src: clockLua + `
+local now, o, ver = tonumber(ARGV[1]), 0, 0
+if KEYS[2] then o, ver = clock(KEYS[2]); now = now + o end
 local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local now = tonumber(ARGV[1])
+if not v then return {0, o, ver} end
 local deadline = struct.unpack('<i8', v, 19)
 if now >= deadline then
   redis.call('UNLINK', KEYS[1])
-  return 2
+  return {2, o, ver}
 end
 local ended = string.byte(v, 2)
-if ended ~= 1 then return ended end
+if ended ~= 1 then return {ended, o, ver} end
 local idle = struct.unpack('<i8', v, 27)
 if idle > 0 then deadline = now + idle end
 redis.call('SETRANGE', KEYS[1], 10, struct.pack('<i8i8', now, deadline))
 redis.call('PEXPIRE', KEYS[1], math.ceil((deadline - now) / 1000) + tonumber(ARGV[2]))
-return 1
+return {1, o, ver}
 `}
 
-// endScript: KEYS[1] the session, ARGV now (µs), as (sessions.State). Answers the state
-// before; only a live session changes, and keeps its TTL (it is kept until its deadline, to
-// say how it ended).
-var endScript = &script{src: `
+// endScript: KEYS[1] the session, KEYS[2] (with a shared clock) the clock's offset; ARGV now
+// (as useScript's), as (sessions.State). Answers {the state before, offset, version}; only a
+// live session changes, and keeps its TTL (it is kept until its deadline, to say how it
+// ended).
+var endScript = &script{src: clockLua + `
+local now, o, ver = tonumber(ARGV[1]), 0, 0
+if KEYS[2] then o, ver = clock(KEYS[2]); now = now + o end
 local v = redis.call('GET', KEYS[1])
-if not v then return 0 end
-local now = tonumber(ARGV[1])
+if not v then return {0, o, ver} end
 local deadline = struct.unpack('<i8', v, 19)
 if now >= deadline then
   redis.call('UNLINK', KEYS[1])
-  return 2
+  return {2, o, ver}
 end
 local ended = string.byte(v, 2)
-if ended ~= 1 then return ended end
+if ended ~= 1 then return {ended, o, ver} end
 redis.call('SETRANGE', KEYS[1], 1, string.char(tonumber(ARGV[2])))
-return 1
+return {1, o, ver}
 `}
 
-// Use implements sessions.Store.
+// Use implements sessions.Store. With a shared clock (State.Offset) it decides with the
+// offset in Redis, not with now (see Offset).
 func (r *Sessions) Use(ctx context.Context, id sessions.ID, now time.Time) (sessions.State, error) {
-	ctx, cancel := r.st.bound(ctx)
-	defer cancel()
-	st, err := r.st.b.run(ctx, useScript, r.key(id), micros(now.UnixNano()), ttlGrace.Milliseconds())
-	if err := r.st.observe(err); err != nil {
+	st, _, err := r.st.decide(ctx, useScript, []string{r.key(id)}, micros(now.UnixNano()), ttlGrace.Milliseconds())
+	if err != nil {
 		return sessions.StateUnknown, err
 	}
 	return sessions.State(st), nil
 }
 
-// End implements sessions.Store.
+// End implements sessions.Store; with a shared clock, as Use.
 func (r *Sessions) End(ctx context.Context, id sessions.ID, now time.Time, as sessions.State) (sessions.State, error) {
-	ctx, cancel := r.st.bound(ctx)
-	defer cancel()
-	st, err := r.st.b.run(ctx, endScript, r.key(id), micros(now.UnixNano()), int(as))
-	if err := r.st.observe(err); err != nil {
+	st, _, err := r.st.decide(ctx, endScript, []string{r.key(id)}, micros(now.UnixNano()), int(as))
+	if err != nil {
 		return sessions.StateUnknown, err
 	}
 	return sessions.State(st), nil

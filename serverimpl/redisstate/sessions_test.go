@@ -40,6 +40,10 @@ func TestContractsCluster(t *testing.T) {
 		})
 	})
 	t.Run("brake", func(t *testing.T) { runBrakeContractCluster(t, clusterURL(c)) })
+	// The offset's key is on another slot than a session's: it is read first, and then
+	// decides as on a single node.
+	t.Run("sharedClock", func(t *testing.T) { testShareTheClock(t, clusterURL(c)) })
+	t.Run("clockMove", func(t *testing.T) { testClockMoveDecidesAtOnce(t, clusterURL(c), true) })
 }
 
 // A session costs at most 200 bytes in Redis, key included (MEMORY USAGE), for the largest

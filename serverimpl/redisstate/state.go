@@ -38,8 +38,9 @@ type Config struct {
 	Prefix string
 	// Timeout bounds each operation; 0 is DefaultTimeout.
 	Timeout time.Duration
-	// ClockRefresh is how often the admin clock's offset is read again, in case a change was
-	// published while this replica was not listening; 0 is DefaultClockRefresh.
+	// ClockRefresh is how often the replica's copy of the admin clock's offset is read again,
+	// besides a notification of each move; 0 is DefaultClockRefresh. Decisions do not wait
+	// for it: they read the offset in Redis (see Offset).
 	ClockRefresh time.Duration
 	// Logger gets one line when Redis stops answering and one when it answers again; nil:
 	// slog.Default().
@@ -55,6 +56,7 @@ type State struct {
 	refresh time.Duration
 	logger  *slog.Logger
 	down    atomic.Bool // the last operation failed; reported once per outage
+	offset  *Offset     // the shared clock offset, once Offset was called
 
 	stop context.CancelFunc // ends the clock's goroutines
 	done chan struct{}

@@ -35,8 +35,10 @@ type AttemptStore interface {
 // long to wait (RetryAfter's rounding, as Status.Wait), else wait is 0. An error
 // means the store could not be asked (nothing is known to be written).
 type Attempts interface {
-	// Open stores s under id and forgets account's failures: the secret was right.
-	Open(ctx context.Context, account, client string, id sessions.ID, s sessions.Session) (wait time.Duration, err error)
+	// Open stores *s under id and forgets account's failures: the secret was right. A store
+	// whose clock is shared with other replicas decides with its own time and sets s's
+	// times (issued, last use, deadline) to it; the token is signed with them.
+	Open(ctx context.Context, account, client string, id sessions.ID, s *sessions.Session) (wait time.Duration, err error)
 	// Fail counts a failure against account and client: a wrong secret.
 	Fail(ctx context.Context, account, client string) (wait time.Duration, err error)
 	// Ask writes nothing: an attempt that does not count (a refused unit).

@@ -153,7 +153,9 @@ export interface paths {
         };
         /**
          * The stub's time
-         * @description The time every expiry decision reads.
+         * @description The time every expiry decision reads. Replicas that act as one stub share the clock's
+         *     offset (in Redis) and read it afresh for this answer: while it cannot be read, the
+         *     answer is `503`.
          */
         get: operations["GetClock"];
         put?: never;
@@ -1226,6 +1228,7 @@ export interface operations {
             200: components["responses"]["Clock"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     AdvanceClock: {

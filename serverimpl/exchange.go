@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
@@ -23,6 +24,7 @@ type exchange struct {
 	holder       *sessions.Holder
 	fault        gen.ErrorCode
 	unjournalled bool
+	notes        journal.Notes // a refusal's reason, the upstream that answered (journal.NoteReason)
 }
 
 type exchangeKey struct{}

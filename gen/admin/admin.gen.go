@@ -417,6 +417,12 @@ type RequestEntry struct {
 	// Path The URL path, never the query.
 	Path string `json:"path"`
 
+	// Reason Why the request was refused, in plain words, as the stub decided it ("token
+	// expired: unused for 61 minutes, the limit is 60"); absent when the stub gives none.
+	// It may name a username, organisation, unit, `jti` or time, never a secret (no
+	// password, key, code or token).
+	Reason *string `json:"reason,omitempty"`
+
 	// Session A session ID, a token's `jti` claim (32 upper-case hexadecimal digits).
 	//
 	// Example: 9D4E1E23BD5B727046B9DCCB56A37024
@@ -427,6 +433,10 @@ type RequestEntry struct {
 
 	// Time When the request arrived, by the stub's clock.
 	Time time.Time `json:"time"`
+
+	// Upstream For a call the gateway passed on, the upstream that answered it (host and port, as
+	// given to `--upstream`); absent for the stub's own answers, refusals included.
+	Upstream *string `json:"upstream,omitempty"`
 }
 
 // RequestsEnvelope defines model for RequestsEnvelope.
@@ -529,6 +539,9 @@ type OperationFilter = string
 // OriginalURI defines model for OriginalURI.
 type OriginalURI = string
 
+// ReasonFilter defines model for ReasonFilter.
+type ReasonFilter = string
+
 // SessionFilter A session ID, a token's `jti` claim (32 upper-case hexadecimal digits).
 //
 // Example: 9D4E1E23BD5B727046B9DCCB56A37024
@@ -609,6 +622,10 @@ type ListRequestsParams struct {
 	// Since Only entries at or after this instant, by the stub's clock (RFC 3339).
 	Since *SinceFilter `form:"since,omitempty" json:"since,omitempty"`
 
+	// Reason Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+	// finds every refusal of an expired token.
+	Reason *ReasonFilter `form:"reason,omitempty" json:"reason,omitempty"`
+
 	// Limit At most this many entries, the newest.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
@@ -630,6 +647,10 @@ type CountRequestsParams struct {
 
 	// Since Only entries at or after this instant, by the stub's clock (RFC 3339).
 	Since *SinceFilter `form:"since,omitempty" json:"since,omitempty"`
+
+	// Reason Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+	// finds every refusal of an expired token.
+	Reason *ReasonFilter `form:"reason,omitempty" json:"reason,omitempty"`
 }
 
 // ListSessionsParams defines parameters for ListSessions.
@@ -761,6 +782,17 @@ type ClientInterface interface {
 	// Corresponds with POST /_crmauth/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ResetClock Put the stub's clock back to real time
+	//
+	// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+	// back to its start time). Sessions, the journal and coverage are left as they are;
+	// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+	// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+	// `503`.
+	//
+	// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+	ResetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCoverage Which declared answers the stub gave
 	//
 	// For each of the four CRM.COM methods, every answer `openapi.yaml` declares (an HTTP
@@ -879,6 +911,27 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /_crmauth/clock/advance (the `AdvanceClock` operationId).
 func (c *Client) AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdvanceClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetClock Put the stub's clock back to real time
+//
+// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+// back to its start time). Sessions, the journal and coverage are left as they are;
+// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+// `503`.
+//
+// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+func (c *Client) ResetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetClockRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1092,6 +1145,33 @@ func NewAdvanceClockRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewResetClockRequest constructs an http.Request for the ResetClock method
+func NewResetClockRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/_crmauth/clock/reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCoverageRequest constructs an http.Request for the GetCoverage method
 func NewGetCoverageRequest(server string) (*http.Request, error) {
 	var err error
@@ -1234,6 +1314,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 
 		}
 
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -1339,6 +1431,18 @@ func NewCountRequestsRequest(server string, params *CountRequestsParams) (*http.
 		if params.Since != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -1605,6 +1709,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /_crmauth/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClockWithResponse(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
 
+	// ResetClockWithResponse Put the stub's clock back to real time
+	//
+	// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+	// back to its start time). Sessions, the journal and coverage are left as they are;
+	// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+	// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+	// `503`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+	ResetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetClockResponse, error)
+
 	// GetCoverageWithResponse Which declared answers the stub gave
 	//
 	// For each of the four CRM.COM methods, every answer `openapi.yaml` declares (an HTTP
@@ -1818,6 +1935,82 @@ func (r AdvanceClockResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdvanceClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResetClockResponse401Headers the declared response headers of an HTTP 401 response for ResetClock
+type ResetClockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// ResetClockResponse503Headers the declared response headers of an HTTP 503 response for ResetClock
+type ResetClockResponse503Headers struct {
+	RetryAfter int
+}
+
+type ResetClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *AdminTokenRequired
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetClockResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResetClockResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetClockResponse) GetJSON401() *AdminTokenRequired {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetClockResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2470,6 +2663,25 @@ func (c *ClientWithResponses) AdvanceClockWithResponse(ctx context.Context, body
 	return ParseAdvanceClockResponse(rsp)
 }
 
+// ResetClockWithResponse Put the stub's clock back to real time
+//
+// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+// back to its start time). Sessions, the journal and coverage are left as they are;
+// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+// `503`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+func (c *ClientWithResponses) ResetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetClockResponse, error) {
+	rsp, err := c.ResetClock(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetClockResponse(rsp)
+}
+
 // GetCoverageWithResponse Which declared answers the stub gave
 //
 // For each of the four CRM.COM methods, every answer `openapi.yaml` declares (an HTTP
@@ -2702,6 +2914,76 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers AdvanceClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetClockResponse parses an HTTP response from a ResetClockWithResponse call
+func ParseResetClockResponse(rsp *http.Response) (*ResetClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest AdminTokenRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResetClockResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -3276,6 +3558,9 @@ type ServerInterface interface {
 	// AdvanceClock Move the stub's clock forward
 	// (POST /_crmauth/clock/advance)
 	AdvanceClock(ctx echo.Context) error
+	// ResetClock Put the stub's clock back to real time
+	// (POST /_crmauth/clock/reset)
+	ResetClock(ctx echo.Context) error
 	// GetCoverage Which declared answers the stub gave
 	// (GET /_crmauth/coverage)
 	GetCoverage(ctx echo.Context) error
@@ -3319,6 +3604,15 @@ func (w *ServerInterfaceWrapper) AdvanceClock(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AdvanceClock(ctx)
+	return err
+}
+
+// ResetClock converts echo context to params.
+func (w *ServerInterfaceWrapper) ResetClock(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResetClock(ctx)
 	return err
 }
 
@@ -3381,6 +3675,13 @@ func (w *ServerInterfaceWrapper) ListRequests(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
 	}
 
+	// ------------- Optional query parameter "reason" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reason", ctx.QueryParams(), &params.Reason, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reason: %s", err))
+	}
+
 	// ------------- Optional query parameter "limit" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -3432,6 +3733,13 @@ func (w *ServerInterfaceWrapper) CountRequests(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "reason" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reason", ctx.QueryParams(), &params.Reason, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reason: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -3561,6 +3869,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/_crmauth/coverage", wrapper.GetCoverage, options.OperationMiddlewares["GetCoverage"]...)
 	router.GET(options.BaseURL+"/_crmauth/clock", wrapper.GetClock, options.OperationMiddlewares["GetClock"]...)
 	router.POST(options.BaseURL+"/_crmauth/clock/advance", wrapper.AdvanceClock, options.OperationMiddlewares["AdvanceClock"]...)
+	router.POST(options.BaseURL+"/_crmauth/clock/reset", wrapper.ResetClock, options.OperationMiddlewares["ResetClock"]...)
 
 }
 
@@ -3751,6 +4060,71 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 type AdvanceClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response AdvanceClock503JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClockRequestObject struct {
+}
+
+type ResetClockResponseObject interface {
+	VisitResetClockResponse(w http.ResponseWriter) error
+}
+
+type ResetClock200JSONResponse struct{ ClockJSONResponse }
+
+func (response ResetClock200JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ResetClock400JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClock401JSONResponse struct{ AdminTokenRequiredJSONResponse }
+
+func (response ResetClock401JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ResetClock503JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4357,6 +4731,9 @@ type StrictServerInterface interface {
 	// AdvanceClock Move the stub's clock forward
 	// (POST /_crmauth/clock/advance)
 	AdvanceClock(ctx context.Context, request AdvanceClockRequestObject) (AdvanceClockResponseObject, error)
+	// ResetClock Put the stub's clock back to real time
+	// (POST /_crmauth/clock/reset)
+	ResetClock(ctx context.Context, request ResetClockRequestObject) (ResetClockResponseObject, error)
 	// GetCoverage Which declared answers the stub gave
 	// (GET /_crmauth/coverage)
 	GetCoverage(ctx context.Context, request GetCoverageRequestObject) (GetCoverageResponseObject, error)
@@ -4455,6 +4832,29 @@ func (sh *strictHandler) AdvanceClock(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(AdvanceClockResponseObject); ok {
 		return validResponse.VisitAdvanceClockResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResetClock operation middleware
+func (sh *strictHandler) ResetClock(ctx echo.Context) error {
+	var request ResetClockRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetClock(ctx.Request().Context(), request.(ResetClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetClock")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResetClockResponseObject); ok {
+		return validResponse.VisitResetClockResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -4636,148 +5036,155 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR21pE3uzvKmTAJSYgpQAuAVjQZf/crNAASpEBZyjiT",
-	"u9rnj92JRRCvjX79dfNLlPL5gjPClIwGX6IZwRkR8M+TNOUFU/KSpITe4Zuc6F8zIlNBF4pyFg2i0Yyg",
-	"lDNZzIlAit8S9kQibF9EonwT0YwwRSeUCNRJsKDJ3guEbyRhCnE1I2JJJelFcSTTGZljPZBaLUg0iKQS",
-	"lE2j+/s4OslzvgzP4efR6B2aEzXjmURqRtACqxlS+JZI1Ll4Nzq7OH8fowkX6PTiUv+LCqn29IDkM54v",
-	"9NKistlPw1EUR4L8u6CCZNFAiYJsntlLggURpzOc54RNW/YJOiAwO8ELRRD5vCCpkjHCLEPLGVZoiSVa",
-	"Cs6maEn1/GfEbCrqXL4+Rc+eP+035mwGRoLgfP7jOErFHBdqNo5iRITg4sdxRNkdzml2Df2Mo69a2CX5",
-	"d0GkGuou19f2Xh/ickaYN19R5AQJMikkycyKTRfVQp5IlLi52YfJVy/OdgDL27ScU84UTtWWdJya1oiy",
-	"CRdzrJvW6TilX0XH5/y94qLtNs1IeqsvEZNLIhCViHGFFEc3BKU4nZEMdRLGu1J3YXasGouwYh4Nfo3c",
-	"8+hjHBj/QkwxoxKbUUOTcDvAvZaok3AxbZ7RQl5n5G5HqrokSqxOJooEqSnlTF9ijpaYKnRDJlwQpMSK",
-	"sinCU0xZbQYHm4aeU0bneksOyn2gTJEpETCP90TKB/dAmkbo7BXqJJ8UNTvQPuZfBZlEg+gv+xVj3TdP",
-	"5b4d8OwVDH/FqNo8dsGo0vtesOa+H+y45VcytNm1sSTQdCFFc6xPGSc7DXcfRwss8JwoK0pOeUZe0zx4",
-	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/p3QcQqiiOG5/qBblu7H3P8+Q1h",
-	"UzWLBs+O9SSVIkK/+H9+Pen+6/rj//xrFLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
-	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/oljPoXgn6AHu5WBABN3arHecTs7/cvYU6yRs+pSyJUXJJ",
-	"coIlGcG0Y5T8RNQHcnOyoL+Qlf1xzPSvp5Z3niwWOU2hn7LJXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
-	"vTGrHa8/iZaDLiffdtqHT5/Gmhu4vw/CfNEc4s6nzKaUff7DZ+yG7+rxNx+x5SM7HbDjYx3lXfqKoYW2",
-	"1b4SfR17e09Zut2tx0pTCNYCwcyVMqkwUzG6WYH2IFVxowVyztNbo0IcHR390GBTh/3DZ93+Ubd/MDo4",
-	"HPT7g37/X20L01OrLctI+GgQZViRrqJzEuQE74EJbbcoYGIkc6oclUZLtXzMn/phv98yT2jbJGoj0p7+",
-	"8EPsCTjdRUDEwa35G/Tazv1jhCU6vXzbO714+0Rq/bfSpfEtQVS1UYiylzJ46Y77PzyLQ8JBELngTBJj",
-	"ZmRzymCal6WA0VYJU4SBeMQVT9n/JI24tlsHHTBuWMPgSySL+RzrpUbnHEjKatNYj4HcZO9wXhjtCysc",
-	"DViR57Hbahg60xM+O//7yZuzV9eji1+G51HctndOQwNFVG/TnEiJp7A5M2JGplJZ3mp5HyMkQyeFmnFB",
-	"f4MnA2S13XHR7x+l3oThB6I37n7bewiK+qXdZLPlAXNEFTfIynRNrf4mgUXiq+0ZzWCVkrgHdDpTiDMy",
-	"Zp2ktlWOgXuW5IcPH7p6tVp1TrEibfO3r+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
-	"uv7pZDT8cPLPIFkUC6kEwXOU8iI323ajdxKU9zqFlE0PDp/3+r1+72Bw3D/oB998fArYOFGQ2ZjmYG94",
-	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzb1fD9KHhCjqr9qwsKCnBpw/rqB1XNbGyH",
-	"HEeIMivlZxguEFilAwTzRBN6Rwb6V2ujooor38eRWvLa9ZeNrfCfIbAu1ZKCyPqeu1CflrmtCFQLptAh",
-	"0lJTDgyPoJo5pI/MtmoUIoBCbni2cisAF0rlXsFpShZKgvbZ4QyRO31W5pmhrzHTTHAP3klqi0uaq5uD",
-	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZl9pSJB6GRbcgMLrD6x",
-	"GuHsRAZ65E1L1s9f6DMTxJw8cvoE0pOELbCSYkTnhBe7sihp3YzVZlw5Tqk4R/B4252xXPN6dPZ2eHE1",
-	"2iwwnJR1vh9mz3QbkRF+9xsKjfCAqJM0lmwFxhnTpjbOSyfiDgdC7bv1Q3lPxB0xQqoQu7DG0fDy/OTN",
-	"9fDy8uIyeCCy6plkSHG3Rk8jqh+Km6ARAd9IV7PToUyrtXilWaw7gwkXRBISI4xuiilwJ3+R4KRE4BHU",
-	"PEyhFDMr7bG81X1KlDztHyX2pEAUvKafVSGI3F2+v6Y5aYr2ie0NTWhuJ5FxYvj2Agu5u2h7ffaP0dXl",
-	"8H3wBOvDuW3KOW5INNeut8LzfIDM/+eUEXQ0qHaXssw660mGbsnq8Q+4fb4vSgMY3RKykOBkKJtXcsht",
-	"h71ub0F8n3MFQZOdbaqM5EQ1JcLwzXA01NdBz8i4a4y7euuzezsc/Xzx6vr8YnR98ubNxYfhq+DpGd2j",
-	"IhAjyT0bOqSc2OlZXQCbZSMtJV6gQhKI6jz6uYHzCnQEcUeyGN0Uyl3ItemiTrK+fn01FSwZ1jFm2vJK",
-	"4NASJPEKLWc0nZXmOFUmqLVmYpWxsU12lWl0b2IQ6jUv2O62dvWaJx7ZLeNLBruxNS3oTXh9cXUeJIFS",
-	"tNutw6pyFtaPvdZmPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
-	"v8FiuqtyprzXqk1/qTVffmfFUk7nVG299+9O/vnm4kQb7BfXb04ufxpuNBCcjq2Vn1xPpH4CzWYwp4P+",
-	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJ7Ku9U84mdNp7iz/r",
-	"LX6pF6Bf0dYFccP4XMjo/VoboSm5YvgO09xFy3fROl1M0NNwQGJnfLm91+r98PLvZ6fD66vzk7+fnL05",
-	"eflmuEnFsYqA1W8YX657sD7xAlQbKlFRLe4FUmJlwnFIzrhQ+eqxbT2jr1hPAFysptrSSQLLTfYG5g3j",
-	"jJYx8lYRj5mCUO8dEXiq/1EwZZtYRdL+5gxM8Dk/kUjOsCAZ4pOJJCou490rhAUZs1stn3ihJM1MhH8h",
-	"eEqkRJ1LklG5Bw416uk8Zsf9XTTu7wRio10IjiZjJk00tIc+lLatpXyzA3O80hPV/9G9zvAdQTeEMKQN",
-	"OtTB2jTS06WaOQu1N9BdmqmYUGpTjnjDPyRNvCjuvReU+ErJUhgZEhYsVSDij8qWcxDOBcvWpIiLj/zw",
-	"6nh4MDw8evnq6cvnh8/7x89e/vDq9PTl02cnR8/7h8ffSLuf8TwDiefmUYUNIPLcFCng8z4BxWgr7W5L",
-	"f4NW5x7yN5R+75zekRdoOeOanuSC4FsJmg9EcJyWqGkFdSa8xp+NBQA0vGd0HspQos80MW0xMqOuO5NP",
-	"cToj3VPOlOD5QzTqoBb3cfSP7qkBkHQdsKlbRzZt1JzWsVC1Lj1gyaZuXLPau004xqYOam1rvXhYhk0d",
-	"uGa1dx0QYdOL0Kb+lnyYR0Cb+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Me7s8sWq8OQ9QxLZAds",
-	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjbZnMyv6mc8P/1/uLcKFqddxfv/fb6",
-	"nrKWOJaNb9t4H0TwGyd46X79EyNy5RGDkCzn9diWgY2qcoG0GAZeZyelWSZqRsxilNTI00TkHzuAVsZY",
-	"iVTWx7Ozl1i9J9O5be27dzKIDcIjx/orTXwns/DbRC5KSCiEalBPH02v56ZcxmRgixqxmNGSo4xOJkRA",
-	"GMa0+M6rCUxpAKRGWfttjxFmBoFTa1W/7PqevzDMgzPy7Qw3g+2SKLQU1LEThAXE5bzitSANF0afDwNz",
-	"gKM5PI5dpn8XMTKghNjEgloiQPXIj4kmefS9h7ChLNDXMEp6eloo6fVAfTdXoiVc9Ah3vAbNhT13sYoT",
-	"sDDCqA/nxC9xpjFaYCm1fcO0xKB6jwYIs5WFq2hTwv6rtMbMm3LMqJIknxiFUCqSIQy2Rgzvz0lGMVKr",
-	"BYnBdek0wptCARb7iTTbaYNY+ietEELXRpk0OmBFhxY1codZSrwYNM4yqpeI83eCL4hQVDOtCc4l8aA2",
-	"XyJrUkWD54f9/n0cLbzW3tPmtv3Ml2iCBVIczfkdqWxDMK7sa6gzERhQBdJ5IIGVV+giXmjdMa5gPEcH",
-	"T4+e9fv9vgfmqaA8rNBUGxkh6tAxv5azrOC9/OYTMYpl27lfMIJuqb7XE2fv8wkwjRI9p6da3w7DxkIk",
-	"tIbHbOB84gg05vBG8omycHGgpKk2W7UJQVmqf8ICAGFgu9a2jzL17DgK7lQZXtdcJ82xVRjrY3+YEWCA",
-	"CV8QhhcU3P4Jsi8A3TtDpbYpdowbznOCQXmuOH1LMkIF8wqgsmpn6TBeFq1azt7tYPsh/0IACxM+srXz",
-	"qECSoafVgh6Ybw1rWZt7aKJ1g7LSJyrJ+SXiNQOogpQ7q38QPWiTx1EBNgzgogswTAxs+f7rotXNe+Cm",
-	"GjDe8Zw4JTupjKP/4eSHXL9ULj/mWuyaWQOZMyjNMZ2H0w4Cl3CXjAfIaNipf751LgFkD5i+gz3JzQZs",
-	"AGPqDn3zqAXbNGrxIC4eEPGtPawxZueogo4b+2MnHLonFZFuWvzFLwaAujYu0GfZS+tF9MRlnSSVs2Mf",
-	"hG+GutZi8JW9Id79ZnzZgOUeV7DcgtHP0eDg+fPDo+daAK5dOdaW6+XBXSoscIyuRqcNWduO5HXDt15o",
-	"ytAVo5+dXA8KoQf4JAOUCIzzsW3TfMYYZjgPgoNg3/8UAtI86+EJe+dvFYCD+3WtolUzmGud0UGo51il",
-	"sy1EaLuc/BN2xUQSmqKtVEEO4wg8MpBzwMidZje/tro0PBndzHtwSznuH9x/9FpK6M9qzH7fIObcGfha",
-	"kU3fsf2BFtw6Ift+v/395nyaM9cPC1a9/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
-	"IayQXoCBMIZHsScZYiBrPUNb0zXg6BWZP0iSlYJXcVwsBF7VNLmAAvpO6/XueWxBj40pQTTKPLE/7Da5",
-	"MsOopP7AJP0zD22T2x2z5SYeIAgY5v4B/9HdatNetdZqSKWmcptzrc1+07X/gwzc275vzqlqsMqvmu45",
-	"/9OEzZBlVtF7eMpNA34XNVKPtcRyy9Z6OWSDzqd7+i5SCNw/p0Fb/cNshXDpdjMYwkHDAH4iUYoVzvm0",
-	"ICYbfR1WhjrJ8eFhMjC+sna8GoKMCknUXoxqeQOokzzt2w7CqQdjtpZ7oDtp4kmho+NmR2E4qksmtHnR",
-	"6+7Yprxrhon8SHIQvRaC0lydv7969+7icjR8df12+Ors5Hr0z3dDbzQPu7gGRw0jOOpJJ01U8Vqadxx9",
-	"7upFd++wYHiur8avDtjpjIAS6ek0DPhvFVcrA/kBNOE6pCmOrpgsFgsuFMnekozikZ7ROpy0CQUOQmdq",
-	"6T5rcO6PjuRLb3NQwhDLOrTIN9LOQmg9DO82Zv5JvsQriRJW5Hmi6dsiRXrGj+e7G/txpFsZk97oSV/J",
-	"DWB9f4whvC8HCnuIHhweOErTjR/wHZWuky8PmMeli6vqr3o7tI6fAWX6gP/IQFFXpWJqgT/R4OiRvT/1",
-	"X8thv4T8g+Uk1gscmCdoRvJsC+PGDeP1+V1kzM88z0Iq74cZLwPHFQYkRhPB5+DxB9dJPeG13efXcOPZ",
-	"NFPnyvsGfrTH9Zp9Yx/Z4/i7zKY+ms+r7HJ7b5fVJDdz2q9kryWJN50RW97+thCI0yEufglUVfmePHLd",
-	"GltjVaV34Msu9tRG07OlQoJ7fJY9TDh+JMHNMLRAF+NkKpTFfsGqqHIjNmksSJ8IcgrghahMnnKxC0sZ",
-	"s5LJfR2DyrEiLF1d6y3u9w4P9Mlp1Ukb5hegcG7w8ABOYhA1Qey4CgpTzvbhju5b6MquURLP6RNH4BsN",
-	"1U142jt8+q/ATbC7F2SK8OyJRDjLBABf9VmMTt+hBSHiiYwhPs4LhbSGuNfCdduCjeY4nzSqwJQhiokB",
-	"IrmopgfDdSpgcDxAfm8R3dT9p66Qgxfjea3fTywWmDOCllgGB6qoatOlswK2QUUhP1bO2RSW5/LSODdh",
-	"6DnNc1rGonGWkQzZzhBlaV5k7QHp9uBzRcQPlF4LS7/NHMOWnbA9PJE+C6kdsF88JjiQuT6hMa4u3wBG",
-	"I7auuBJb8miBqC3DwTW+tO5UNBcyELRmdei3ENRkG61XR9k2AtJgxbaRPWe7l15816PI2PGBDaxa7uq1",
-	"2Ski4OViJJDlkYS30+7X9mKvJmge8iSaKXujfBet/JJIsltUZlLmdUaCaBOeZOusfuIlf9aPJHEvWQdM",
-	"3RO0xKbMkc0uQAm4WJtN9RUYM+P4pQz9xFEnuYABZM/5CRKTM4EFQbdkoXooIfMbklUDuz/HzObwyKpx",
-	"zenjGnoO33LhHx+6GOVGfJfTbS1Qd1KmCahaAkFD38kIznLKmlL+qArD/lGFh2Y5uS5BU0fPoJKRlAXJ",
-	"roEFtRRl+qTodgpLjqW6LuSG+k6lghXSk+z26tdzehewIasdCrJdqhBhmRygguVaq4F6liZfx2Qp5Hxa",
-	"Fs3pEJzOINd0zu8MmggwmVlOxgzC1ZztxQhDdqp9/5aszNuGZrcLXu+qT9QPqQ3Z1pi9CZKZ3alrWvoi",
-	"a8WCToirT7DOfD0i+LLlsoAodhC6FW2ExK5+CsvhE3BD2DPSy4K5GQBBwRTNTTlYONwdIASblKK6VuNQ",
-	"p3pHbDEtx5xaiLbx85LcXOMFvb4lq7Ymzitx7YG4vfYhk9XejD8Q+tAn5mkNli79w/dOKa4umxt7A887",
-	"e7WJ6529KrMVXBU7465AnaNDVCwWRHRTLAmakc84Iymd4xxldEqVbFSN24IH+WUi+90fTrqvP345Orz/",
-	"a4goatu1Ljw1E0oGlhRiCFjYjBL7B8tIpmWd+VE3VbK8hhakG7vcRJPEOWbwlk32cLkrKHHZDcmgTHTQ",
-	"GiOAcOGgoB+nQ0JXdcEJHDMu02+8PI6P7St/dNXPeT130/18/+tWup8XENxK7fuezlhYX1oIqlbvoah0",
-	"o5BeS2XCskYz6AtaVQOobWnZdrtQAq5rEfOdxBAFnS/ynlPPqkGSvUETM/9QETsInljcQaAunqE+UyY7",
-	"GkQ30Fd1ujOlFgbiTtmEu9QV66Z1FV+NaY7mmDKFKSNCRsE8BNfQ2k586WrzaRvxs3JVLia8EA1mDhU1",
-	"6/HTgSk9hcdMaftMFlQRLU2gijGWt96m63YzvFgQBmgMqC5jAM8gfuF98JxjlOYEMzAc9c6cA1Lb1vIk",
-	"n6lUEsD6UB67nCIUzsxzA1weszH73RYo+N0MDcB+kOK/j9nv3W4X/qebJT8NR2j/2u7LvrNqEvR7zfa0",
-	"edSDqthWzd8WazNA6X+9QMl6b/twe8ChgjRlTaygQp2xZsmpylegMtULz1alNJOLXxKLEh+Noz0Umrm7",
-	"mG7mJf+oa8ovUGIrhqy/uv/lk6L3Cah+MB84kYpNIvAvmcEhJc5fqSRKD32D01tHReaA4SQHXoqvpjXu",
-	"YpJaxsyhXJmpcmoSzdFvRPC4zMHXBFPmruvmq7hhgFXGV3Bz3MsJEARNZ+toJYuPAsr3K+qXSP0YzRyE",
-	"35Wu1x0Z10pwUL2gJF7bK/h9H5tMjvK4PGeG6X7O7yibWmz+EosMSe4yhYxsKn2LS0yVbvu7Jv1Ra/lN",
-	"bSdy5pV/AIJMSp6gDzmBsflkAp2PmeOOP0JGSfLCGq6uBAByGdutTDPpoQ8BNgsJTCtXiBPtyFB7aOQm",
-	"oNUHQVIuMlMkyqt6YDKsdQO4f+a5IwVgE3/5CzLZWbaQmvObjtnQh4kZ2pDEbST1y8a6d6CaLGVrPNKl",
-	"dwOARBBZ5Cp2QXUnmlzdF83rbP0FsJUMGMRAU4xY1PIJvLPxmCUef9d0ZqMlyV7ccOQC/+AMySJNiZRu",
-	"6RfgWmxcAE2IY/YKer6xlYSATrQkz4kijEhptLYpYURgs6+KIz2W0auoRBlPC5MDpvAUHNjFDczZEnNX",
-	"k5yetM0nc+Ur/PpKJgUOUuVsb3Al55Lkd1pi2a7GrG4TWGtN6IspoSTF51VclnZ1mfjalBWcKZMXVAFq",
-	"7MH2xuzEfk2jtpyykkVOpUId02uVW2elVRNntKefO3Y+Zslx/zhBXm0D1ElqqlJZKXjfoVFMLTOYkM02",
-	"0wcTuxjAz6PRuzGzZpebHslsJlmMkuP+0wSFCjG1D91EvyR7Y2ay/VhZqskmCzI8p9Y3v1ayCb3k+h1R",
-	"ZmmWwQm4e2W+7Jjp1RkuBc0+p2RhuIEb1R2Sw3fCdhRMzyBpho8SSLUzqC2Ppz9BUE4Jkv4Uh73ZUOEG",
-	"rsl/WSnknLFajhpxlgqitIpitwHkmsk+NfYBMvynLNfj+NTASg0MM1lykcXolqxMNiLco3iNqOF2cYGW",
-	"M57biHUPXUycORgjrnVdbeWsf7nBEf+YGQuoUbeiU0hjFVWesBi+wWBhZDlNiUUbWX3z7dkoiqNC5FY/",
-	"lYP9fU3ykhciJT0upvv2pf25qZ+gqMp9TdWoTzUxFcWRvrFGWT3o9Xt9G0fRNykaREe9fu/IOulB8/dE",
-	"KpRjG3y5j6OGnNXtpqQNPUDnxJISSFRADFNpqiNj41b04jLRIPqJKFPptFHN+7DfbzN7qgtl3ryPo+Nt",
-	"WnulhuGVg4dfCdQUB6OpSuqu55FoIwNPpbHvTGGRj/fre+h0FTBiuQxs5tvSdWa0OMuZ4wdVlgFKvoxd",
-	"Xuc4GiDITjUq6JiZoyl9hc6VxPjS8A6rMmrCN867ctybFcIKzblUSBGGVgQLLfYuCTiJpMVdp+A60Dwb",
-	"yBFqHdWqH1lttEMZMgWNtAGg9U3qFZMcs3SG2VRbAdUOSIVXUst3Qaz14QRQ9YUbU3sSrlidymyWb0Vp",
-	"QAYvebZ6tIo3jUTi+7otrkRB7v+/IfE4eto/evjVAN6yfjveugTn2ncXLE1tcVc8HEqQ5bzm1tvs2xoN",
-	"KzuuJyi0Zex2SplvI6wuDb+m92lp4ApZQOmB1Z5nxbQkIkOXXiayb+xQ5bI68B15EcplAPd5U1kau6wC",
-	"EO5WNTFmg7PDBsgYGL2GPYK6XbevXUEWXCj0+uzNMBmzpaAKmI6+SUbHxtJUbcEKyVmhMr5koesFH26x",
-	"ZxUm8scpKtVMlmipDVFatlCH7jvcnS1Gq2OXH+3GfQjb4jXCrF08e2qNm+dfkqYW4EfDq/KudYI4zQl2",
-	"JSXkV4l2KBv+H3V0w/lCrXxr2zsn98vH+7hd+XKlCREjS3D/USHVwJWrb0O2mUhW0L8xZljSjOzFqFg4",
-	"F5Qd5IlEkv5GUCfpdu1PXf1DEpeukIN+3O/3XyCjIJdfsxFkzDLBFwuS7fWQ8QoYX5/levNCKpuxiRLr",
-	"56MSuOwmCMeYOT9+gEG9oVJ55Oh/VOzX8MFVTfab38G6jx98pfZ5ny3ae98126b32lebtnnB+4KSbt6I",
-	"hjm9DsoEeVts1C9DTfVv5bV8ZsgVj63YuSUG+12hsljJQb/fKFUS+rDex28oS9YARi2yxFEbyGJLcv79",
-	"+g+TL/oi+X58uc5QgmwrKEH2y5Bdq3bnO/cHFQ/41PAgwMG43ByPmfTQOHq7QnixKEOXUGYIuSJ8LlSQ",
-	"guM151NeqHGEqByzlkCGmfT/LvnLj36IYVz0+4fPtK7448Uv5g9QAX80fteRC1+ZvaJsOmaGxQ3QQZBx",
-	"QbL8f3Mu0/zjN9Ut/aoELczAAFkhDWyNLfyHMQLYryYncHuxDQuQ5sqH3R/nwdhW18a2atWWG56F34jg",
-	"UGSMKAUfjDY25w1Ob8cMApc2Wm3SOmtFnUuPQqOss4mQ9dCHZtzbWnbO9sL1GJqtBg3eDR/NCE4ckpkI",
-	"U/kGIwTq9kJIQ/f6Avpb+8gF5MZ6zm8E6bShRFu3GhOACH30ARimmul5kFzaaepdxHluXsVl6mudLwFc",
-	"NPqm8tnHo24qeGyKBFfnagLdf/5tPD483OY21pNYv/MtviSqEB5NgwO/tpEPe2l8hExQjhsd3znRZyTP",
-	"BqZ8KWfEfrTcAI/0382vlBhcnZoRKir4kuRjZhyOkJUgAJ4n8cpYCRAHdQCogAHRhv9psRscHmld+gag",
-	"MSVIgJYfcgBqbP8sJ9n1q6glgm7zBBzEw3yOWYWT8sIfaA5N1UvO++oP4z5seLjZP4K18f+WubEGamvj",
-	"aBXIpLI3KENcZEbxAI/9f6rR0QLB8XhUhaYLMymDyKm7rhrcimVS8xXNoOxbILCxhWOlmCFJCLATzSu1",
-	"bZHyBXxz3KkHBtwDqB+qemNm8BpY/lhCKc2NtPRqPhyIF4sn0oDGLNpY+ZWoPXnfP0jGrFH6GXXGbVWp",
-	"x9EeQCnMhyGw+/2FdRhj+aNDiSKqxmxtrGZRaYPLsGBoOidohjMkCoZ4oXrIzyhwYfwxyzmbEmF2lUqU",
-	"k4kq68O+8KM40kR5DMRsiWWIK1dFXR7iyd6VAqjv2ierq9xk4DA2XcnlJgAq+RG+0B/CpHr0DJTSJiOw",
-	"DLO4CkRbAW39nyzYNpCY8i35XKDezmZOV36t2yB0Yk9rxYpYItAc8IZMuPguel3/eBseVv9myff2JbNM",
-	"Myy7xSHUYTvPbMA+vpg4GvDMjXfthK2a6Qom1RJqXpfhuTUwD+pQBR+eARQuZSjZB1xT7ZtbBuppVYI9",
-	"E6yuo1AqrEsTKwQ0NWYAGuQsXw3K+uX+R9VK0JjP/J4mcYlv4kLbXxbZXqpM9S+DBdlImdbQzknWrqg+",
-	"CIPc+s3GX9yi7H30f3JRGg/Orc9H8x0fy/3rR331DQ20McsamkQ3NSgkD7DVK3Eq++CRsVS0nvWEW9Lo",
-	"HXO1joF17jhql/Te+yXVrndwaWxYZ8y7dFYH7bZmzPp7LcGzqqBfrZey5NqG2qI++A4mVOHuOjXA356/",
-	"MlXchLoF6Q5dyRAiD8qRFGp2bR0yUD7+tYm1n+gzbR/RhxAGRq6gmebaOERahfry8X43ZEaB/ahqwhvG",
-	"ttcruv94/38DAAD//w==",
+	"7H19c9s40udXQXG3KvIdJcsvSW7kSl05tpPxM4mdx5Y3uzvMmRAJSRhTgJYArWgy/u5XaAAkSIGylDiT",
+	"29r7Y3dikXhv9Ouvm1+ChM/mnBEmRTD4EkwJTkkO/zxOEl4wKa5IQug9HmVE/ZoSkeR0LilnwSAYTglK",
+	"OBPFjORI8jvCngmETUOUly0RTQmTdExJjjoxzmm8c4TwSBAmEZdTki+oIL0gDEQyJTOsBpLLOQkGgZA5",
+	"ZZPg4SEMjrOML/xz+Hk4/IBmRE55KpCcEjTHcookviMCdS4/DM8vL65DNOY5Orm8Uv+iuZA7akDyGc/m",
+	"amlB+drbs2EQBjn5V0FzkgYDmRdk/cxeE5yT/GSKs4ywScs+QQcEZpfzQhJEPs9JIkWIMEvRYoolWmCB",
+	"FjlnE7Sgav5TojcVda7enKAXL5/3G3PWA6Oc4Gz2KgqSfIYLOY2CEJE85/mrKKDsHmc0vYV+ouCrFnZF",
+	"/lUQIc9Ul6tru1aHuJgS5sw3LzKCcjIuBEn1inUX1UKeCRTbuZmH8VcvznQAy1u3nBPOJE7khnSc6LcR",
+	"ZWOez7B6tU7HCf0qOr7g15LnbbdpSpI7dYmYWJAcUYEYl0hyNCIowcmUpKgTM94Vqgu9Y9VYhBWzYPBr",
+	"YJ8Hn0LP+Jf5BDMqsB7VNwm7A9x5E3Vink+aZzQXtym535KqrojMl8djSbzUlHCmLjFHC0wlGpExzwmS",
+	"+ZKyCcITTFltBnvrhp5RRmdqS/bKfaBMkgnJYR7XRIhH90Dol9D5KerEv0mqd6B9zL/mZBwMgr/sVox1",
+	"Vz8Vu2bA81MY/oZRuX7sglGp9r1gzX3f23LLb4Rvs2tjCaDpQuTNsX5LOdlquIcwmOMcz4g0ouSEp+QN",
+	"zbwHfsmyJSJM5pQItJhyQSztJzjPKfAPKlAsJJaF6CU8JXGDcf8ShAFVff2rIPkyCAOGZ+qBerd2P2b4",
+	"8zvCJnIaDF4cqklKSXLV8P/8etz95+2n//nXwHdh3vB8gfOUpDdX5/5N5DmdUIYzy+eeCXRzdY46wxyT",
+	"Mb3bOUJUChTDXscIponKLVKXPCc47dllaCFcrePv3XIG3ZucPsJeLuckhxu70Y7zsd5fbluhTvyOTyiL",
+	"QxRfkYxgQYYw7RDFb4n8SEbHc/oLWZofI6Z+PTG883g+z2gC/ZSv7ISI5yB7gUNq4VcNDJK6E+9OCc7k",
+	"9Pd4pxex2vG6k2g56HLybae9//x5qLiB/XvPzxf1IW59ymxC2edvPmM7fFeN/xgDxWLD89U3Ks6hRaxl",
+	"GmWgJAmCFjxPRYjohHHVOUqwIAP79ivyea4ufByxMVU8mdyrNYFYx5k6QMyQeUezkebRmYctp6ZH+aYj",
+	"Mwx1K0q3DL0jHe5XcXbfTE2T4Ov4/DVlyWbsD0t1VbCSjHqulAmJmQzRaAlqlJDFSGkmGU/utC51cHDw",
+	"U4Nf7/f3X3T7B93+3nBvf9DvD/r9f7YtTE2ttiyt6gSDIMWSdCWdES9LvAZuvNmigJuT1Oq0VGh13TB0",
+	"d+r7/X7LPOHdJqlo2f78p59CR9KrLjyyHtjHf0Ov7WIwRFigk6v3vZPL98+EMgQqowLfEURlG4VIw528",
+	"pHzY/+lF6JOSORFzzgTR9lY6owymeVVKWmWeMUkY6Am4Yq67vwmtt5itgw4Y1zxy8CUQxWyG1VKDCw4k",
+	"ZcwKrMZAdrL3OCu0GoolDgasyLLQbjUMnaoJn1/87fjd+ent8PKXs4sgbNs7q6qCRq62aUaEwBPYnCnR",
+	"I1MhjZAxQoARkqLjQk55Tn+HJwNk1P6o6PcPEmfC8ANRG/ew6T0Ei+XKbLLeco9dJosRMsqNolZ3k8A0",
+	"c+2XlKawSkHsAzqZSsQZiVgnrm2VlWSOSf3x48euWq2yIRIsSdv8TZPdpl0JK3iN07dYkgVebkkfxh6r",
+	"08cJZ4wk+kzM800J4/Xx6e3b4+HZx+N/eMmimAuZEzxDCS8yvW0jtZNgxdQppHx1b/9lr9/r9/YGh/29",
+	"vrfl01PA2omC8oJpBoaXs2QlLfRpGPN4y9MY4fSD1Q7qR3LsqA0gtIi5vYo3b31tr87+++bseug9IUvV",
+	"7tUFTQ24tGZ99YOqZhaZIaMAUWbUnSmGCwTm+QDBPNGY3pOB+tUY66jiyg9hIBe8dv1FYyvcZwjMbLmg",
+	"ILJ+5C7Up6VvKwLVgkm0j5TUFAPNI6hiDskTs60aheRAISOeLu0KwJdU+ZlwkpC5FKCGdzizahw80/QV",
+	"McUEd6BNXFtc3FzdDKzxKWawLFTxPLPDmus9hMGJ0lE2uBObbQn0dsbuScbnazn5MwHbD3fzlDOy5a1M",
+	"TZOKBKGTTckNTNH6xGqEsxUZqJHXLVk9P1JnlhN98sjqE0hNErbASIohnRFebMuihPG3VptxYzml5BzB",
+	"4013xnDN2+H5+7PLm+F6gWGlrHWCMXOmm4gMf9vvKDT8A6JO3FiyERjnTJKc4az0pm5xINS0rR/KNcnv",
+	"iRZSRb4NaxyeXV0cv7s9u7q6vPIeiKh6BhPPrtHRiOqHYieoRcB30tXMdChTai1eKhZrz2DMcyIICRFG",
+	"o2IC3MldJHhrEbhGFQ+TKMHMSHss7lSfAsXP+wexOSkQBW/oZ1nkRGwv39/QjDRF+9j0hsY0M5NIOdF8",
+	"e45zsb1oe3P+9+HN1dm19wTrw9ltyjhuSDT7Xm+JZ9kA6f/PKCPoYFDtLmWpiVqQFN2R5dMfcPt8j0oD",
+	"GN0RMhfgbSlfr+SQ3Q5z3d6D+L7gEqJHW9tUKcmIbEqEs3dnwzN1HdSMtN9K++03Prv3Z8OfL09vLy6H",
+	"t8fv3l1+PDv1np7WPSoC0ZLcsaF9yomZntEFsF42UlLiCBWCQHjryc8NvHigI+T3JA3RqJD2Qq5MF3Xi",
+	"1fWrqylhybCOiCnLK4ZDi5HAS7SY0mRamuNU6ujeiolVBgnX2VX6pQcdjJFveMG2t7WrZo54ZHeMLxjs",
+	"xsa0oDbhzeXNhZcEStFutg7LymtaP/baO7tJPsNzupsTIXfv93dNKEvsZlTIpz39C45EkUytPsmMk03d",
+	"005crs3cxg94qe7ykPN3OJ9sq5xJp1m16a+V5svvjVjK6IzKjff+w/E/3l0eK4P98vbd8dXbs7UGgtWx",
+	"lfKTqYnUT6D5Gsxpr3/4v56/fIFGS0nE098775hqHyZa8Xsm9I6gTryy1ngnRHvoPX2NRkuUkjEuMhmx",
+	"Tmya9k44G9NJ7z3+rLb4tVqAaqKsC2KHcbmQ1vuVNkITcsPwPaaZhQ1so3Xa4Kij4YDETvlic6/V9dnV",
+	"385Pzm5vLo7/dnz+7vj1u7N1Ko5RBIx+w/hi1YP1Gy9AtaECFdXijpDMlzouicSU5zJbPrWtp/UV4wmA",
+	"i9VUWzqxZ7nxzkC30M5oESJnFWHEJMS870mOJ+ofBZPmFaNImt+sgQk+52cCiSnOSYr4eCyIDMvA/xLh",
+	"nETsTsknXkhBUw11mOc8IUKgzhVJqdgBhxp1dB694+4uavd3DEHiLkSJ44gJHRbuoY+lbWsoX+/ADC/V",
+	"RNV/VK9TfE/QiBCGlEGHOliZRmq6VDHnXO4MVJd6Kjqm3JQjzvCPSRMnnP3gBCW+UrIUWob4BUsViPhW",
+	"2XIBwrlg6YoUsfGRn04Pz/bO9g9enz5//XL/Zf/wxeufTk9OXj9/cXzwsr9/+J20+ynPUpB4dh5V2ABC",
+	"8E2RAj7vY1CMNtLuNvQ3KHXuMX9D6ffO6D05QospV/Qk5gTfCdB8IIJjtURFK6gz5jX+rC0AoOEdrfNQ",
+	"hmJ1prF+FyM96qoz+QQnU9I94UzmPHuMRi3m5CEM/t490UiarkV4desQr7Wa0yoorNalg7BZ1419rda2",
+	"iUtZ10Ht3VovDqhjXQf2tVpbi8hY1xDeqbcSj/MIeOehDERdVa74LViDDafWWMNZGWPdjCVAbOL27O8f",
+	"zq9arA5N1lMsbHC3IQvhsZ0LrKkt8vRnB5qYGRKAdBN6T1jlhcXCwac1o/MdJ9S3EyJsXpuR2ahywv/X",
+	"9eWFVrQ6Hy6v3ffVPWUtcSwT6DfxPoAyNE7wyv76J0bkyiMGIVnO66ktAxNV5TlSYhh4nZmUYpmoGTEL",
+	"UVwjTx2Rf+oAWhljJUIaH8/WXmJ5TSYz87br3kkhNgiPLOuvNPGtzMLvE7kosbEQqkE9dTS9np1yGZOB",
+	"LWrEYoYLjlI6HpMcwjD6jR+8Gs+UBkBqlLXf9hBhpqFItbfql13d8yPNPDgj389w0yA3gXxLQR0zQVhA",
+	"WM4rXAnS8Fzr836EEnA0C0wyy3TvIkYalBDqWFBLBKge+dHRJIe+dxDWlAX6GkZxT00Lxb0eqO/6SrSE",
+	"i57gjtcwyrDnNlZxDBaGH/Vhnfgl4DZEcyyEsm+YkhhU7dEAYbY0cBVlSph/ldaYbikiRqUg2VgrhEKS",
+	"FGGwNUJoPyMpxUgu5yQE16XVCEeFBFD6M6G30wSx1E9KIYSutTKpdcCKDg1q5B6zhDgxaJymVC0RZx9y",
+	"Pie5pIppjXEmiAO1+RIYkyoYvNzv9x/CYO687TxtbtvPfIHGOEeSoxm/J5VtCMaVaYY64xwDqkBYDySw",
+	"8gpdxAulO4YVjOdg7/nBi36/33fAPBWUhxWKagMtRC065tdylhXOmY9+I1qxbDv3S0bQHVX3emztfT4G",
+	"plHCCNVU69uh2ZiPhFaAqQ2cTxiAxuzfSD6WBjcPlDRRZqsyIShL1E84B0AY2K617aNMvjgMvDtVhtcV",
+	"10kybBTG+tgfpwQYYMznhOE5Bbd/jEwDoHtrqNQ2xYwx4jwjGJTnitO3ZGVUMC8PKqt2lhbjZWC75ezt",
+	"DrYf8i8EsDD+I1s5jwot6ntaLeiR+dZAp7W5+yZaNygrfaKSnF8CXjOAKmy9tfoHwaM2eRgUYMMAQLwA",
+	"w0Tjtx++LlrdvAd2qh7jHc+IVbLjyjj6H1Z+iNVLZROFbvNtU4wghQglGaYzf/6F5xJuk/oBqR1b9c83",
+	"TqqANArdt7cnsd6A9WBM7aGvH7Vg60YtHk0QgNSA1h5WGLN1VEHHjf0xE/bdk4pI1y3+8hcNQF0ZF+iz",
+	"7KX1Ijrisk6S0tqxj8I3fV0rMXhqbohzvxlfNGC5hxUst2D0czDYe/ly/+ClEoArV461Jb05cJcKCxyi",
+	"m+FJQ9a2I3nt8K0XmjJ0w+hnK9e9QugRPskAJQLjfGrbNJcx+hnOo+Ag2Pc/hYAUz3p8ws75GwVg72FV",
+	"q2jVDGZKZ7QQ6hmWyXQDEdouJ/+EXdGRhKZoK1WQ/TAAjwwg+Rm5V+zm11aXhiOjmwkgdimH/b2HT86b",
+	"AvozGrPbN4g5ewauVmTymEx/oAW3Tsi077e3b86nOXP1sGBV618/rUrXVoWtJAlrEeCcWHUt9VFGudut",
+	"PRlD13ZS9rwgOdHOM4QlUgvQEEb/KOYkfQxkpWd4V3cNOHpJZo+SZKXgVRwX5zle1jQ5jwL6Qen19nlo",
+	"QI+NKUE0Sj8xP2w3uTLVqqR+zyTdM/dtk90dveU6HpATMMzdA/7W3WrTXpXWqkmlpnLrc63Nft21/0YG",
+	"7mzfd+dUNVjlV033gv9pwuaMpUbRe3zKTQN+GzVSjbXAYsO31XLIGp1P9fRDpBC4f068tvrH6RLh0u2m",
+	"MYSDhgH8TKAES5zxSUF0Wv4qrAx14sP9/XigfWXteDUEGRWCyJ0Q1fIGUCd+3jcd+FMPIraSe6A6aeJJ",
+	"oaPDZkd+OKrNqjQJ4qvu2Ka8a4aJ3EiyF73mg9LcXFzffPhweTU8O719f3Z6fnw7/MeHM2c0B7u4Akf1",
+	"IzjqSSdNVPFKvnsYfO6qRXfvcc7wTF2NXy2w0xoBJdLTahjw3yquVgbyPWjCVUhTGNwwUcznPJckfU9S",
+	"iodqRqtw0iYU2AudqaX7rMC5P1mSL73NXglDDOtQIl9LOwOhdTC8m5j5x9kCLwWKWZFlsaJvgxTpaT+e",
+	"627sh4F6S5v0Wk/6Sm4A6/s2hnBdDuT3ED06PHCUphvf4zsqXSdfHjGPSxdX1V/V2reOnwFl+oj/SENR",
+	"l6ViaoA/weDgib0/9V/LYb/4/IPlJFYrPegnaEqydAPjxg7j9PlDZMzPPEt9Ku/HKS8DxxUGJETjnM/A",
+	"4w+uk3rCa7vPr+HGM2mm1pX3HfxoT+s1+84+sqfxd+lNfTKfV9nl5t4uo0mu57RfyV5LEm86Iza8/W0h",
+	"EKtDXP7iKS/zI3nkqjW2wqpK78CXbeyptaZnS6kI+/g8fZxw3EiCnaFvgTbGyaQvi/2SVVHlRmxSW5Au",
+	"EWQUwAtBmTxlYxeGMqYlk/s6BpVhSViyvFVb3O/t76mTU6qTMswvQeFc4+EBnMQgaILYcRUUppztwh3d",
+	"NdCVbaMkjtMnDMA36qub8Ly3//yfnptgds/LFOHZM4FwmuYAfFVnMTz5gOaE5M9ECPFxXkikNMSdFq7b",
+	"FmzUx/msUQ6nDFGMNRDJRjUdGK5VAb3jAfJ7g+im6j+xhRycGM8b1T42WGDOCFpg4R2ooqp1l84I2AYV",
+	"+fxYGWcTWJ7NS+Nch6FnNMtoGYvGaUpSZDpDlCVZkbYHpNuDzxURP1KDzi/91nMMU3bC9PBMuCykdsBu",
+	"FR3vQPr6+Ma4uXoHGI3QuOJKbIm3H1OfxWtJuwjsBRa2doAGWGeYMltaBjtAiZQkVJ0ElagT6VBLxAyQ",
+	"cIAKBtXi1BJf7KEZZWqBYZXUgahAL/pRUFVcK4vO6eA5vQdMOSO9iJ1LjQWHoCSyDCqsVTQLob5WqGu/",
+	"AMydqlf01mAkSJITiTqMR2yOhVALCtEdWYZI3QZooJZgTOsnieNtGE2vsfVVn6zmZ56YP6sj5/Oc6mSt",
+	"1eIyWwSQjONhdcA3AF9OcJbVEM8lwCasOy6059MWi1E0MuVqliwFVqlIKWLGScpR3O3alk4NPgtaMEvh",
+	"C8sMRWjrFomSAXjPrSGazarNvTd3y4n3OxwqtHJhjegW23rxtooQObk5MVyZ2E8fhgA2V4NqisdjnmU9",
+	"ZWeUH2KlXRFBtovSjcs83yAnGccpSVdF/9hJBq4fSWwbGYdc3TOoeSROTbYJioGQm68q0rc0Thl6y1En",
+	"voQBRM/6jWKdQ4Nzgu7IXPZQTGYjklYD2z8jZnK6RPVyzQloX3QCAOXCPz12McqN+CGn21q58bhMG5G1",
+	"hJKG/psSnGaUNbW+gyos/60KME0zcluC6A5eQGUrIQqS3gJPbSnS9ZukmymwGRbythBr6n2VCrdPbzbb",
+	"q5pn9N7jU6h2yCtHqESEpUJJ7UxpuSC6df6WzlrJ+KQsotQhOJlC7vGM32t0GWB004xEDOALnO2ECEO2",
+	"sml/R5ZuTbnNZNG2+mX9kNqQjo3Z66Cp3p265q0uslI06ZjYehWrzNchgi8bLguIYgstoqINnx6hnsJy",
+	"+BjcUuaM1LJgbhpQUjBJM10nGQ53C0jJOiW5ruVaFLLaEVNczTKnFqJt/Lwgo1s8p7d3ZNn2ivVS3Tqg",
+	"fud9nwvD3IxvCIWpE3O0BkOX7uE7pxRWl82OvYbnnZ+u43rnp2X2iq1qqN1XqHOwj4r5nOTdBAuCpuQz",
+	"Vvr4DGcopRMqRaOK4AY8yK2f2u/+dNx98+nLwf7DX31EUduuVeGpmFA8MKQQQgDLGAbmD6YUNhTbkpQD",
+	"IF27b0anDG2uqk7qjRi0Msk/NpcJxTbbJR6UiS9KBQZQNhwU9GOVYuiqLjiBY4ZOdcsyf+ZT+8qfXPWz",
+	"XvDtdD/XH7+R7ucEiDdS+36kcx7WlxQ5lctrqLbeKKzYUqmybkcqVQ2g16Wno9uFkoBdk0HRiTVR0Nk8",
+	"61n1rBok3hk0cygeK2oIwTSDQ/HUSdTUp+vHB4NgBH1VpzuVcq5THigbc5vKZNz2thSydtWgGaZQAJbk",
+	"IvDmpdgXHQtKuxqUYfxZ2qonY17kDWYOFVbr8fSBLkWGIyaVwSkKKomSJlDeG4s7Z9PVe1M8nxMG6Byo",
+	"NqQB8CB+oT1EUjBKMoIZWMJqZy4AuW9qu5LPVEgByRtQN76cIhRSzTINZI9YxP4wBSv+0ENr94KS4n9E",
+	"7I9utwv/U6/Fb8+GaPfW7MuutWpi9EfNmDZ59YOq+FrN/xoqM0Cqfx2heLW3Xbg94GBDirLGRlChTqRY",
+	"ciKzJahM9YrMlbUcX/4Sm6yBYRTsIN/M7cW0My/5R11TPkKxqSCz2nT3y2+SPsSg+sF84EQqNonA36gH",
+	"hxRJd6WCSDX0CCd3lor0AcNJDpyUb0Vr3MaolYyZQfk6XfVWFx5Av5Och2VNBkUwZS0D9foybBhglfHl",
+	"3RzbOAaCoMl0Fb1m8HJA+e6nJsrMjRBNbUqH/aaD6kj7k7yDqgXF4cpewe+7WGf2tD4vd7TpuwmVokrZ",
+	"xGRxLHCeIsFtTpmWWqUXeoGphNQvNWF7NnB1QA30Tbugu3ZYpVzxjAwg92tCkJjyBdTpzzK7X3jE1dYo",
+	"mRmiUUEzpfwDOZsa1KYU7B/qVg5bK8UqE5Yzp1IJ3JW4ZFeK/mJYBB+PYXURs4z7FSQ/xUfGprbVKpAt",
+	"LtDKz+Me+uiRAJBrt7Q1Y9GWvL6HhnYCSrPJScLzVNczcwp06GIA6gVgDfq5pVLgYH/5C9KJhKbmn3Xx",
+	"R+zMRTTqY6j2mboVjm0b8NNStsK+bSUCwDrlRBSZDC3+w0pNW6KIkbJUCJhxGrekUVRaYivRCYGEMGKx",
+	"I3oUiZvAXrwTNmIOwNo4Q6JIEiKEXfoleMEbd1PdgoidQs8jU/QK6EQpGRmRhBEhtEI5IYzkWO+r5Nqj",
+	"CyofFSjlSaHTFSWeQKylGMGczW3qKpJTkzYuTVtpxS0Fpp2bkNVpegNuMRMku1fC1HQVsbq5YgzJXPEM",
+	"AdVTPi/DsgqxdaEqKzvnTJoa7KUL1RxsL2LH5gs4teWURVcyKiTq6F6rNFAjSJuQuB313EqaiMWH/cMY",
+	"OWU4UCeuaXFlUetdC5zSZfdgQiYxUh1MaMNVPw+HHyJmLEI7PRMJAP/8Yf95jHw1w9qHbgK14p2I6cRU",
+	"VlYVM3mtDM+oCSOtVBdDr7lqk5cJxWUcDe5emdodMbU6zaXgtc8JmWtuYEe1h2ShyLAdBVMziJuRzhiy",
+	"QjXA0BE3zxBU/gL3ueSwN2uKMcE1+S8jIK2fWIl4LWmTnEilPZltAJGrE6W16YI0/ykrS1k+NSgDJI2g",
+	"iPoT7lG4QtQ2XrKY8syAK3rocmwt1VBLBGWArX5txRJ/xLRx1iix0imENtiacR0TlsloQgwwzqjC78+H",
+	"QRgUeWZUZzHY3VUkL3iRJ6TH88muabQ706U+JJWZq0Rrza4mpoIwUDdW69F7vb1e34T81E0KBsFBr987",
+	"MPEDMEocaQ6VAwdfHsKgIeLVexPSBnRR4lmTEoh0ALdToQt5Y+3xdEKIwSB4S6QuytsoPL/f77dZZNWF",
+	"0i0fwuBwk7edqtjQZO/xJp7y92DPVfUH6ilPyv7BE6FNT10D59PD6h5aNQrsay48m/m+9OppBdNw5vBR",
+	"nWmA4i+RTUGOggGCRGqtHUdMH03pxrReLsYXmncYbVYRvvYrluOOlghLNONCIkkYWhKcK7F3RcB/JUyg",
+	"LAGvhuLZQI5QlqtWqMsoyh3KkK69pWwTpQpTp+5pxJIpZhNloFQ7ICReCiXfc2IMIyuAqq9S6TKpcMXq",
+	"VGYS0itKAzJ4zdPlkxVnauS8P9TdBDIvyMO/DYmHwfP+weNNPdDg+u14b3Pxa58IMTS16V0Bk6L9ptww",
+	"0CCsowIOYeCjOSrAPjP2VgcjQaSE7wBWlQLe8hBNOBERs1YH8H+wCDViHV37KtfVbT1F9BkZ2/I+oFYf",
+	"Ray0bc2t04RfUfgCC4SV4INasuoBzUtvouih+l2Du2UK5rVdLjB5JhxMqCPPRUO1e1beo4i1XiSIYP6b",
+	"MeynouYPhVwl5hXrdAOydpCAXkn6hpv4jmvdN/xaYT1FrK1mQqdUZQ1IwxZCqZkzishtKSEo/rLccfwG",
+	"LaUgoEunFoTrXqDS5tXhe3LkyyaDgFXTBohsXpe+Qlrj1taw9XwMkLabew0zG3W7dl+7OZnzXKI35+/O",
+	"4ogtcipBlioBoU1HLHTdLLhGhUz5gvmIHb4hZs7KT+1PU9avma7WUp2n5C9QCfQHXKINRqtnjzzZ1fvo",
+	"937VCLN28cypNW6ee0mayq2LP6kKbNcJ4iQj2Bb1EV/FAOHDDf9RR3c2m8ulKyudc7K/fHoI220KWxwW",
+	"MbIAhzvNhRyU331rwRbr2LHXbRcxLGhKdkJUzK3T1wzyTCBBfyeoE3e75qeu+iEOSw/fXj/s9/tHSNt9",
+	"5ffElCxOcz6fk3Snh7SzS3vXDdebFUKanHkUG886FcBl14GmImYjZx4G9Y4K6ZCj+33LX/0HV72y2/wk",
+	"40P4aJPaB9Y2eN/5xOYmvde+m7dJA+cbdhu8XvtAoXq/Ea+25g0UdnOORGtHmvrqn3lt+TCcLfddsX9D",
+	"POZLcGV5qb1+v1FcyvdN2E/fUfasQABbZI+lTpDdhkTd+/gfJo/UxXMjbWKVAXnZnFfi7JZB9VZt0A2/",
+	"DSqe8VvDkQYHY7MpHebTQ1HwfonwfF6CC6AwHLJlU20wL4H4Q8YnvJBRoE0Bf6hRT/p/l/zolRsEjIp+",
+	"f/+F0i1fXf6i/wCV8ZUOPwxtgFnvFWWTiGmWOEB7XkYH5U3+P6f7Ok736bvqrm7dmRbmoVMVINF3hY38",
+	"hzEO2K8m57B7sQnLWOsLufBGq7smWl2rp9/wGYBnZMUnAtZtxACKUHODrDo/PIX7dcy7hz42kSzGcrS2",
+	"Ha5HxU29f/BVuPhk8H2SFLycVQtGCFRmh0ig6vUI+lv5jBFUP3BiRggKJvhKKdjV6Lid77M+wGDlVM2D",
+	"ZMJMU+2izSoQuCxu4HGfBN9VnrsI83Ul7XUZ+OpcNXTlz7+Nh/v7m9zGepmCH3yLr4gscoema35CDZZ8",
+	"1AvkYt68cl/bEDb2NCVZOtAFqjlTOilUCQIoofq7+R0qjZStuxCR4BHTfnrIO8sBcCvwUlsh4Km0kEaP",
+	"gdKG6GuxS6yfdFVae8BulWu0/FQPUGP7h5fJtt+9LjGx6ydgQVuFIHnja9xV2nUDlQrwev9UnfTrr/6g",
+	"+OOGip39E1gn/2+ZJysw1TaOVsHGKvuEMsTzVCse4HL/TzVSWkB1Do+q8LF+JqUxdnXXWINbsVQovqIY",
+	"lGkFAhsbgGWCGRKEADtRvFLZIgmfE+EAXTVcD3B8VPYipmFOWLwqwdH6Rhp61Z+GxfP5M6FhoCZ/QLrf",
+	"GnDkfX8vjlijuH+Z87n63YEo2AEEkv70D7a/HxmHNBavLO4bURmxlbGanw3QcCaT3kBnBE1xivKCIV7I",
+	"HnJzhCz6JWIZZxOS612logwqQfzzyA3aCB0c1aDRBRY+rlyV7XqMJztXCsD7NTZYwfdL/mwSEG22EeQZ",
+	"1GOfWzLr81Mf4/tZS6lyasQU//RxOSz8LK6CxVfQefcnA5/3pJp9Tz7nqai2ntMZqrTAttDRWrEkhggU",
+	"BxyRMc9/iF7XP9yEh9W/SvWjfdUshRxrvcU+HPEGPLOgzdBCQXe/YCGIfDBPGsiqLzqmB/x17b08Zstm",
+	"spJOvIcvIJShwhW8HOpQnXoOGHzKULwL0MHaFxg10NuoDzsaD1IHelVwsiYcD+gvYgAJ5ixbDsqvWbif",
+	"2CxxmS6jfB6HJYSQ58pWM3ktpXpV/06kl+WUSU3tXGflOquD0ODI382x2EWZu+v+ZCNGTjKHOh/Fo9xM",
+	"jl8/KTah6aWNsdYAW+pVDfRzMJG9Egq2C94bQ3GrOY+4paiKZcTGibDKSYftWoHTvqTw1Q6utL1rDX+b",
+	"nW8TO4zJs9quJZBXlXet9VIW4FxTadrFt8KEKmhrp4ap3XFXJouRr1vQBKAr4QO9QnGqQk5vjfMGCjS8",
+	"0XCWY3Wm7SO6KF3PyBX6WV8bC/qsgJUupHZEphRYlawmvGZsc72Ch08P/zcAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/crmcom-community/crmauth/serverimpl/admin"
+	"github.com/crmcom-community/crmauth/serverimpl/console"
 	"github.com/crmcom-community/crmauth/serverimpl/coverage"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
@@ -68,6 +69,8 @@ func (s *Stub) resetStub(ctx context.Context) (admin.Fixtures, error) {
 // mountAdmin serves api/admin.yaml's routes. They are not journalled nor counted in coverage:
 // a suite asking the journal should find only its app's requests there.
 func (s *Stub) mountAdmin(e *echo.Echo) error {
+	e.GET(console.Path, console.Handle, unjournalled) // the console, a client of these routes
+	e.GET(console.Path+"/*", console.Handle, unjournalled)
 	return s.admin.Register(e, unjournalled)
 }
 

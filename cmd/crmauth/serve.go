@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/console"
 	"github.com/crmcom-community/crmauth/serverimpl/gateway"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
@@ -332,7 +333,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
 		"login_expiry", c.loginExpiry, "upstream", c.upstream, "forward_auth", c.forwardAuth, "state", shared,
 		"admin", opts.Admin, "admin_token", c.adminToken != "", "journal_size", c.journalSize)
-	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
+	consoleAt := ""
+	if opts.Admin {
+		consoleAt = "; console: " + srv.URL + console.Path + "/"
+	}
+	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s%s)\n", srv.URL, srv.BaseURL, consoleAt)
 
 	select {
 	case <-ctx.Done():

@@ -287,6 +287,9 @@ func TestConsoleRequestsLive(t *testing.T) {
 		t.Errorf("at 390×844 the page is %d px wide: it scrolls sideways (%s)", w, strings.Join(wide, ", "))
 	}
 	screenshot(t, ctx, "console-390x844")
+	if v := axeViolations(t, ctx, axe); len(v) > 0 {
+		t.Errorf("axe-core, requests view at 390×844: %s", strings.Join(v, "\n"))
+	}
 
 	if !run(t, ctx, "no reload", chromedp.Evaluate[bool](`window.notReloaded === true`)) {
 		t.Error("the page was reloaded")

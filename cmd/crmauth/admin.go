@@ -49,9 +49,10 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		code := fs.String("code", "", "only this status.code")
 		session := fs.String("session", "", "only this session (jti)")
 		since := fs.String("since", "", "only at or after this instant (RFC 3339), by the stub's clock")
+		reason := fs.String("reason", "", "only refusals whose reason contains these words (ignoring case)")
 		limit := fs.Int("limit", 100, "at most this many, the newest")
 		run = func(ctx context.Context, c *adminapi.ClientWithResponses) (any, func(io.Writer), error) {
-			p.Operation, p.Code, p.Session = optional(*operation), optional(*code), optional(*session)
+			p.Operation, p.Code, p.Session, p.Reason = optional(*operation), optional(*code), optional(*session), optional(*reason)
 			if *status != 0 {
 				p.Status = status
 			}
@@ -199,7 +200,7 @@ func deref(s *string) string {
 
 func requestsTable(w io.Writer, entries []adminapi.RequestEntry, count int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tOPERATION\tSTATUS\tCODE\tSESSION\tUSER\tLATENCY\tFAULT")
+	fmt.Fprintln(tw, "TIME\tOPERATION\tSTATUS\tCODE\tSESSION\tUSER\tLATENCY\tFAULT\tREASON")
 	for _, e := range entries {
 		what := deref(e.Operation)
 		if e.Operation == nil {
@@ -209,8 +210,11 @@ func requestsTable(w io.Writer, entries []adminapi.RequestEntry, count int) {
 		if e.Holder != nil {
 			user = e.Holder.Username + "@" + e.Holder.Organisation + "/" + e.Holder.Unit
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2fms\t%s\n", e.Time.Format(time.RFC3339Nano), what, e.Status,
-			deref(e.Code), deref(e.Session), user, e.LatencyMs, deref(e.Fault))
+		if e.Upstream != nil {
+			what += " (upstream " + *e.Upstream + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2fms\t%s\t%s\n", e.Time.Format(time.RFC3339Nano), what, e.Status,
+			deref(e.Code), deref(e.Session), user, e.LatencyMs, deref(e.Fault), deref(e.Reason))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d of %d matching\n", len(entries), count)

@@ -365,8 +365,8 @@ func TestConsoleSessionsClockCoverageReset(t *testing.T) {
 	}
 	showView(t, ctx, "coverage")
 	waitFor[bool](t, ctx, "Login 401 given", `() => {
-		const row = document.querySelector('#coverage-table tr[data-operation="Login"][data-status="401"]');
-		return row && row.dataset.given === "true" && row.textContent.includes("given");
+		const mark = document.querySelector('#coverage-table [data-operation="Login"][data-status="401"]');
+		return mark && mark.dataset.given === "true" && mark.textContent.includes("✓");
 	}`)
 	screenshot(t, ctx, "console-coverage")
 

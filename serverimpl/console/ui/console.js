@@ -316,23 +316,25 @@
 
   // --- Coverage ---------------------------------------------------------------------------
 
+  // One row per operation, its answers as marks that read at a glance: green ✓ given (how
+  // often), red ✗ never given, grey italic given but not declared.
   const loadCoverage = async () => {
     const c = await api("GET", "/_crmauth/coverage");
-    const rows = [];
-    for (const op of c.operations) {
-      op.answers.forEach((a, i) => {
-        const given = a.count > 0;
-        rows.push(el("tr", {
-          class: (given ? "given" : "never") + (a.declared ? "" : " undeclared") + (i === 0 ? " first" : ""),
-          "data-operation": op.operation, "data-status": a.status, "data-code": a.code, "data-given": String(given),
-        },
-        el("th", { scope: "row" }, i === 0 ? op.operation : el("span", { class: "sr" }, op.operation)),
-        el("td", {}, String(a.status)),
-        el("td", {}, a.code),
-        el("td", {}, given ? `✓ given ${a.count}×` : "✗ never")));
-        if (!a.declared) rows[rows.length - 1].lastChild.append(" (not declared)");
+    const rows = c.operations.map((op) => {
+      const declared = op.answers.filter((a) => a.declared);
+      const given = declared.filter((a) => a.count > 0).length;
+      const marks = op.answers.map((a) => {
+        const isGiven = a.count > 0;
+        const state = a.declared ? (isGiven ? `✓ ${a.count}×` : "✗ never") : `${a.count}×, not declared`;
+        return el("li", {
+          class: (isGiven ? "given" : "never") + (a.declared ? "" : " undeclared"),
+          "data-operation": op.operation, "data-status": a.status, "data-code": a.code, "data-given": String(isGiven),
+        }, el("span", { class: "answer" }, `${a.status} ${a.code}`), " ", el("span", { class: "mark" }, state));
       });
-    }
+      return el("tr", {},
+        el("th", { scope: "row" }, op.operation, el("span", { class: "ratio" }, `${given} of ${declared.length} given`)),
+        el("td", {}, el("ul", { class: "answers" }, marks)));
+    });
     $("coverage-table").tBodies[0].replaceChildren(...rows);
     $("coverage-summary").textContent = `${c.given} of ${c.declared} declared answers given` +
       (c.undeclared.length ? `; ${c.undeclared.length} given that openapi.yaml does not declare` : "");

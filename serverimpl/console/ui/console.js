@@ -259,7 +259,7 @@
         el("td", { class: "wide" }, el("time", { datetime: s.issued_at }, hms(s.issued_at))),
         el("td", { class: "wide" }, el("time", { datetime: s.last_use }, hms(s.last_use))),
         live ? el("td", { class: "left num", "data-deadline": s.deadline }, "") : el("td", { class: "state" }, s.state),
-        el("td", { class: "jti" }, s.jti),
+        el("td", { class: "jti wide" }, s.jti),
         el("td", { class: "actions" }, live ? [
           el("button", { onclick: () => end(s.jti, "released"), title: `Release ${s.jti}: its next use is answered INVALID_TOKEN` }, "End session"),
           el("button", { onclick: () => end(s.jti, "expired"), title: `End ${s.jti} as expired: its next use is answered TOKEN_EXPIRED` }, "Expire"),

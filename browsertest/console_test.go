@@ -317,7 +317,8 @@ func tokenSession(t *testing.T, token string) string {
 
 // The Sessions, Clock, Coverage views and Reset, driven from the page with the keyboard and
 // checked over HTTP: End session makes the token's next use INVALID_TOKEN; advancing the clock
-// by 61 minutes shows a login token expired and its next use is refused TOKEN_EXPIRED; a wrong
+// by 61 minutes shows a login token expired and its next use is refused TOKEN_EXPIRED, the
+// refusal's row saying why; a wrong
 // password shows as Login 401 given; Reset, once confirmed, empties the requests and the
 // sessions views.
 func TestConsoleSessionsClockCoverageReset(t *testing.T) {
@@ -357,7 +358,8 @@ func TestConsoleSessionsClockCoverageReset(t *testing.T) {
 		t.Errorf("the idle token after 61 minutes: %d %s; want 401 TOKEN_EXPIRED", status, code)
 	}
 	showView(t, ctx, "requests")
-	waitFor[bool](t, ctx, "the refusal's row", `() => (`+rowsText+`)("requests-table").some(r => r.includes("ReleaseToken") && r.includes("TOKEN_EXPIRED"))`)
+	waitFor[bool](t, ctx, "the refusal's row and its reason", `() => [...document.querySelectorAll("#requests-table tbody tr")].some(r =>
+		r.textContent.includes("ReleaseToken") && r.textContent.includes("TOKEN_EXPIRED") && r.querySelector("td.reason").textContent.includes("expired"))`)
 
 	// Coverage: a wrong password.
 	if status, code, _ := call(t, srv, "authentication/token", `{"username":"jdoe","password":"wrong","organisation":"ps_dev"}`); status != 401 {
@@ -448,6 +450,37 @@ func TestConsoleShowsReasonAndUpstream(t *testing.T) {
 	waitFor[bool](t, ctx, "the upstream", `() => [...document.querySelectorAll("#requests-table .upstream")].some(s => s.textContent.includes(`+jsString(up.Host)+`))`)
 	do(t, ctx, "open the refusal", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#requests-table tbody tr")]
 		.find(r => r.textContent.includes("/refuse")).querySelector("button.more").click()`))
+	why := waitFor[string](t, ctx, "the reason in the entry", `() => document.querySelector("#requests-table tr.expanded .why")?.textContent`)
+	if !strings.Contains(why, reason) {
+		t.Errorf("the opened entry says %q; want the reason %q", why, reason)
+	}
+	watch.assertClean(t)
+}
+
+// A release refused because the token was already released shows, in its row and in the
+// opened entry, a reason that says so.
+func TestConsoleRefusedReleaseShowsItsReason(t *testing.T) {
+	srv := startConsoleStub(t)
+	ctx := newBrowser(t)
+	watch := watchPage(t, ctx)
+	openConsole(t, ctx, srv, 1280, 800)
+
+	token := login(t, srv, "jdoe", "s3cret-Passw0rd")
+	if status, code := release(t, srv, token); status != 200 {
+		t.Fatalf("release: %d %s", status, code)
+	}
+	if status, code := release(t, srv, token); status != 401 || code != "INVALID_TOKEN" {
+		t.Fatalf("second release: %d %s; want 401 INVALID_TOKEN", status, code)
+	}
+	reason := waitFor[string](t, ctx, "the refused release's reason", `() => {
+		const row = [...document.querySelectorAll("#requests-table tbody tr")].find(r => r.textContent.includes("INVALID_TOKEN"));
+		return row && row.querySelector("td.reason").textContent;
+	}`)
+	if !strings.Contains(reason, "released") {
+		t.Errorf("the refused release's reason reads %q; want one saying the token was released", reason)
+	}
+	do(t, ctx, "open the refusal", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("#requests-table tbody tr")]
+		.find(r => r.textContent.includes("INVALID_TOKEN")).querySelector("button.more").click()`))
 	why := waitFor[string](t, ctx, "the reason in the entry", `() => document.querySelector("#requests-table tr.expanded .why")?.textContent`)
 	if !strings.Contains(why, reason) {
 		t.Errorf("the opened entry says %q; want the reason %q", why, reason)

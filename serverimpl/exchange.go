@@ -45,12 +45,16 @@ func exchangeFrom(ctx context.Context) *exchange {
 func basicKey(ctx context.Context) string { return exchangeFrom(ctx).key }
 
 // noteOutcome records what the request ended in, for the request log and the journal: the
-// code of a failure, and the session concerned when there is one (a refused release of a
-// genuine token names its session too).
+// code of a failure (and its message as the entry's reason, unless journal.NoteReason gave
+// one), and the session concerned when there is one (a refused release of a genuine token
+// names its session too).
 func noteOutcome(ctx context.Context, id sessions.ID, f *failure) {
 	x := exchangeFrom(ctx)
 	if f != nil {
 		x.code = f.code
+		if x.notes.Reason == "" { // the answer's message, until the decision notes a fuller reason
+			x.notes.Reason = f.message
+		}
 	}
 	if id != (sessions.ID{}) {
 		x.session, x.hasSession = id, true

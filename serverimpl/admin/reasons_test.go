@@ -81,3 +81,19 @@ func TestClockResetRoute(t *testing.T) {
 		t.Fatalf("sessions after the clock's reset: %v %d, want the one login kept", err, len(list))
 	}
 }
+
+// Until the decision notes a fuller reason, a refusal's reason is its answer's message: a
+// second release of a token says it was released.
+func TestRefusalReasonIsTheMessage(t *testing.T) {
+	s := startStub(t)
+	token, _ := s.login(t, userName, userPassword)
+	s.release(t, token)
+	if status, code := s.release(t, token); status != 401 || code != "INVALID_TOKEN" {
+		t.Fatalf("second release: %d %s", status, code)
+	}
+	words := "released"
+	_, entries := listRequests(t, s, adminapi.ListRequestsParams{Reason: &words})
+	if len(entries) != 1 || entries[0].Code == nil || *entries[0].Code != "INVALID_TOKEN" {
+		t.Fatalf("entries whose reason says released: %+v", entries)
+	}
+}

@@ -147,9 +147,11 @@ func adminRequests(fs *flag.FlagSet) adminCall {
 	code := fs.String("code", "", "only this status.code")
 	session := fs.String("session", "", "only this session (jti)")
 	since := fs.String("since", "", "only at or after this instant (RFC 3339), by the stub's clock")
+	reason := fs.String("reason", "", "only refusals whose reason contains these words (ignoring case)")
 	limit := fs.Int("limit", 100, "at most this many, the newest")
 	return func(ctx context.Context, c *adminapi.ClientWithResponses) (adminAnswer, error) {
-		p := adminapi.ListRequestsParams{Operation: optional(*operation), Code: optional(*code), Session: optional(*session), Limit: limit}
+		p := adminapi.ListRequestsParams{Operation: optional(*operation), Code: optional(*code), Session: optional(*session),
+			Reason: optional(*reason), Limit: limit}
 		if *status != 0 {
 			p.Status = status
 		}
@@ -254,7 +256,7 @@ func deref(s *string) string {
 
 func requestsTable(w io.Writer, entries []adminapi.RequestEntry, count int) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tOPERATION\tSTATUS\tCODE\tSESSION\tUSER\tLATENCY\tFAULT")
+	fmt.Fprintln(tw, "TIME\tOPERATION\tSTATUS\tCODE\tSESSION\tUSER\tLATENCY\tFAULT\tREASON")
 	for _, e := range entries {
 		what := deref(e.Operation)
 		if e.Operation == nil {
@@ -264,8 +266,11 @@ func requestsTable(w io.Writer, entries []adminapi.RequestEntry, count int) {
 		if e.Holder != nil {
 			user = e.Holder.Username + "@" + e.Holder.Organisation + "/" + e.Holder.Unit
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2fms\t%s\n", e.Time.Format(time.RFC3339Nano), what, e.Status,
-			deref(e.Code), deref(e.Session), user, e.LatencyMs, deref(e.Fault))
+		if e.Upstream != nil {
+			what += " (upstream " + *e.Upstream + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%.2fms\t%s\t%s\n", e.Time.Format(time.RFC3339Nano), what, e.Status,
+			deref(e.Code), deref(e.Session), user, e.LatencyMs, deref(e.Fault), deref(e.Reason))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d of %d matching\n", len(entries), count)

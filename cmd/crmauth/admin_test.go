@@ -163,6 +163,9 @@ func TestAdminCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Login") || !strings.Contains(out, "jdoe@ps_dev/1") || !strings.Contains(out, "1 of 1 matching") {
 		t.Fatalf("requests: %d\n%s%s", code, out, errOut)
 	}
+	if code, out, _ = admin("requests", "-reason", "no refusal says this"); code != 0 || !strings.Contains(out, "0 of 0 matching") || !strings.Contains(out, "REASON") {
+		t.Fatalf("requests -reason: %d\n%s", code, out)
+	}
 	code, out, _ = admin("sessions", "-json")
 	var sessions struct {
 		Count    int

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/console"
 	"github.com/crmcom-community/crmauth/serverimpl/gateway"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/redisstate"
@@ -286,7 +287,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer closeState() // after the server has stopped (deferred calls run last)
-	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
+	consoleAt := ""
+	if c.opts.Admin {
+		consoleAt = "; console: " + srv.URL + console.Path + "/"
+	}
+	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s%s)\n", srv.URL, srv.BaseURL, consoleAt)
 	return c.serve(ctx, srv, logger, stderr)
 }
 

@@ -417,6 +417,12 @@ type RequestEntry struct {
 	// Path The URL path, never the query.
 	Path string `json:"path"`
 
+	// Reason Why the request was refused, in plain words, as the stub decided it ("token
+	// expired: unused for 61 minutes, the limit is 60"); absent when the stub gives none.
+	// It may name a username, organisation, unit, `jti` or time, never a secret (no
+	// password, key, code or token).
+	Reason *string `json:"reason,omitempty"`
+
 	// Session A session ID, a token's `jti` claim (32 upper-case hexadecimal digits).
 	//
 	// Example: 9D4E1E23BD5B727046B9DCCB56A37024
@@ -427,6 +433,10 @@ type RequestEntry struct {
 
 	// Time When the request arrived, by the stub's clock.
 	Time time.Time `json:"time"`
+
+	// Upstream For a call the gateway passed on, the upstream that answered it (host and port, as
+	// given to `--upstream`); absent for the stub's own answers, refusals included.
+	Upstream *string `json:"upstream,omitempty"`
 }
 
 // RequestsEnvelope defines model for RequestsEnvelope.
@@ -529,6 +539,9 @@ type OperationFilter = string
 // OriginalURI defines model for OriginalURI.
 type OriginalURI = string
 
+// ReasonFilter defines model for ReasonFilter.
+type ReasonFilter = string
+
 // SessionFilter A session ID, a token's `jti` claim (32 upper-case hexadecimal digits).
 //
 // Example: 9D4E1E23BD5B727046B9DCCB56A37024
@@ -609,6 +622,10 @@ type ListRequestsParams struct {
 	// Since Only entries at or after this instant, by the stub's clock (RFC 3339).
 	Since *SinceFilter `form:"since,omitempty" json:"since,omitempty"`
 
+	// Reason Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+	// finds every refusal of an expired token.
+	Reason *ReasonFilter `form:"reason,omitempty" json:"reason,omitempty"`
+
 	// Limit At most this many entries, the newest.
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 }
@@ -630,6 +647,10 @@ type CountRequestsParams struct {
 
 	// Since Only entries at or after this instant, by the stub's clock (RFC 3339).
 	Since *SinceFilter `form:"since,omitempty" json:"since,omitempty"`
+
+	// Reason Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+	// finds every refusal of an expired token.
+	Reason *ReasonFilter `form:"reason,omitempty" json:"reason,omitempty"`
 }
 
 // ListSessionsParams defines parameters for ListSessions.
@@ -763,6 +784,17 @@ type ClientInterface interface {
 	// Corresponds with POST /_crmauth/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ResetClock Put the stub's clock back to real time
+	//
+	// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+	// back to its start time). Sessions, the journal and coverage are left as they are;
+	// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+	// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+	// `503`.
+	//
+	// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+	ResetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetCoverage Which declared answers the stub gave
 	//
 	// For each of the four CRM.COM methods, every answer `openapi.yaml` declares (an HTTP
@@ -883,6 +915,27 @@ func (c *Client) AdvanceClockWithBody(ctx context.Context, contentType string, b
 // Corresponds with POST /_crmauth/clock/advance (the `AdvanceClock` operationId).
 func (c *Client) AdvanceClock(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAdvanceClockRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetClock Put the stub's clock back to real time
+//
+// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+// back to its start time). Sessions, the journal and coverage are left as they are;
+// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+// `503`.
+//
+// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+func (c *Client) ResetClock(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetClockRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -1096,6 +1149,33 @@ func NewAdvanceClockRequestWithBody(server string, contentType string, body io.R
 	return req, nil
 }
 
+// NewResetClockRequest constructs an http.Request for the ResetClock method
+func NewResetClockRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/_crmauth/clock/reset")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetCoverageRequest constructs an http.Request for the GetCoverage method
 func NewGetCoverageRequest(server string) (*http.Request, error) {
 	var err error
@@ -1238,6 +1318,18 @@ func NewListRequestsRequest(server string, params *ListRequestsParams) (*http.Re
 
 		}
 
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -1343,6 +1435,18 @@ func NewCountRequestsRequest(server string, params *CountRequestsParams) (*http.
 		if params.Since != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Reason != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "reason", *params.Reason, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -1611,6 +1715,19 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /_crmauth/clock/advance (the `AdvanceClock` operationId).
 	AdvanceClockWithResponse(ctx context.Context, body AdvanceClockJSONRequestBody, reqEditors ...RequestEditorFn) (*AdvanceClockResponse, error)
 
+	// ResetClockWithResponse Put the stub's clock back to real time
+	//
+	// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+	// back to its start time). Sessions, the journal and coverage are left as they are;
+	// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+	// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+	// `503`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+	ResetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetClockResponse, error)
+
 	// GetCoverageWithResponse Which declared answers the stub gave
 	//
 	// For each of the four CRM.COM methods, every answer `openapi.yaml` declares (an HTTP
@@ -1838,6 +1955,82 @@ func (r AdvanceClockResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r AdvanceClockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResetClockResponse401Headers the declared response headers of an HTTP 401 response for ResetClock
+type ResetClockResponse401Headers struct {
+	WWWAuthenticate string
+}
+
+// ResetClockResponse503Headers the declared response headers of an HTTP 503 response for ResetClock
+type ResetClockResponse503Headers struct {
+	RetryAfter int
+}
+
+type ResetClockResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Clock
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *AdminTokenRequired
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetClockResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResetClockResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResetClockResponse) GetJSON200() *Clock {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ResetClockResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResetClockResponse) GetJSON401() *AdminTokenRequired {
+	return r.JSON401
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResetClockResponse) GetJSON503() *ServiceUnavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetClockResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetClockResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetClockResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetClockResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -2492,6 +2685,25 @@ func (c *ClientWithResponses) AdvanceClockWithResponse(ctx context.Context, body
 	return ParseAdvanceClockResponse(rsp)
 }
 
+// ResetClockWithResponse Put the stub's clock back to real time
+//
+// Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+// back to its start time). Sessions, the journal and coverage are left as they are;
+// sessions issued while the clock was ahead keep their deadlines. Replicas that share
+// the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+// `503`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /_crmauth/clock/reset (the `ResetClock` operationId).
+func (c *ClientWithResponses) ResetClockWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ResetClockResponse, error) {
+	rsp, err := c.ResetClock(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetClockResponse(rsp)
+}
+
 // GetCoverageWithResponse Which declared answers the stub gave
 //
 // For each of the four CRM.COM methods, every answer `openapi.yaml` declares (an HTTP
@@ -2741,6 +2953,76 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 		response.Headers401 = &headers
 	case rsp.StatusCode == 503:
 		var headers AdvanceClockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetClockResponse parses an HTTP response from a ResetClockWithResponse call
+func ParseResetClockResponse(rsp *http.Response) (*ResetClockResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetClockResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Clock
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest AdminTokenRequired
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServiceUnavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetClockResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResetClockResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
@@ -3315,6 +3597,9 @@ type ServerInterface interface {
 	// AdvanceClock Move the stub's clock forward
 	// (POST /_crmauth/clock/advance)
 	AdvanceClock(ctx echo.Context) error
+	// ResetClock Put the stub's clock back to real time
+	// (POST /_crmauth/clock/reset)
+	ResetClock(ctx echo.Context) error
 	// GetCoverage Which declared answers the stub gave
 	// (GET /_crmauth/coverage)
 	GetCoverage(ctx echo.Context) error
@@ -3358,6 +3643,15 @@ func (w *ServerInterfaceWrapper) AdvanceClock(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.AdvanceClock(ctx)
+	return err
+}
+
+// ResetClock converts echo context to params.
+func (w *ServerInterfaceWrapper) ResetClock(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ResetClock(ctx)
 	return err
 }
 
@@ -3420,6 +3714,13 @@ func (w *ServerInterfaceWrapper) ListRequests(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
 	}
 
+	// ------------- Optional query parameter "reason" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reason", ctx.QueryParams(), &params.Reason, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reason: %s", err))
+	}
+
 	// ------------- Optional query parameter "limit" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
@@ -3471,6 +3772,13 @@ func (w *ServerInterfaceWrapper) CountRequests(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "reason" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "reason", ctx.QueryParams(), &params.Reason, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter reason: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -3600,6 +3908,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/_crmauth/coverage", wrapper.GetCoverage, options.OperationMiddlewares["GetCoverage"]...)
 	router.GET(options.BaseURL+"/_crmauth/clock", wrapper.GetClock, options.OperationMiddlewares["GetClock"]...)
 	router.POST(options.BaseURL+"/_crmauth/clock/advance", wrapper.AdvanceClock, options.OperationMiddlewares["AdvanceClock"]...)
+	router.POST(options.BaseURL+"/_crmauth/clock/reset", wrapper.ResetClock, options.OperationMiddlewares["ResetClock"]...)
 
 }
 
@@ -3805,6 +4114,71 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 type AdvanceClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response AdvanceClock503JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClockRequestObject struct {
+}
+
+type ResetClockResponseObject interface {
+	VisitResetClockResponse(w http.ResponseWriter) error
+}
+
+type ResetClock200JSONResponse struct{ ClockJSONResponse }
+
+func (response ResetClock200JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClock400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response ResetClock400JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClock401JSONResponse struct{ AdminTokenRequiredJSONResponse }
+
+func (response ResetClock401JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ResetClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
+
+func (response ResetClock503JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
@@ -4411,6 +4785,9 @@ type StrictServerInterface interface {
 	// AdvanceClock Move the stub's clock forward
 	// (POST /_crmauth/clock/advance)
 	AdvanceClock(ctx context.Context, request AdvanceClockRequestObject) (AdvanceClockResponseObject, error)
+	// ResetClock Put the stub's clock back to real time
+	// (POST /_crmauth/clock/reset)
+	ResetClock(ctx context.Context, request ResetClockRequestObject) (ResetClockResponseObject, error)
 	// GetCoverage Which declared answers the stub gave
 	// (GET /_crmauth/coverage)
 	GetCoverage(ctx context.Context, request GetCoverageRequestObject) (GetCoverageResponseObject, error)
@@ -4509,6 +4886,29 @@ func (sh *strictHandler) AdvanceClock(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(AdvanceClockResponseObject); ok {
 		return validResponse.VisitAdvanceClockResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ResetClock operation middleware
+func (sh *strictHandler) ResetClock(ctx echo.Context) error {
+	var request ResetClockRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ResetClock(ctx.Request().Context(), request.(ResetClockRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ResetClock")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ResetClockResponseObject); ok {
+		return validResponse.VisitResetClockResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -4690,148 +5090,156 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR2Hkfe7O4oZ8IkJCGmAC0AWtFk/N2v0ABIkAJlKeNM",
-	"rmruj92JReK90a+/bn6JUj5fcEaYktHgSzQjOCMC/nmSprxgSl6SlNA7fJMT/WtGZCroQlHOokE0mhGU",
-	"ciaLORFI8VvCnkiEbUMkypaIZoQpOqFEoE6CBU32XiB8IwlTiKsZEUsqSS+KI5nOyBzrgdRqQaJBJJWg",
-	"bBrd38fRSZ7zZXgOP49G79CcqBnPJFIzghZYzZDCt0SizsW70dnF+fsYTbhApxeX+l9USLWnBySf8Xyh",
-	"lxaVr/00HEVxJMh/CipIFg2UKMjmmb0kWBBxOsN5Tti0ZZ+gAwKzE7xQBJHPC5IqGSPMMrScYYWWWKKl",
-	"4GyKllTPf0bMpqLO5etT9Oz5035jzmZgJAjO5z+Oo1TMcaFm4yhGRAgufhxHlN3hnGbX0M84+qqFXZL/",
-	"FESqoe5yfW3v9SEuZ4R58xVFTpAgk0KSzKzYdFEt5IlEiZubfZh89eJsB7C8Tcs55UzhVG1Jx6l5G1E2",
-	"4WKO9at1Ok7pV9HxOX+vuGi7TTOS3upLxOSSCEQlYlwhxdENQSlOZyRDnYTxrtRdmB2rxiKsmEeDXyP3",
-	"PPoYB8a/EFPMqMRm1NAk3A5w703USbiYNs9oIa8zcrcjVV0SJVYnE0WC1JRypi8xR0tMFbohEy4IUmJF",
-	"2RThKaasNoODTUPPKaNzvSUH5T5QpsiUCJjHeyLlg3sgzUvo7BXqJJ8UNTvQPubfBZlEg+hv+xVj3TdP",
-	"5b4d8OwVDH/FqNo8dsGo0vtesOa+H+y45VcytNm1sSTQdCFFc6xPGSc7DXcfRwss8JwoK0pOeUZe0zx4",
-	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/pPQcQqiiOG5/qBfrd2P+b48xvC",
-	"pmoWDZ4d60kqRYRu+H9+Pen++/rj//x7FLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
-	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/sljPoXgn6AHu5WBABN3arHecTs7/ctUKd5A2fUpbEKLkk",
-	"OcGSjGDaMUp+IuoDuTlZ0F/Iyv44ZvrXU8s7TxaLnKbQT/nKXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
-	"vTGrHa8/iZaDLiffdtqHT5/Gmhu4vw/CfNEc4s6nzKaUff7DZ+yG7+rxNx+x5SM7HbDjYx3lXfqKoYW2",
-	"1TaJvo69vacs3e7WY6UpBGuBYOZKmVSYqRjdrEB7kKq40QI55+mtUSGOjo5+aLCpw/7hs27/qNs/GB0c",
-	"Dvr9Qb//77aF6anVlmUkfDSIMqxIV9E5CXKC98CEtlsUMDGSOVWOSqOlWj7mT/2w32+ZJ7zbJGoj0p7+",
-	"8EPsCTjdRUDEwa35b+i1nfvHCEt0evm2d3rx9onU+m+lS+NbgqhqoxBlL2Xw0h33f3gWh4SDIHLBmSTG",
-	"zMjmlME0L0sBo60SpggD8YgrnrL/SRpxbbcOOmDcsIbBl0gW8znWS43OOZCU1aaxHgO5yd7hvDDaF1Y4",
-	"GrAiz2O31TB0pid8dv6Pkzdnr65HF78Mz6O4be+chgaKqN6mOZEST2FzZsSMTKWyvNXyPkZIhk4KNeOC",
-	"/gZPBshqu+Oi3z9KvQnDD0Rv3P229xAU9Uu7yWbLA+aIKm6QlemaWv1NAovEV9szmsEqJXEP6HSmEGdk",
-	"zDpJbascA/csyQ8fPnT1arXqnGJF2uZvm+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
-	"uv7pZDT8cPKvIFkUC6kEwXOU8iI323ajdxKU9zqFlK8eHD7v9Xv93sHguH/QD7Z8fArYOFGQ2ZjmYG94",
-	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzvq+H7UfCEHFX7VxcUFODShvXVD6qa2dgO",
-	"OY4QZVbKzzBcILBKBwjmiSb0jgz0r9ZGRRVXvo8jteS16y8bW+E/Q2BdqiUFkfU9d6E+LXNbEagWTKFD",
-	"pKWmHBgeQTVzSB+ZbdUoRACF3PBs5VYALpTKvYLTlCyUBO2zwxkid/qszDNDX2OmmeAetElqi0uaq5uD",
-	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZltUpEgdLItuYEFVp9Y",
-	"jXB2IgM98qYl6+cv9JkJYk4eOX0C6UnCFlhJMaJzwotdWZS0bsZqM64cp1ScI3i87c5Yrnk9Ons7vLga",
-	"bRYYTso63w+zZ7qNyAi3/YZCIzwg6iSNJVuBcca0qY3z0om4w4FQ27Z+KO+JuCNGSBViF9Y4Gl6en7y5",
-	"Hl5eXlwGD0RWPZMMKe7W6GlE9UNxEzQi4BvpanY6lGm1Fq80i3VnMOGCSEJihNFNMQXu5C8SnJQIPIKa",
-	"hymUYmalPZa3uk+Jkqf9o8SeFIiC1/SzKgSRu8v31zQnTdE+sb2hCc3tJDJODN9eYCF3F22vz/45uroc",
-	"vg+eYH04t005xw2J5t7rrfA8HyDz/zllBB0Nqt2lLLPOepKhW7J6/ANun++L0gBGt4QsJDgZytcrOeS2",
-	"w163tyC+z7mCoMnONlVGcqKaEmH4Zjga6uugZ2TcNcZdvfXZvR2Ofr54dX1+Mbo+efPm4sPwVfD0jO5R",
-	"EYiR5J4NHVJO7PSsLoDNspGWEi9QIQlEdR793MB5BTqCuCNZjG4K5S7k2nRRJ1lfv76aCpYM6xgzbXkl",
-	"cGgJkniFljOazkpznCoT1FozscrY2Ca7yrx0b2IQ6jUv2O62dtXME4/slvElg93Ymhb0Jry+uDoPkkAp",
-	"2u3WYVU5C+vHXntnPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
-	"v8Fiuqtyprxm1aa/1Jovv7NiKadzqrbe+3cn/3pzcaIN9ovrNyeXPw03GghOx9bKT64nUj+B5mswp4P+",
-	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJbNPeKWcTOu29xZ/1",
-	"Fr/UC9BNtHVB3DA+FzJ6v9ZGaEquGL7DNHfR8l20ThcT9DQckNgZX27vtXo/vPzH2enw+ur85B8nZ29O",
-	"Xr4ZblJxrCJg9RvGl+serE+8ANWGSlRUi3uBlFiZcBySMy5UvnpsW8/oK9YTABerqbZ0ksByk72BaWGc",
-	"0TJG3iriMVMQ6r0jAk/1Pwqm7CtWkbS/OQMTfM5PJJIzLEiG+GQiiYrLePcKYUHG7FbLJ14oSTMT4V8I",
-	"nhIpUeeSZFTugUONejqP2XF/F437O4HYaBeCo8mYSRMN7aEPpW1rKd/swByv9ET1f3SvM3xH0A0hDGmD",
-	"DnWwNo30dKlmzkLtDXSXZiomlNqUI97wD0kTL4p77wUlvlKyFEaGhAVLFYj4o7LlHIRzwbI1KeLiIz+8",
-	"Oh4eDA+PXr56+vL54fP+8bOXP7w6PX359NnJ0fP+4fE30u5nPM9A4rl5VGEDiDw3RQr4vE9AMdpKu9vS",
-	"36DVuYf8DaXfO6d35AVazrimJ7kg+FaC5gMRHKclalpBnQmv8WdjAQAN7xmdhzKU6DNNzLsYmVHXncmn",
-	"OJ2R7ilnSvD8IRp1UIv7OPpn99QASLoO2NStI5s2ak7rWKhalx6wZFM37rVa2yYcY1MHtXdrvXhYhk0d",
-	"uNdqbR0QYVNDeKfeSj7MI+Cd+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Oe7s8sWq8OQ9QxLZAds",
-	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjb1+ZkflM54f/r/cW5UbQ67y7e++/r",
-	"e8pa4lg2vm3jfRDBb5zgpfv1T4zIlUcMQrKc12NbBjaqygXSYhh4nZ2UZpmoGTGLUVIjTxORf+wAWhlj",
-	"JVJZH8/OXmL1nkzn9m3fvZNBbBAeOdZfaeI7mYXfJnJRQkIhVIN6+mh6PTflMiYDW9SIxYyWHGV0MiEC",
-	"wjDmje+8msCUBkBqlLXf9hhhZhA4tbfql13f8xeGeXBGvp3hZrBdEoWWgjp2grCAuJxXvBak4cLo82Fg",
-	"DnA0h8exy/TvIkYGlBCbWFBLBKge+THRJI++9xA2lAX6GkZJT08LJb0eqO/mSrSEix7hjtegubDnLlZx",
-	"AhZGGPXhnPglzjRGCyyltm+YlhhU79EAYbaycBVtSth/ldaYaSnHjCpJ8olRCKUiGcJga8TQfk4yipFa",
-	"LUgMrkunEd4UCrDYT6TZThvE0j9phRC6Nsqk0QErOrSokTvMUuLFoHGWUb1EnL8TfEGEopppTXAuiQe1",
-	"+RJZkyoaPD/s9+/jaOG97T1tbtvPfIkmWCDF0Zzfkco2BOPKNkOdicCAKpDOAwmsvEIX8ULrjnEF4zk6",
-	"eHr0rN/v9z0wTwXlYYWm2sgIUYeO+bWcZQXv5TefiFEs2879ghF0S/W9njh7n0+AaZToOT3V+nYYNhYi",
-	"oTU8ZgPnE0egMYc3kk+UhYsDJU212apNCMpS/RMWAAgD27W2fZSpZ8dRcKfK8LrmOmmOrcJYH/vDjAAD",
-	"TPiCMLyg4PZPkG0AdO8Mldqm2DFuOM8JBuW54vQtyQgVzCuAyqqdpcN4WbRqOXu3g+2H/AsBLEz4yNbO",
-	"owJJhp5WC3pgvjWsZW3uoYnWDcpKn6gk55eI1wygClLurP5B9KBNHkcF2DCAiy7AMDGw5fuvi1Y374Gb",
-	"asB4x3PilOykMo7+h5Mfcv1SufyYa7FrZg1kzqA0x3QeTjsIXMJdMh4go2Gn/vnWuQSQPWD6DvYkNxuw",
-	"AYypO/TNoxZs06jFg7h4QMS39rDGmJ2jCjpu7I+dcOieVES6afEXvxgA6tq4QJ9lL60X0ROXdZJUzo59",
-	"EL4Z6lqLwVf2hnj3m/FlA5Z7XMFyC0Y/R4OD588Pj55rAbh25VhbrpcHd6mwwDG6Gp02ZG07ktcN33qh",
-	"KUNXjH52cj0ohB7gkwxQIjDOx7ZN8xljmOE8CA6Cff9TCEjzrIcn7J2/VQAO7te1ilbNYK51RgehnmOV",
-	"zrYQoe1y8k/YFRNJaIq2UgU5jCPwyEDOASN3mt382urS8GR0M+/BLeW4f3D/0XtTQn9WY/b7BjHnzsDX",
-	"imz6ju0PtODWCdn2/fb2zfk0Z64fFqxq/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
-	"IayQXoCBMIZHsScZYiBrPcO7pmvA0Ssyf5AkKwWv4rhYCLyqaXIBBfSd1uvd89iCHhtTgmiUeWJ/2G1y",
-	"ZYZRSf2BSfpnHtomtztmy008QBAwzP0D/qO71aa9aq3VkEpN5TbnWpv9pmv/Bxm4t33fnFPVYJVfNd1z",
-	"/qcJmyHLrKL38JSbBvwuaqQea4nllm/r5ZANOp/u6btIIXD/nAZt9Q+zFcKl281gCAcNA/iJRClWOOfT",
-	"gphs9HVYGeokx4eHycD4ytrxaggyKiRRezGq5Q2gTvK0bzsIpx6M2Vruge6kiSeFjo6bHYXhqC6Z0OZF",
-	"r7tjm/KuGSbyI8lB9FoISnN1/v7q3buLy9Hw1fXb4auzk+vRv94NvdE87OIaHDWM4KgnnTRRxWtp3nH0",
-	"uasX3b3DguG5vhq/OmCnMwJKpKfTMOC/VVytDOQH0ITrkKY4umKyWCy4UCR7SzKKR3pG63DSJhQ4CJ2p",
-	"pfuswbk/OpIvvc1BCUMs69Ai30g7C6H1MLzbmPkn+RKvJEpYkeeJpm+LFOkZP57vbuzHkX7LmPRGT/pK",
-	"bgDr+2MM4X05UNhD9ODwwFGabvyA76h0nXx5wDwuXVxVf1Xr0Dp+BpTpA/4jA0VdlYqpBf5Eg6NH9v7U",
-	"fy2H/RLyD5aTWC9wYJ6gGcmzLYwbN4zX53eRMT/zPAupvB9mvAwcVxiQGE0En4PHH1wn9YTXdp9fw41n",
-	"00ydK+8b+NEe12v2jX1kj+PvMpv6aD6vssvtvV1Wk9zMab+SvZYk3nRGbHn720IgToe4+CVQVeV78sh1",
-	"a2yNVZXegS+72FMbTc+WCgnu8Vn2MOH4kQQ3w9ACXYyTqVAW+wWrosqN2KSxIH0iyCmAF6IyecrFLixl",
-	"zEom93UMKseKsHR1rbe43zs80CenVSdtmF+AwrnBwwM4iUHUBLHjKihMOduHO7pvoSu7Rkk8p08cgW80",
-	"VDfhae/w6b8DN8HuXpApwrMnEuEsEwB81WcxOn2HFoSIJzKG+DgvFNIa4l4L120LNprjfNKoAlOGKCYG",
-	"iOSimh4M16mAwfEA+b1FdFP3n7pCDl6M57Vun1gsMGcELbEMDlRR1aZLZwVsg4pCfqycsyksz+WlcW7C",
-	"0HOa57SMReMsIxmynSHK0rzI2gPS7cHniogfKL0Wln6bOYYtO2F7eCJ9FlI7YL94THAgc31CY1xdvgGM",
-	"RmxdcSW25NECUVuGg2t8ad2paC5kIGjN6tBvIajJNlqvjrJtBKTBiu1L9pztXnrxXY8iY8cHNrBquavX",
-	"ZqeIgJeLkUCWRxLeTrtf24u9mqB5yJNopuyN8l208ksiyW5RmUmZ1xkJok14kq2z+omX/Fk/ksQ1sg6Y",
-	"uidoiU2ZI5tdgBJwsTZf1VdgzIzjlzL0E0ed5AIGkD3nJ0hMzgQWBN2SheqhhMxvSFYN7P4cM5vDI6uX",
-	"a04f96Ln8C0X/vGhi1FuxHc53dYCdSdlmoCqJRA09J2M4CynrCnlj6ow7B9VeGiWk+sSNHX0DCoZSVmQ",
-	"7BpYUEtRpk+Kbqew5Fiq60JuqO9UKlghPclur26e07uADVntUJDtUoUIy+QAFSzXWg3UszT5OiZLIefT",
-	"smhOh+B0Brmmc35n0ESAycxyMmYQruZsL0YYslNt+1uyMq0NzW4XvN5Vn6gfUhuyrTF7EyQzu1PXtPRF",
-	"1ooFnRBXn2Cd+XpE8GXLZQFR7CB0K9oIiV39FJbDJ+CGsGeklwVzMwCCgimam3KwcLg7QAg2KUV1rcah",
-	"TvWO2GJajjm1EG3j5yW5ucYLen1LVm2vOK/EtQfi9t4Pmaz2ZvyB0Ic+MU9rsHTpH753SnF12dzYG3je",
-	"2atNXO/sVZmt4KrYGXcF6hwdomKxIKKbYknQjHzGGUnpHOcoo1OqZKNq3BY8yC8T2e/+cNJ9/fHL0eH9",
-	"30NEUduudeGpmVAysKQQQ8DCZpTYP1hGMi3rzI/6VSXLa2hBurHLTTRJnGMGrWyyh8tdQYnLbkgGZaKD",
-	"1hgBhAsHBf04HRK6qgtO4JhxmX7j5XF8bF/5o6t+zuu5m+7n+1+30v28gOBWat/3dMbC+tJCULV6D0Wl",
-	"G4X0WioTljWaQV/QqhpAbUvLttuFEnBdi5jvJIYo6HyR95x6Vg2S7A2amPmHithB8MTiDgJ18Qz1mTLZ",
-	"0SC6gb6q050ptTAQd8om3KWuWDetq/hqTHM0x5QpTBkRMgrmIbgXre3El642n7YRPytX5WLCC9Fg5lBR",
-	"sx4/HZjSU3jMlLbPZEEV0dIEqhhjeettun5vhhcLwgCNAdVlDOAZxC+0B885RmlOMAPDUe/MOSC1bS1P",
-	"8plKJQGsD+WxyylC4cw8N8DlMRuz322Bgt/N0ADsByn++5j93u124X/6teSn4QjtX9t92XdWTYJ+r9me",
-	"No96UBXbqvnbYm0GKP2vFyhZ720fbg84VJCmrIkVVKgz1iw5VfkKVKZ64dmqlGZy8UtiUeKjcbSHQjN3",
-	"F9PNvOQfdU35BUpsxZD1pvtfPil6n4DqB/OBE6nYJAL/khkcUuL8lUqi9NA3OL11VGQOGE5y4KX4alrj",
-	"LiapZcwcypWZKqcm0Rz9RgSPyxx8TTBl7rp+fRU3DLDK+ApujmucAEHQdLaOVrL4KKB8v6J+idSP0cxB",
-	"+F3pet2Rca0EB9ULSuK1vYLf97HJ5CiPy3NmmO7n/I6yqcXmL7HIkOQuU8jIptK3uMRU6Xd/16Q/ai2/",
-	"qe1EzrzyD0CQSckT9CEnMDafTKDzMXPc8UfIKEleWMPVlQBALmO7lWkmPfQhwGYhgWnlCnGiHRlqD43c",
-	"BLT6IEjKRWaKRHlVD0yGtX4B7p957kgB2MTf/oZMdpYtpOb8pmM29GFihjYkcRtJ/bKxrg1Uk6VsjUe6",
-	"9G4AkAgii1zFLqjuRJOr+6J5na2/ALaSAYMYaIoRi1o+gXc2HrPE4++azmy0JNmLG45c4B+cIVmkKZHS",
-	"Lf0CXIuNC6AJccxeQc83tpIQ0ImW5DlRhBEpjdY2JYwIbPZVcaTHMnoVlSjjaWFywBSeggO7uIE5W2Lu",
-	"apLTk7b5ZK58hV9fyaTAQaqc7Q2u5FyS/E5LLNvVmNVtAmutCX0xJZSk+LyKy9KuLhNfm7KCM2XygipA",
-	"jT3Y3pid2K9p1JZTVrLIqVSoY3qtcuustGrijPb0c8fOxyw57h8nyKttgDpJTVUqKwXvOzSKqWUGE7LZ",
-	"ZvpgYhcD+Hk0ejdm1uxy0yOZzSSLUXLcf5qgUCGm9qGb6Jdkb8xMth8rSzXZZEGG59T65tdKNqGXXLcR",
-	"ZZZmGZyAu1fmy46ZXp3hUvDa55QsDDdwo7pDcvhO2I6C6RkkzfBRAql2BrXl8fQnCMopQdKf4rA3Gyrc",
-	"wDX5LyuFnDNWy1EjzlJBlFZR7DaAXDPZp8Y+QIb/lOV6HJ8aWKmBYSZLLrIY3ZKVyUaEexSvETXcLi7Q",
-	"csZzG7HuoYuJMwdjxLWuq62c9S83OOIfM2MBNepWdApprKLKExbDNxgsjCynKbFoI6tvvj0bRXFUiNzq",
-	"p3Kwv69JXvJCpKTHxXTfNtqfm/oJiqrc11SN+lQTU1Ec6RtrlNWDXr/Xt3EUfZOiQXTU6/eOrJMeNH9P",
-	"pEI5tsGX+zhqyFn93pS0oQfonFhSAokKiGEqTXVknMkeuiTgVZAWqJuCrakvOcwfiuP45XLGzOovHcqQ",
-	"VwIH1BNtqE4EkbMqy9mwBK1VaiWG+hUKdROboVt9E8VUK4RD8eJF0SD6iShTgbVRZfyw328zx6qLblre",
-	"x9HxNm97JZChycHDTQK1zu/j6Gn/6OGmAZAc2IFVnno9NUbbTXgqjclqaqV8vF8nC6d+gV3OZYA+3pbe",
-	"QKOYWmETP6iFDVDyZexSVcfRAEHCrdGqx8xQW+n+dN4xxpeGHVotWN9l448sx71ZIazQnEuFFGFoRbDQ",
-	"knxHCkVrBBqivjFLZ5hNiaFAOymp8EpqlUUQa1A5mboFgdrE5YpIgYJe8mz1aEV8GrnR93X3ghIFuf/L",
-	"3Y63Lme79ikJS1Nb3BUPWhPkoq+5daD75lPDcRDXcy7akpA7pRpjg8auskBNldUCztXmgGoKqz3PMGvJ",
-	"rYYuveRq336jyiWq4DvyIpSeARGBpv43dokSoK9YbctYQs60HCBjM/UaJhbqdt2+dgVZcKHQ67M3w2TM",
-	"loIqYDr6JhmzAUtTiAYrJGeFyviStfF/d1ZhIn+cOlnN/I+WchelsQ6l9b7D3dlitDoc+9Fu3Iewe6FG",
-	"mLWLZ0+tcfP8S9JUbPwAf1Wxtk4QpznBrkqG/CqtACqh/6WObjhfqJXvQPDOyf3y8T5u1yddtUXEyBI8",
-	"mlRINXAV+NvAeiY4F3TZjBmWNCN7MSoWzqtmB3kikaS/EdRJul37U1f/kMSld+egH/f7/RfI6PzlB3oE",
-	"GbNM8MWCZHs9ZBwdxn1pud68kMomoaLEui6pBC67CZUyZi40EWBQb6hUHjn630n7NXxw1Sv7zU973ccP",
-	"Nql9sWiL971PtW3Te+1DVNs08D4KpV9vBPicXgeVj7wtNuqXoab65/9avpzk6uFW7NwSg/1UUll/5aDf",
-	"b1RfCX0r8OM3lCVrmKkWWeKoDWSxJTn/fv3F5Iu+SH5oQq4zlCDbCkqQ/TIK2ard+fGKQcUDPjWcInAw",
-	"Lt3IYyY9NI7erhBeLMpoLFROQq6uoIt+pOBLzvmUF2ocISrHrCU2Yyb9v0v+8qMfNRkX/f7hM60r/njx",
-	"i/kDVMAfjSt55CJyZq8om46ZYXEDdBBkXJD///85l3n94zfVLf1CCy3MwGBzIbNtjS38xRgB7FeTE7i9",
-	"2IYFSHPlw+6P82C4rmvDdbUC0g3Pwm9EcKibRpSCb2Abm/MGp7djBrFYG4A3maq1OtWlR6FRqdoE/Xro",
-	"QzOUby07Z3vheljQFrgG74YP0AQnDslM0KxswQiBUsQQpdG9voD+1r7bAem+nj8fQYZwKHfYrcbEVELf",
-	"sQCGqWZ6HiSXdpp6F3Gem6a4zOat8yVAwEbfVD77ENtNNZxN3ePqXE3s/s+/jceHh9vcxnpe7ne+xZdE",
-	"FcKjaYhJ1DbyYS+ND/oJynGj47u4wIzk2cBUZOWM2O+wGyyV/rv54RUDFVQzQkWFyJJ8zIzDERItBCAO",
-	"JV4ZKwFCuw7TFTAg2iBNLXaDg1itS98A2qfEPdDy2xRAje1fGiW7fui1BAVunoBDrZgvTKtwnmH4m9Oh",
-	"qXr5hl/9rd+HDQ83+0ewNv7fMjfWcHptHK3CzVT2BmWIi8woHuCx/6saHS2oIo9HVQDBMJMyIKO666rB",
-	"rVgmNV/RDMq2AoGNLcIsxQxJQoCdaF6pbYuUL+Az6k49MHglADJR1RszA0HB8scSHWpupKVX8y1EvFg8",
-	"kQYHZwHUyi+u7cn7/kEyZo1q1qgzbiu0PY72AB1ivnWB3e8vrMMYyx8d8BVRNWZrYzXrZBuoicV30zlB",
-	"M5whUTDEC9VDfpKEQyaMWc7ZlAizq1SinExUWfL2hR/FkSbKY1BzSyxDXLmqU/MQT/auFKCX177CXaVb",
-	"A4exGVgu3QKA1u1f4N/6q9whmK1Hz0ApbTICyzCLq3DBFXbY/8nihwO5Nt+SzwVKCG3mdOUHyA3oKPa0",
-	"VqyIJQLNAW/IhIvvotf1j7fhYfXPsHxvXzLLNMOyWxwCUrbzzAaS5YuJowHP3HjXTtiqmYFhskehjHcZ",
-	"nlvDJ6EOVfAtHQAWU4aSfYBq1T4jZtCrViXYM8HqOrCmgu804U9AU2MGOEjO8tWgLMnufyeuxMH5zO9p",
-	"EpeQLS60/WXB+qXKVP/YWZCNlJka7Zxk7YrqgzBgtN9s/MUtyt5H/ycXpfEQ6vp8NN/x4em/ftRX39BA",
-	"G7OsAWT0qwZY5WHQeiX0Zh88MpaK1hO5cEtlAMdcrWNgnTuO2iW9176k2vUOLo0N64x5l6Hr0OrWjFlv",
-	"1xI8q2oU1nopq8htKJfq4wlhQhWUsFPDMO75K1PFTahbkO7QlQyBDKHCSqFm19YhAxXxX5tY+4k+0/YR",
-	"fVRkYOQKbWqujQPZVUA2H8J4Q2YU2I+qJrxhbHu9ovuP9/83AAD//w==",
+	"7H19c9s40udXQXG3KvIdJcsvSW7kSl05tpPxM4mdx5Y3uzvMmRAJSRhTgJYArWgy/u5XaAAkSIGylDiT",
+	"q5r7Y3dikXhv9Ouvm1+ChM/mnBEmRTD4EkwJTkkO/zxOEl4wKa5IQug9HmVE/ZoSkeR0LilnwSAYTglK",
+	"OBPFjORI8jvCngmETUOUly0RTQmTdExJjjoxzmm8c4TwSBAmEZdTki+oIL0gDEQyJTOsBpLLOQkGgZA5",
+	"ZZPg4SEMjrOML/xz+Hk4/IBmRE55KpCcEjTHcookviMCdS4/DM8vL65DNOY5Orm8Uv+iuZA7akDyGc/m",
+	"amlB+drbs2EQBjn5T0FzkgYDmRdk/cxeE5yT/GSKs4ywScs+QQcEZpfzQhJEPs9JIkWIMEvRYoolWmCB",
+	"FjlnE7Sgav5TojcVda7enKAXL5/3G3PWA6Oc4Gz2KgqSfIYLOY2CEJE85/mrKKDsHmc0vYV+ouCrFnZF",
+	"/lMQIc9Ul6tru1aHuJgS5sw3LzKCcjIuBEn1inUX1UKeCRTbuZmH8VcvznQAy1u3nBPOJE7khnSc6LcR",
+	"ZWOez7B6tU7HCf0qOr7g15LnbbdpSpI7dYmYWJAcUYEYl0hyNCIowcmUpKgTM94Vqgu9Y9VYhBWzYPBr",
+	"YJ8Hn0LP+Jf5BDMqsB7VNwm7A9x5E3Vink+aZzQXtym535KqrojMl8djSbzUlHCmLjFHC0wlGpExzwmS",
+	"+ZKyCcITTFltBnvrhp5RRmdqS/bKfaBMkgnJYR7XRIhH90Dol9D5KerEv0mqd6B9zL/nZBwMgr/tVox1",
+	"Vz8Vu2bA81MY/oZRuX7sglGp9r1gzX3f23LLb4Rvs2tjCaDpQuTNsX5LOdlquIcwmOMcz4g0ouSEp+QN",
+	"zbwHfsmyJSJM5pQItJhyQSztJzjPKfAPKlAsJJaF6CU8JXGDcf8ShAFVff2nIPkyCAOGZ+qBerd2P2b4",
+	"8zvCJnIaDF4cqklKSXLV8P/8etz99+2n//n3wHdh3vB8gfOUpDdX5/5N5DmdUIYzy+eeCXRzdY46wxyT",
+	"Mb3bOUJUChTDXscIponKLVKXPCc47dllaCFcreOf3XIG3ZucPsJeLuckhxu70Y7zsd5fbluhTvyOTyiL",
+	"QxRfkYxgQYYw7RDFb4n8SEbHc/oLWZofI6Z+PTG883g+z2gC/ZSv7ISI5yB7gUNq4VcNDJK6E+9OCc7k",
+	"9Pd4pxex2vG6k2g56HLybae9//x5qLiB/XvPzxf1IW59ymxC2edvPmM7fFeN/xgDxWLD89U3Ks6hRaxl",
+	"GmWgJAmCFjxPRYjohHHVOUqwIAP79ivyea4ufByxMVU8mdyrNYFYx5k6QMyQeUezkebRmYctp6ZH+aYj",
+	"Mwx1K0q3DL0jHe5XcXbfTE2T4Ov4/DVlyWbsD0t1VbCSjHqulAmJmQzRaAlqlJDFSGkmGU/utC51cHDw",
+	"U4Nf7/f3X3T7B93+3nBvf9DvD/r9f7ctTE2ttiyt6gSDIMWSdCWdES9LvAZuvNmigJuT1Oq0VGh13TB0",
+	"d+r7/X7LPOHdJqlo2f78p59CR9KrLjyyHtjHf0Ov7WIwRFigk6v3vZPL98+EMgQqowLfEURlG4VIw528",
+	"pHzY/+lF6JOSORFzzgTR9lY6owymeVVKWmWeMUkY6Am4Yq67vwmtt5itgw4Y1zxy8CUQxWyG1VKDCw4k",
+	"ZcwKrMZAdrL3OCu0GoolDgasyLLQbjUMnaoJn1/84/jd+ent8PKXs4sgbNs7q6qCRq62aUaEwBPYnCnR",
+	"I1MhjZAxQoARkqLjQk55Tn+HJwNk1P6o6PcPEmfC8ANRG/ew6T0Ei+XKbLLeco9dJosRMsqNolZ3k8A0",
+	"c+2XlKawSkHsAzqZSsQZiVgnrm2VlWSOSf3x48euWq2yIRIsSdv8TZPdpl0JK3iN07dYkgVebkkfxh6r",
+	"08cJZ4wk+kzM800J4/Xx6e3b4+HZx+N/ecmimAuZEzxDCS8yvW0jtZNgxdQppHx1b/9lr9/r9/YGh/29",
+	"vrfl01PA2omC8oJpBoaXs2QlLfRpGPN4y9MY4fSD1Q7qR3LsqA0gtIi5vYo3b31tr87+++bseug9IUvV",
+	"7tUFTQ24tGZ99YOqZhaZIaMAUWbUnSmGCwTm+QDBPNGY3pOB+tUY66jiyg9hIBe8dv1FYyvcZwjMbLmg",
+	"ILJ+5C7Up6VvKwLVgkm0j5TUFAPNI6hiDskTs60aheRAISOeLu0KwJdU+ZlwkpC5FKCGdzizahw80/QV",
+	"McUEd6BNXFtc3FzdDKzxKWawLFTxPLPDmus9hMGJ0lE2uBObbQn0dsbuScbnazn5MwHbD3fzlDOy5a1M",
+	"TZOKBKGTTckNTNH6xGqEsxUZqJHXLVk9P1JnlhN98sjqE0hNErbASIohnRFebMuihPG3VptxYzml5BzB",
+	"4013xnDN2+H5+7PLm+F6gWGlrHWCMXOmm4gMf9vvKDT8A6JO3FiyERjnTJKc4az0pm5xINS0rR/KNcnv",
+	"iRZSRb4NaxyeXV0cv7s9u7q6vPIeiKh6BhPPrtHRiOqHYieoRcB30tXMdChTai1eKhZrz2DMcyIICRFG",
+	"o2IC3MldJHhrEbhGFQ+TKMHMSHss7lSfAsXP+wexOSkQBW/oZ1nkRGwv39/QjDRF+9j0hsY0M5NIOdF8",
+	"e45zsb1oe3P+z+HN1dm19wTrw9ltyjhuSDT7Xm+JZ9kA6f/PKCPoYFDtLmWpiVqQFN2R5dMfcPt8j0oD",
+	"GN0RMhfgbSlfr+SQ3Q5z3d6D+L7gEqJHW9tUKcmIbEqEs3dnwzN1HdSMtN9K++03Prv3Z8OfL09vLy6H",
+	"t8fv3l1+PDv1np7WPSoC0ZLcsaF9yomZntEFsF42UlLiCBWCQHjryc8NvHigI+T3JA3RqJD2Qq5MF3Xi",
+	"1fWrqylhybCOiCnLK4ZDi5HAS7SY0mRamuNU6ujeiolVBgnX2VX6pQcdjJFveMG2t7WrZo54ZHeMLxjs",
+	"xsa0oDbhzeXNhZcEStFutg7LymtaP/baO7tJPsNzupsTIXfv93dNKEvsZlTIpz39C45EkUytPsmMk03d",
+	"005crs3cxg94qe7ykPN3OJ9sq5xJp1m16a+V5svvjVjK6IzKjff+w/G/3l0eK4P98vbd8dXbs7UGgtWx",
+	"lfKTqYnUT6D5Gsxpr3/4v56/fIFGS0nE098775hqHyZa8Xsm9I6gTryy1ngnRHvoPX2NRkuUkjEuMhmx",
+	"Tmya9k44G9NJ7z3+rLb4tVqAaqKsC2KHcbmQ1vuVNkITcsPwPaaZhQ1so3Xa4Kij4YDETvlic6/V9dnV",
+	"P85Pzm5vLo7/cXz+7vj1u7N1Ko5RBIx+w/hi1YP1Gy9AtaECFdXijpDMlzouicSU5zJbPrWtp/UV4wmA",
+	"i9VUWzqxZ7nxzkC30M5oESJnFWHEJMS870mOJ+ofBZPmFaNImt+sgQk+52cCiSnOSYr4eCyIDMvA/xLh",
+	"nETsTsknXkhBUw11mOc8IUKgzhVJqdgBhxp1dB694+4uavd3DEHiLkSJ44gJHRbuoY+lbWsoX+/ADC/V",
+	"RNV/VK9TfE/QiBCGlEGHOliZRmq6VDHnXO4MVJd6Kjqm3JQjzvCPSRMnnP3gBCW+UrIUWob4BUsViPhW",
+	"2XIBwrlg6YoUsfGRn04Pz/bO9g9enz5//XL/Zf/wxeufTk9OXj9/cXzwsr9/+J20+ynPUpB4dh5V2ABC",
+	"8E2RAj7vY1CMNtLuNvQ3KHXuMX9D6ffO6D05QospV/Qk5gTfCdB8IIJjtURFK6gz5jX+rC0AoOEdrfNQ",
+	"hmJ1prF+FyM96qoz+QQnU9I94UzmPHuMRi3m5CEM/tk90UiarkV4desQr7Wa0yoorNalg7BZ1419rda2",
+	"iUtZ10Ht3VovDqhjXQf2tVpbi8hY1xDeqbcSj/MIeOehDERdVa74LViDDafWWMNZGWPdjCVAbOL27J8f",
+	"zq9arA5N1lMsbHC3IQvhsZ0LrKkt8vRnB5qYGRKAdBN6T1jlhcXCwac1o/MdJ9S3EyJsXpuR2ahywv/X",
+	"9eWFVrQ6Hy6v3ffVPWUtcSwT6DfxPoAyNE7wyv76J0bkyiMGIVnO66ktAxNV5TlSYhh4nZmUYpmoGTEL",
+	"UVwjTx2Rf+oAWhljJUIaH8/WXmJ5TSYz87br3kkhNgiPLOuvNPGtzMLvE7kosbEQqkE9dTS9np1yGZOB",
+	"LWrEYoYLjlI6HpMcwjD6jR+8Gs+UBkBqlLXf9hBhpqFItbfql13d8yPNPDgj389w0yA3gXxLQR0zQVhA",
+	"WM4rXAnS8Fzr836EEnA0C0wyy3TvIkYalBDqWFBLBKge+dHRJIe+dxDWlAX6GkZxT00Lxb0eqO/6SrSE",
+	"i57gjtcwyrDnNlZxDBaGH/Vhnfgl4DZEcyyEsm+YkhhU7dEAYbY0cBVlSph/ldaYbikiRqUg2VgrhEKS",
+	"FGGwNUJoPyMpxUgu5yQE16XVCEeFBFD6M6G30wSx1E9KIYSutTKpdcCKDg1q5B6zhDgxaJymVC0RZx9y",
+	"Pie5pIppjXEmiAO1+RIYkyoYvNzv9x/CYO687TxtbtvPfIHGOEeSoxm/J5VtCMaVaYY64xwDqkBYDySw",
+	"8gpdxAulO4YVjOdg7/nBi36/33fAPBWUhxWKagMtRC065tdylhXOmY9+I1qxbDv3S0bQHVX3emztfT4G",
+	"plHCCNVU69uh2ZiPhFaAqQ2cTxiAxuzfSD6WBjcPlDRRZqsyIShL1E84B0AY2K617aNMvjgMvDtVhtcV",
+	"10kybBTG+tgfpwQYYMznhOE5Bbd/jEwDoHtrqNQ2xYwx4jwjGJTnitO3ZGVUMC8PKqt2lhbjZWC75ezt",
+	"DrYf8i8EsDD+I1s5jwot6ntaLeiR+dZAp7W5+yZaNygrfaKSnF8CXjOAKmy9tfoHwaM2eRgUYMMAQLwA",
+	"w0Tjtx++LlrdvAd2qh7jHc+IVbLjyjj6H1Z+iNVLZROFbvNtU4wghQglGaYzf/6F5xJuk/oBqR1b9c83",
+	"TqqANArdt7cnsd6A9WBM7aGvH7Vg60YtHk0QgNSA1h5WGLN1VEHHjf0xE/bdk4pI1y3+8hcNQF0ZF+iz",
+	"7KX1Ijrisk6S0tqxj8I3fV0rMXhqbohzvxlfNGC5hxUst2D0czDYe/ly/+ClEoArV461Jb05cJcKCxyi",
+	"m+FJQ9a2I3nt8K0XmjJ0w+hnK9e9QugRPskAJQLjfGrbNJcx+hnOo+Ag2Pc/hYAUz3p8ws75GwVg72FV",
+	"q2jVDGZKZ7QQ6hmWyXQDEdouJ/+EXdGRhKZoK1WQ/TAAjwwg+Rm5V+zm11aXhiOjmwkgdimH/b2HT86b",
+	"AvozGrPbN4g5ewauVmTymEx/oAW3Tsi077e3b86nOXP1sGBV618/rUrXVoWtJAlrEeCcWHUt9VFGudut",
+	"PRlD13ZS9rwgOdHOM4QlUgvQEEb/KOYkfQxkpWd4V3cNOHpJZo+SZKXgVRwX5zle1jQ5jwL6Qen19nlo",
+	"QI+NKUE0Sj8xP2w3uTLVqqR+zyTdM/dtk90dveU6HpATMMzdA/7W3WrTXpXWqkmlpnLrc63Nft21/0YG",
+	"7mzfd+dUNVjlV033gv9pwuaMpUbRe3zKTQN+GzVSjbXAYsO31XLIGp1P9fRDpBC4f068tvrH6RLh0u2m",
+	"MYSDhgH8TKAES5zxSUF0Wv4qrAx14sP9/XigfWXteDUEGRWCyJ0Q1fIGUCd+3jcd+FMPIraSe6A6aeJJ",
+	"oaPDZkd+OKrNqjQJ4qvu2Ka8a4aJ3EiyF73mg9LcXFzffPhweTU8O719f3Z6fnw7/NeHM2c0B7u4Akf1",
+	"IzjqSSdNVPFKvnsYfO6qRXfvcc7wTF2NXy2w0xoBJdLTahjw3yquVgbyPWjCVUhTGNwwUcznPJckfU9S",
+	"iodqRqtw0iYU2AudqaX7rMC5P1mSL73NXglDDOtQIl9LOwOhdTC8m5j5x9kCLwWKWZFlsaJvgxTpaT+e",
+	"627sh4F6S5v0Wk/6Sm4A6/s2hnBdDuT3ED06PHCUphvf4zsqXSdfHjGPSxdX1V/V2reOnwFl+oj/SENR",
+	"l6ViaoA/weDgib0/9V/LYb/4/IPlJFYrPegnaEqydAPjxg7j9PlDZMzPPEt9Ku/HKS8DxxUGJETjnM/A",
+	"4w+uk3rCa7vPr+HGM2mm1pX3HfxoT+s1+84+sqfxd+lNfTKfV9nl5t4uo0mu57RfyV5LEm86Iza8/W0h",
+	"EKtDXP7iKS/zI3nkqjW2wqpK78CXbeyptaZnS6kI+/g8fZxw3EiCnaFvgTbGyaQvi/2SVVHlRmxSW5Au",
+	"EWQUwAtBmTxlYxeGMqYlk/s6BpVhSViyvFVb3O/t76mTU6qTMswvQeFc4+EBnMQgaILYcRUUppztwh3d",
+	"NdCVbaMkjtMnDMA36qub8Ly3//zfnptgds/LFOHZM4FwmuYAfFVnMTz5gOaE5M9ECPFxXkikNMSdFq7b",
+	"FmzUx/msUQ6nDFGMNRDJRjUdGK5VAb3jAfJ7g+im6j+xhRycGM8b1T42WGDOCFpg4R2ooqp1l84I2AYV",
+	"+fxYGWcTWJ7NS+Nch6FnNMtoGYvGaUpSZDpDlCVZkbYHpNuDzxURP1KDzi/91nMMU3bC9PBMuCykdsBu",
+	"FR3vQPr6+Ma4uXoHGI3QuOJKbIm3H1OfxWtJuwjsBRa2doAGWGeYMltaBjtAiZQkVJ0ElagT6VBLxAyQ",
+	"cIAKBtXi1BJf7KEZZWqBYZXUgahAL/pRUFVcK4vO6eA5vQdMOSO9iJ1LjQWHoCSyDCqsVTQLob5WqGu/",
+	"AMydqlf01mAkSJITiTqMR2yOhVALCtEdWYZI3QZooJZgTOsnieNtGE2vsfVVn6zmZ56YP6sj5/Oc6mSt",
+	"1eIyWwSQjONhdcA3AF9OcJbVEM8lwCasOy6059MWi1E0MuVqliwFVqlIKWLGScpR3O3alk4NPgtaMEvh",
+	"C8sMRWjrFomSAXjPrSGazarNvTd3y4n3OxwqtHJhjegW23rxtooQObk5MVyZ2E8fhgA2V4NqisdjnmU9",
+	"ZWeUH2KlXRFBtovSjcs83yAnGccpSVdF/9hJBq4fSWwbGYdc3TOoeSROTbYJioGQm68q0rc0Thl6y1En",
+	"voQBRM/6jWKdQ4Nzgu7IXPZQTGYjklYD2z8jZnK6RPVyzQloX3QCAOXCPz12McqN+CGn21q58bhMG5G1",
+	"hJKG/psSnGaUNbW+gyos/60KME0zcluC6A5eQGUrIQqS3gJPbSnS9ZukmymwGRbythBr6n2VCrdPbzbb",
+	"q5pn9N7jU6h2yCtHqESEpUJJ7UxpuSC6df6WzlrJ+KQsotQhOJlC7vGM32t0GWB004xEDOALnO2ECEO2",
+	"sml/R5ZuTbnNZNG2+mX9kNqQjo3Z66Cp3p265q0uslI06ZjYehWrzNchgi8bLguIYgstoqINnx6hnsJy",
+	"+BjcUuaM1LJgbhpQUjBJM10nGQ53C0jJOiW5ruVaFLLaEVNczTKnFqJt/Lwgo1s8p7d3ZNn2ivVS3Tqg",
+	"fud9nwvD3IxvCIWpE3O0BkOX7uE7pxRWl82OvYbnnZ+u43rnp2X2iq1qqN1XqHOwj4r5nOTdBAuCpuQz",
+	"Vvr4DGcopRMqRaOK4AY8yK2f2u/+dNx98+nLwf7D331EUduuVeGpmFA8MKQQQgDLGAbmD6YUNhTbkpQD",
+	"IF27b0anDG2uqk7qjRi0Msk/NpcJxTbbJR6UiS9KBQZQNhwU9GOVYuiqLjiBY4ZOdcsyf+ZT+8qfXPWz",
+	"XvDtdD/XH7+R7ucEiDdS+36kcx7WlxQ5lctrqLbeKKzYUqmybkcqVQ2g16Wno9uFkoBdk0HRiTVR0Nk8",
+	"61n1rBok3hk0cygeK2oIwTSDQ/HUSdTUp+vHB4NgBH1VpzuVcq5THigbc5vKZNz2thSydtWgGaZQAJbk",
+	"IvDmpdgXHQtKuxqUYfxZ2qonY17kDWYOFVbr8fSBLkWGIyaVwSkKKomSJlDeG4s7Z9PVe1M8nxMG6Byo",
+	"NqQB8CB+oT1EUjBKMoIZWMJqZy4AuW9qu5LPVEgByRtQN76cIhRSzTINZI9YxP4wBSv+0ENr94KS4n9E",
+	"7I9utwv/U6/Fb8+GaPfW7MuutWpi9EfNmDZ59YOq+FrN/xoqM0Cqfx2heLW3Xbg94GBDirLGRlChTqRY",
+	"ciKzJahM9YrMlbUcX/4Sm6yBYRTsIN/M7cW0My/5R11TPkKxqSCz2nT3y2+SPsSg+sF84EQqNonA36gH",
+	"hxRJd6WCSDX0CCd3lor0AcNJDpyUb0Vr3MaolYyZQfk6XfVWFx5Av5Och2VNBkUwZS0D9foybBhglfHl",
+	"3RzbOAaCoMl0Fb1m8HJA+e6nJsrMjRBNbUqH/aaD6kj7k7yDqgXF4cpewe+7WGf2tD4vd7TpuwmVokrZ",
+	"xGRxLHCeIsFtTpmWWqUXeoGphNQvNWF7NnB1QA30Tbugu3ZYpVzxjAwg92tCkJjyBdTpzzK7X3jE1dYo",
+	"mRmiUUEzpfwDOZsa1KYU7B/qVg5bK8UqE5Yzp1IJ3JW4ZFeK/mJYBB+PYXURs4z7FSQ/xUfGprbVKpAt",
+	"LtDKz+Me+uiRAJBrt7Q1Y9GWvL6HhnYCSrPJScLzVNczcwp06GIA6gVgDfq5pVLgYH/7G9KJhKbmn3Xx",
+	"R+zMRTTqY6j2mboVjm0b8NNStsK+bSUCwDrlRBSZDC3+w0pNW6KIkbJUCJhxGrekUVRaYivRCYGEMGKx",
+	"I3oUiZvAXrwTNmIOwNo4Q6JIEiKEXfoleMEbd1PdgoidQs8jU/QK6EQpGRmRhBEhtEI5IYzkWO+r5Nqj",
+	"CyofFSjlSaHTFSWeQKylGMGczW3qKpJTkzYuTVtpxS0Fpp2bkNVpegNuMRMku1fC1HQVsbq5YgzJXPEM",
+	"AdVTPi/DsgqxdaEqKzvnTJoa7KUL1RxsL2LH5gs4teWURVcyKiTq6F6rNFAjSJuQuB313EqaiMWH/cMY",
+	"OWU4UCeuaXFlUetdC5zSZfdgQiYxUh1MaMNVPw+HHyJmLEI7PRMJAP/8Yf95jHw1w9qHbgK14p2I6cRU",
+	"VlYVM3mtDM+oCSOtVBdDr7lqk5cJxWUcDe5emdodMbU6zaXgtc8JmWtuYEe1h2ShyLAdBVMziJuRzhiy",
+	"QjXA0BE3zxBU/gL3ueSwN2uKMcE1+S8jIK2fWIl4LWmTnEilPZltAJGrE6W16YI0/ykrS1k+NSgDJI2g",
+	"iPoT7lG4QtQ2XrKY8syAK3rocmwt1VBLBGWArX5txRJ/xLRx1iix0imENtiacR0TlsloQgwwzqjC78+H",
+	"QRgUeWZUZzHY3VUkL3iRJ6TH88muabQ706U+JJWZq0Rrza4mpoIwUDdW69F7vb1e34T81E0KBsFBr987",
+	"MPEDMEocaQ6VAwdfHsKgIeLVexPSBnRR4lmTEoh0ALdToQt541T00BUBh4cwkZUEzGB1yWH+UMfJrewU",
+	"MaNadShDTrUm0JyUDT3OiZhWCfmaJSiFV+lX1C2mqZqYZPLqO0a6sCYcihPaDAbBWyJ1seBGQfz9fr/N",
+	"Uqwuum75EAaHm7ztVOuGJnuPN/GU5X8Ig+f9g8ebevCcYKJWJRXqWVzKpMMToa1pXdbn08MqWVjNEFwG",
+	"XHjo433pqNQ6sxE24aNq4ADFXyKbVR0FAwS54Vrhj5imttIzax13jC80OzQKurrL2lVajjtaIizRjAuJ",
+	"JGFoSXCuJPmWFIpWCNRHfRFLpphNiKZAMykh8VIolSUnxtazMnUDAjU59hWRAgW95unyyepNNdL4H+qe",
+	"D5kX5OEvdzve2/ICta+eGJra9K6AldR+U24YKEXW9wKHMPDRHBVgchoTsoORIFLCpw2r4gdveYgmnIiI",
+	"WUMKRBoYuRqEj659xfjq5qsi+oyMbcUisBSOIlaa6+bWacKvKHyBBcJKlkN5XPWA5qWDdEUawN0yNQDb",
+	"LhdYcRMOVuGRj83X7ll5jyLWepEgKPsX5fUfCrlKzCsG9wZk7YAbvcrBG25CVq7DouGqC+tZb21lIDql",
+	"dm5wJ7a2S81CU0RuqyNBPZvljuMKaaluAV065S1cjwmVNlUQ35MjX4IcxOCaZk1kU9X0FdJGhDbwrTNn",
+	"gLQroNfwHKBu1+5rNydznkv05vzdWRyxRU4lyFIlILQ1jIUuBQbXqJApX7A2tcaelZ/an6ZSYTMDr6Xg",
+	"UMlfoLjpD7hEG4xWT4h5sqv30e/QqxFm7eKZU2vcPPeSNPV1F1JT1QyvE8RJRrCtUyS+igHCtyj+Ukd3",
+	"NpvLpSsrnXOyv3x6CNvNJFvvFjGygBgCzYUclJ+ya4FL63C41xMZMSxoSnZCVMytH9sM8kwgQX8nqBN3",
+	"u+anrvohDkun5V4/7Pf7R0ibsuUn0pQsTnM+n5N0p4e0/04HDAzXmxVCmjIAKDbBAiqAy67DgUXMBgM9",
+	"DOodFdIhR/eTnb/6D656Zbf5lcmH8NEmtW/GbfC+89XQTXqvfQpwkwbOZ/k2eL32zUX1fiMEb80bqFXn",
+	"HInWjjT11b9c2/KtO1vBvGL/hnjMx+3Kill7/X6jXpbvM7efvqPsWUE1tsgeS50guw2JuvfxLyaP1MVz",
+	"g4dilQF52ZxX4uyWOIFWbdCNKA4qnvFbwzcIB2MTRB3m00NR8H6J8Hxe4iWg1h2ylWBtfDKBkErGJ7yQ",
+	"UaBNAX/0VE/6f5f86JUb14yKfn//hdItX13+ov8AlfGVjqgMbcxc7xVlk4hpljhAe15GBxVb/j+n+zpO",
+	"9+m76q5uKZ0W5qGzLyB3eYWN/MUYB+xXk3PYvdiEZaz1hVx4A/BdE4CvfSKg4TMAz8iKTwSs24gBuqLm",
+	"Bll1fni+RaDD+D30sQnOMZajte1wPdBvPmEAvgoXcg2+T5KCl7NqwQiBYvMQ3FS9HkF/K19mgoIOThgM",
+	"QQ0IX3UIuxodivR9qQgYrJyqeZBMmGmqXbSJEgKX9Ro87pPgu8pzFzS/rkq/rmxfnatG4/z5t/Fwf3+T",
+	"21ivvPCDb/EVkUXu0HTNT6jxn496gVwYn1fuaxvChtOmJEsHuuY2Z0onhcJHgI5Ufzc/raXBv3UXIhI8",
+	"YtpPD6l0OWCIBV5qKwQ8lRal6TFQ2kCKLXaJ9ZOuSmsPfq9yjZZfHwJqbP+WNNn2U94lzHf9BCwOrRAk",
+	"b3xgvMokbwBtIWPAP1Uno/yrv5H+uKFiZ/8E1sn/W+bJCvK2jaNVSLjKPqEM8TzVige43P+qRkoLTtDh",
+	"URXk18+kNGyw7hprcCuWCsVXFIMyrUBgY4MZTTBDghBgJ4pXKlsk4XMiHOyuRiACNJHKXsQ0cguLVyXe",
+	"W99IQ6/6a7d4Pn8mNLLVpERI9/MJjrzv78URa3yvoExjXf2UQhTsAKhKf80I29+PjEMai1cWyo6ojNjK",
+	"WM0vIWiElsnYoDOCpjhFecEQL2QPuWlPFtATsYyzCcn1rlJRBpUg/nnkBm2EDo5qHOwCCx9XriqRPcaT",
+	"nSsF+Qg1NlhlJJT82eRU2gQqSJ2oxz63ZNbnpz7G97OWUuXUiKln6uNyWPhZXIX0r7IB3J9MRoAne+57",
+	"8jlPkbj1nM5QpcXqhY7WiiUxRKA44IiMef5D9Lr+4SY8rP6hrR/tq2YppI3rLfZBozfgmQVthhYKuvsF",
+	"C0Hkg3nSAIt90TE94K9r7+UxWzbzr3QtAfioQxkqXIEAog7V2fSQVkAZincBDVn7qKTGrhv1YUfjQerY",
+	"tQoh10QYAv1FDFDOnGXLQfmBDveroSXU1GWUz+OwREXyXNlqJlWnVK/qn770spwyT6ud66xcZ3UQGu/5",
+	"uzkWuyhzd92fbMTIyU9R56N4lJuc8usnxSY0vbQx1hoGTb2qsYsOzLNXott2wXtjKG41jRO31ImxjNg4",
+	"EVY56bBdK3DalxS+2sGVtnet4W8LDthcFWPyrLZrCeRVFWtrvZQ1RdcUz3YhuzChCq3bqcGEd9yVyWLk",
+	"6xY0AehK+HC8UG+rkNNb47yBmhNvNJzlWJ1p+4gu8NgzcgXo1tfG4lgrrKiLEh6RKQVWJasJrxnbXK/g",
+	"4dPD/w0AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -269,3 +269,10 @@ func (a *Admin) AdvanceClock(ctx context.Context, d time.Duration) error {
 	}
 	return unavailable("clock", a.cfg.Clock.Advance(ctx, d))
 }
+
+// ResetClock puts the stub's clock back to real time (no offset; a settable clock back at its
+// start time), leaving everything else as it is. A clock that cannot be moved is a
+// *StoreError; it has not moved.
+func (a *Admin) ResetClock(ctx context.Context) error {
+	return unavailable("clock", a.cfg.Clock.Reset(ctx))
+}

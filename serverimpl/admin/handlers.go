@@ -42,13 +42,23 @@ func (h *handlers) AdvanceClock(ctx context.Context, r adminapi.AdvanceClockRequ
 	return adminapi.AdvanceClock200JSONResponse{ClockJSONResponse: h.clock()}, nil
 }
 
+func (h *handlers) ResetClock(ctx context.Context, _ adminapi.ResetClockRequestObject) (adminapi.ResetClockResponseObject, error) {
+	if err := h.a.ResetClock(ctx); err != nil {
+		return adminapi.ResetClock503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
+	}
+	return adminapi.ResetClock200JSONResponse{ClockJSONResponse: h.clock()}, nil
+}
+
 func (h *handlers) clock() adminapi.ClockJSONResponse {
 	now := h.a.Now()
 	return adminapi.ClockJSONResponse{Data: adminapi.ClockData{Now: now.UTC(), Unix: now.Unix()}, Status: ok()}
 }
 
-func journalFilter(operation, code *string, status *int, session *string, since *time.Time) journal.Filter {
+func journalFilter(operation, code *string, status *int, session *string, since *time.Time, reason *string) journal.Filter {
 	var f journal.Filter
+	if reason != nil {
+		f.Reason = *reason
+	}
 	if operation != nil {
 		f.Operation = *operation
 	}
@@ -74,7 +84,7 @@ func journalFilter(operation, code *string, status *int, session *string, since 
 
 func (h *handlers) ListRequests(ctx context.Context, r adminapi.ListRequestsRequestObject) (adminapi.ListRequestsResponseObject, error) {
 	p := r.Params
-	f := journalFilter(p.Operation, p.Code, p.Status, p.Session, p.Since)
+	f := journalFilter(p.Operation, p.Code, p.Status, p.Session, p.Since, p.Reason)
 	n, err := h.a.CountRequests(ctx, f)
 	if err != nil {
 		return adminapi.ListRequests503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
@@ -99,7 +109,7 @@ func (h *handlers) ListRequests(ctx context.Context, r adminapi.ListRequestsRequ
 
 func (h *handlers) CountRequests(ctx context.Context, r adminapi.CountRequestsRequestObject) (adminapi.CountRequestsResponseObject, error) {
 	p := r.Params
-	n, err := h.a.CountRequests(ctx, journalFilter(p.Operation, p.Code, p.Status, p.Session, p.Since))
+	n, err := h.a.CountRequests(ctx, journalFilter(p.Operation, p.Code, p.Status, p.Session, p.Since, p.Reason))
 	if err != nil {
 		return adminapi.CountRequests503JSONResponse{ServiceUnavailableJSONResponse: unavailableAnswer(err)}, nil
 	}
@@ -217,6 +227,12 @@ func RequestEntry(e *journal.Entry) adminapi.RequestEntry {
 	}
 	if e.Fault != "" {
 		out.Fault = &e.Fault
+	}
+	if e.Reason != "" {
+		out.Reason = &e.Reason
+	}
+	if e.Upstream != "" {
+		out.Upstream = &e.Upstream
 	}
 	return out
 }

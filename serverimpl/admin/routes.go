@@ -22,6 +22,7 @@ const DocumentPath = "/_crmauth/openapi.yaml"
 const (
 	ClockPath        = "/_crmauth/clock"
 	ClockAdvancePath = "/_crmauth/clock/advance"
+	ClockResetPath   = "/_crmauth/clock/reset"
 )
 
 // maxBody bounds the one request body the routes take ({"seconds": N}).

@@ -22,6 +22,14 @@ const (
 	AdminSpecURL = "/_crmauth/openapi.yaml"
 )
 
+// ConsolePath is the stub's console (serverimpl/console), served with the admin routes.
+const ConsolePath = "/_crmauth/ui/"
+
+// consoleLink heads the page when the console is served.
+const consoleLink = `<p style="margin:0;padding:.5rem 1rem;background:#1f4e79;font:15px system-ui,sans-serif">` +
+	`<a href="` + ConsolePath + `" style="color:#fff">Open the crmauth console</a>` +
+	`<span style="color:#fff"> — the requests your app made, live, with the reason of every refusal; sessions, clock, coverage</span></p>`
+
 // Document is one document the reader can pick in the UI's top bar.
 type Document struct {
 	Name string `json:"name"`
@@ -48,6 +56,11 @@ func Handler(more ...Document) http.Handler {
 			"tryItOutEnabled":        "true",
 			"displayRequestDuration": "true",
 		},
+	}
+	for _, d := range more {
+		if d == Admin { // the admin routes are on, and with them the console
+			cfg.PrependHTML = consoleLink
+		}
 	}
 	if len(more) > 0 {
 		urls, _ := json.Marshal(append([]Document{Methods}, more...)) // strings only: cannot fail

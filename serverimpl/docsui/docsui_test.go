@@ -82,3 +82,13 @@ func TestPageOffersBothDocuments(t *testing.T) {
 		t.Error("without the admin document the page still offers a list")
 	}
 }
+
+// With the admin routes on, the page links the console; without them, it does not.
+func TestPageLinksTheConsoleWithTheAdminRoutes(t *testing.T) {
+	if _, page := get(t, docsui.Handler(docsui.Admin), "/docs"); !strings.Contains(page, `href="`+docsui.ConsolePath+`"`) {
+		t.Error("with the admin document the page does not link the console")
+	}
+	if _, page := get(t, docsui.Handler(), "/docs"); strings.Contains(page, docsui.ConsolePath) {
+		t.Error("without the admin routes the page links the console")
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/httpstub"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
 // Defaults of Config's zero fields.
@@ -93,7 +94,7 @@ func New(c Config) (*Gateway, error) {
 	g.proxy = &httputil.ReverseProxy{
 		Rewrite:        g.rewrite,
 		Transport:      g.transport,
-		ModifyResponse: dropUpstreamCORS,
+		ModifyResponse: g.upstreamAnswered,
 		ErrorHandler:   g.upstreamFailed,
 		// FlushInterval 0: Go's own choice, which flushes at once what the upstream sends for
 		// a streamed answer (no Content-Length, or text/event-stream) and buffers the rest.
@@ -162,6 +163,12 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	if info, ok := httpstub.TokenInfoFrom(pr.In.Context()); ok {
 		setIdentity(pr.Out.Header, info)
 	}
+}
+
+// upstreamAnswered notes in the journal which upstream answered, and drops its CORS headers.
+func (g *Gateway) upstreamAnswered(resp *http.Response) error {
+	journal.NoteUpstream(resp.Request.Context(), g.upstream.Host)
+	return dropUpstreamCORS(resp)
 }
 
 // dropUpstreamCORS removes the upstream's CORS headers (Prism sends its own by default): the

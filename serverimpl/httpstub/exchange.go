@@ -7,6 +7,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl/authority"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
 )
 
@@ -26,6 +27,7 @@ type exchange struct {
 	holder       *sessions.Holder
 	fault        gen.ErrorCode
 	unjournalled bool
+	notes        journal.Notes // a refusal's reason, the upstream that answered (journal.NoteReason)
 }
 
 type exchangeKey struct{}
@@ -43,11 +45,15 @@ func exchangeFrom(ctx context.Context) *exchange {
 }
 
 // noteOutcome records what the request ended in, for the request log and the journal: the
-// code of a failure, and the session concerned when there is one (a refused release of a
-// genuine token names its session too).
+// code of a failure (and its message as the entry's reason, unless journal.NoteReason gave
+// one), and the session concerned when there is one (a refused release of a genuine token
+// names its session too).
 func (x *exchange) noteOutcome(id sessions.ID, f *failure) {
 	if f != nil {
 		x.code = codeOf(f)
+		if x.notes.Reason == "" { // the answer's message, until the decision notes a fuller reason
+			x.notes.Reason = f.Message
+		}
 	}
 	if id != (sessions.ID{}) {
 		x.session, x.hasSession = id, true

@@ -87,6 +87,7 @@ func (s *Stack) record(r *http.Request, status int, x *exchange, arrived, start 
 		Time: arrived, Operation: x.operation, Method: r.Method, Path: r.URL.Path, Status: status,
 		Code: code, Session: x.session, HasSession: x.hasSession, Holder: x.holder,
 		Latency: time.Since(start), Fault: string(x.fault), Client: client,
+		Reason: x.notes.Reason, Upstream: x.notes.Upstream,
 	}
 	if s.recorder != nil {
 		s.warnStore(ctx, "journal", s.recorder.Record(ctx, e, counted))
@@ -113,8 +114,11 @@ type exchangeContext struct {
 }
 
 func (c *exchangeContext) Value(key any) any {
-	if key == (exchangeKey{}) {
+	switch key.(type) {
+	case exchangeKey:
 		return &c.x
+	case journal.NotesKey:
+		return &c.x.notes
 	}
 	return c.Context.Value(key)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/crmcom-community/crmauth/serverimpl/admin"
 	"github.com/crmcom-community/crmauth/serverimpl/authority"
 	"github.com/crmcom-community/crmauth/serverimpl/clock"
+	"github.com/crmcom-community/crmauth/serverimpl/console"
 	"github.com/crmcom-community/crmauth/serverimpl/coverage"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
@@ -75,6 +76,9 @@ func New(c Config) (*Stack, error) {
 		if err := c.Admin.Register(s.echo, unjournalled); err != nil {
 			return nil, fmt.Errorf("serverimpl: admin routes: %w", err)
 		}
+		// The console, a client of the admin routes, unjournalled like them.
+		s.echo.GET(console.Path, console.Handle, unjournalled)
+		s.echo.GET(console.Path+"/*", console.Handle, unjournalled)
 	}
 	mountDocs(s.echo, c.Admin != nil)
 	return s, nil

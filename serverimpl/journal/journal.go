@@ -10,6 +10,7 @@ package journal
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/crmcom-community/crmauth/serverimpl/sessions"
@@ -43,6 +44,13 @@ type Entry struct {
 	Fault string
 	// Client is the TCP peer's address, without the port.
 	Client string
+	// Reason is why the request was refused, in plain words, as the code that decided it
+	// noted it (Notes); "" when none was given. Never a secret: a username, organisation,
+	// unit, jti or time at most.
+	Reason string
+	// Upstream is the upstream (host:port) that answered a call the gateway passed on; "" for
+	// the stub's own answers.
+	Upstream string
 }
 
 // Filter selects entries. Its zero value selects every entry.
@@ -56,6 +64,8 @@ type Filter struct {
 	Session *sessions.ID
 	// Since selects entries at or after this instant; zero: any.
 	Since time.Time
+	// Reason selects entries whose Reason contains these words, ignoring ASCII case; "": any.
+	Reason string
 	// Limit bounds how many entries List returns (the newest); 0: no bound. Count ignores it.
 	Limit int
 }
@@ -73,8 +83,21 @@ func (f *Filter) Match(e *Entry) bool {
 		return false
 	case !f.Since.IsZero() && e.Time.Before(f.Since):
 		return false
+	case f.Reason != "" && !containsFold(e.Reason, f.Reason):
+		return false
 	}
 	return true
+}
+
+// containsFold reports whether s contains sub, ignoring ASCII case, without allocating: a
+// filter runs over every entry of the journal.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // Store keeps the newest entries, up to its size; older ones are dropped as new ones come. It

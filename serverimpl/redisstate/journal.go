@@ -66,6 +66,8 @@ type entry struct {
 	L  int64   `json:"l,omitempty"` // latency, nanoseconds
 	F  string  `json:"f,omitempty"`
 	A  string  `json:"a,omitempty"` // client address
+	R  string  `json:"r,omitempty"` // reason
+	U  string  `json:"u,omitempty"` // upstream
 }
 
 type holder struct {
@@ -78,7 +80,7 @@ type holder struct {
 
 func toEntry(e journal.Entry) entry {
 	out := entry{T: e.Time.UnixNano(), O: e.Operation, M: e.Method, P: e.Path, S: e.Status, C: e.Code,
-		L: int64(e.Latency), F: e.Fault, A: e.Client}
+		L: int64(e.Latency), F: e.Fault, A: e.Client, R: e.Reason, U: e.Upstream}
 	if e.HasSession {
 		out.ID = e.Session.String()
 	}
@@ -90,7 +92,7 @@ func toEntry(e journal.Entry) entry {
 
 func (e entry) journal() journal.Entry {
 	out := journal.Entry{Time: time.Unix(0, e.T), Operation: e.O, Method: e.M, Path: e.P, Status: e.S,
-		Code: e.C, Latency: time.Duration(e.L), Fault: e.F, Client: e.A}
+		Code: e.C, Latency: time.Duration(e.L), Fault: e.F, Client: e.A, Reason: e.R, Upstream: e.U}
 	if id, ok := sessions.ParseID(e.ID); ok {
 		out.Session, out.HasSession = id, true
 	}

@@ -189,6 +189,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/_crmauth/clock/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put the stub's clock back to real time
+         * @description Undoes every advance: the clock's offset is zero again (a settable clock, in Go, goes
+         *     back to its start time). Sessions, the journal and coverage are left as they are;
+         *     sessions issued while the clock was ahead keep their deadlines. Replicas that share
+         *     the clock's offset (in Redis) all go back; while it cannot be changed, the answer is
+         *     `503`.
+         */
+        post: operations["ResetClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_crmauth/ui": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The console
+         * @description Served at `/_crmauth/ui/` as well (the address the stub's start-up line prints). A page for a person beside the app under test: the journal live (newest first,
+         *     filtered, each entry with its reason), the sessions with their time left and buttons
+         *     to end them, the clock, coverage and reset. It is served from the binary (no CDN: it
+         *     works offline) and is one more client of this document's routes, sending the admin
+         *     token, when there is one, as `Authorization: Bearer` (it asks for it once and keeps it
+         *     for the browser tab only). Served with the administration routes, without the admin
+         *     token (the page holds no data), and with a `Content-Security-Policy` that allows
+         *     scripts and styles from the stub's own origin only.
+         */
+        get: operations["GetConsole"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_crmauth/ui/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console's script, style sheet and icon */
+        get: operations["GetConsoleAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/_crmauth/openapi.yaml": {
         parameters: {
             query?: never;
@@ -410,6 +478,18 @@ export interface components {
             fault?: string;
             /** @description The client's address (the TCP peer's, without port). */
             client: string;
+            /**
+             * @description Why the request was refused, in plain words, as the stub decided it ("token
+             *     expired: unused for 61 minutes, the limit is 60"); absent when the stub gives none.
+             *     It may name a username, organisation, unit, `jti` or time, never a secret (no
+             *     password, key, code or token).
+             */
+            reason?: string;
+            /**
+             * @description For a call the gateway passed on, the upstream that answered it (host and port, as
+             *     given to `--upstream`); absent for the stub's own answers, refusals included.
+             */
+            upstream?: string;
         };
         /**
          * @description A session the stub holds.
@@ -925,6 +1005,12 @@ export interface components {
          * @example 2026-03-01T12:00:00Z
          */
         SinceFilter: string;
+        /**
+         * @description Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+         *     finds every refusal of an expired token.
+         * @example expired
+         */
+        ReasonFilter: string;
         /** @description The token, as CRM.COM's GET methods take it. */
         TokenQuery: string;
         /** @description The original request's URI (nginx); its `token` query parameter is read. */
@@ -1009,6 +1095,12 @@ export interface operations {
                  */
                 since?: components["parameters"]["SinceFilter"];
                 /**
+                 * @description Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+                 *     finds every refusal of an expired token.
+                 * @example expired
+                 */
+                reason?: components["parameters"]["ReasonFilter"];
+                /**
                  * @description At most this many entries, the newest.
                  * @example 10
                  */
@@ -1077,6 +1169,12 @@ export interface operations {
                  * @example 2026-03-01T12:00:00Z
                  */
                 since?: components["parameters"]["SinceFilter"];
+                /**
+                 * @description Only entries whose `reason` contains these words, ignoring case: `reason=expired`
+                 *     finds every refusal of an expired token.
+                 * @example expired
+                 */
+                reason?: components["parameters"]["ReasonFilter"];
             };
             header?: never;
             path?: never;
@@ -1248,6 +1346,72 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    ResetClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Clock"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["AdminTokenRequired"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    GetConsole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The console's page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    GetConsoleAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The asset's file name.
+                 * @example console.js
+                 */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The asset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                    "text/css": string;
+                    "image/svg+xml": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
         };
     };
     GetAdminDocument: {

@@ -107,7 +107,8 @@ func roundTrip(t *testing.T, s journal.Store) {
 	full := journal.Entry{Time: epoch, Operation: "GetConsumerApplicationKeyToken", Method: "POST",
 		Path: "/crmapi/rest/v2/authentication/consumer_application_key/token", Status: 401,
 		Code: "INVALID_ACCESS_TOKEN_IDENTIFIER", Session: sessionA, HasSession: true, Holder: consumer,
-		Latency: 1500 * time.Microsecond, Fault: "INVALID_ACCESS_TOKEN_IDENTIFIER", Client: "::1"}
+		Latency: 1500 * time.Microsecond, Fault: "INVALID_ACCESS_TOKEN_IDENTIFIER", Client: "::1",
+		Reason: "authentication code does not match for maytemplate@ps_dev", Upstream: "127.0.0.1:4010"}
 	bare := journal.Entry{Time: epoch.Add(time.Second), Method: "GET", Path: "/healthz", Status: 200}
 	appendEntry(t, s, full)
 	appendEntry(t, s, bare)
@@ -151,6 +152,10 @@ func filters(t *testing.T, s journal.Store) {
 			e.Session, e.HasSession, e.Holder = sessionA, true, jdoe
 		case i < 15:
 			e.Operation, e.Status, e.Code, e.Session, e.HasSession = "ReleaseToken", 401, "INVALID_TOKEN", sessionB, true
+			e.Reason = "released at 12:00:09 by token/release"
+			if i == 14 {
+				e.Reason = "Token Expired: unused for 61 minutes"
+			}
 		default:
 			e.Operation, e.Method, e.Path, e.Status, e.Code = "", "GET", "/healthz", 200, ""
 		}
@@ -172,7 +177,10 @@ func filters(t *testing.T, s journal.Store) {
 		{"session", journal.Filter{Session: &b}, 5},
 		{"unknown session", journal.Filter{Session: &none}, 0},
 		{"since (inclusive)", journal.Filter{Since: epoch.Add(12 * time.Second)}, 8},
-		{"all of them", journal.Filter{Operation: "ReleaseToken", Status: 401, Code: "INVALID_TOKEN", Session: &b, Since: epoch.Add(14 * time.Second)}, 1},
+		{"reason (words it contains)", journal.Filter{Reason: "by token/release"}, 4},
+		{"reason (ignoring case)", journal.Filter{Reason: "token EXPIRED"}, 1},
+		{"reason no entry has", journal.Filter{Reason: "wrong password"}, 0},
+		{"all of them", journal.Filter{Operation: "ReleaseToken", Status: 401, Code: "INVALID_TOKEN", Session: &b, Since: epoch.Add(14 * time.Second), Reason: "expired"}, 1},
 		{"none", journal.Filter{Operation: "Login", Status: 401}, 0},
 	} {
 		if n := count(t, s, c.f); n != c.want {

@@ -91,40 +91,94 @@ func (e OKStatusCode) Valid() bool {
 	}
 }
 
+// AccessTokenByAuthenticationCode The access token identified by its authentication code alone.
+//
+// Example: {"authentication_code":"p_kestora1!"}
+type AccessTokenByAuthenticationCode struct {
+	// AuthenticationCode The access token's authentication code.
+	//
+	// Example: p_kestora1!
+	AuthenticationCode AuthenticationCode `json:"authentication_code"`
+}
+
+// AccessTokenByBothWays The access token identified both ways at once (CRM.COM asks for at least one); both must
+// be right.
+//
+// Example: {"authentication_code":"p_kestora1!","identifier":"maytemplate-card-0001","pass_code":"4321"}
+type AccessTokenByBothWays struct {
+	// AuthenticationCode The access token's authentication code.
+	//
+	// Example: p_kestora1!
+	AuthenticationCode AuthenticationCode `json:"authentication_code"`
+
+	// Identifier The access token's identifier; requires `pass_code`.
+	//
+	// Example: maytemplate-card-0001
+	Identifier AccessTokenIdentifierValue `json:"identifier"`
+
+	// PassCode The pass code the `identifier` is checked against; requires `identifier`.
+	//
+	// Example: 4321
+	PassCode PassCode `json:"pass_code"`
+}
+
+// AccessTokenByIdentifier The access token identified by its identifier and pass code.
+//
+// Example: {"identifier":"maytemplate-card-0001","pass_code":"4321"}
+type AccessTokenByIdentifier struct {
+	// Identifier The access token's identifier; requires `pass_code`.
+	//
+	// Example: maytemplate-card-0001
+	Identifier AccessTokenIdentifierValue `json:"identifier"`
+
+	// PassCode The pass code the `identifier` is checked against; requires `identifier`.
+	//
+	// Example: 4321
+	PassCode PassCode `json:"pass_code"`
+}
+
 // AccessTokenIdentifier Identifies the consumer's access token. Give at least one of the two ways:
 // `authentication_code` alone, or `identifier` together with `pass_code`. When both are
-// given, both must be right.
+// given, both must be right. `identifier` and `pass_code` come as a pair: one without the
+// other is refused, also next to an `authentication_code`. The `anyOf` lists the three
+// complete shapes this allows.
 //
 // Example: {"authentication_code":"p_kestora1!"}
 type AccessTokenIdentifier struct {
 	// AuthenticationCode The access token's authentication code.
 	//
 	// Example: p_kestora1!
-	AuthenticationCode *string `json:"authentication_code,omitempty"`
+	AuthenticationCode *AuthenticationCode `json:"authentication_code,omitempty"`
 
 	// Identifier The access token's identifier; requires `pass_code`.
 	//
 	// Example: maytemplate-card-0001
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *AccessTokenIdentifierValue `json:"identifier,omitempty"`
 
-	// PassCode The pass code the `identifier` is checked against.
+	// PassCode The pass code the `identifier` is checked against; requires `identifier`.
 	//
 	// Example: 4321
-	PassCode *string `json:"pass_code,omitempty"`
+	PassCode *PassCode `json:"pass_code,omitempty"`
 	union    json.RawMessage
 }
 
-// AccessTokenIdentifier0 defines model for AccessTokenIdentifier.0.
-type AccessTokenIdentifier0 = interface{}
+// AccessTokenIdentifierValue The access token's identifier; requires `pass_code`.
+//
+// Example: maytemplate-card-0001
+type AccessTokenIdentifierValue = string
 
-// AccessTokenIdentifier1 defines model for AccessTokenIdentifier.1.
-type AccessTokenIdentifier1 = interface{}
+// AuthenticationCode The access token's authentication code.
+//
+// Example: p_kestora1!
+type AuthenticationCode = string
 
 // ConsumerApplicationKeyTokenRequest Example: {"access_token_identifier":{"authentication_code":"p_kestora1!"},"unit":"1"}
 type ConsumerApplicationKeyTokenRequest struct {
 	// AccessTokenIdentifier Identifies the consumer's access token. Give at least one of the two ways:
 	// `authentication_code` alone, or `identifier` together with `pass_code`. When both are
-	// given, both must be right.
+	// given, both must be right. `identifier` and `pass_code` come as a pair: one without the
+	// other is refused, also next to an `authentication_code`. The `anyOf` lists the three
+	// complete shapes this allows.
 	//
 	//
 	// Example: {"authentication_code":"p_kestora1!"}
@@ -242,6 +296,11 @@ type OKStatusCode string
 //
 // Example: ps_dev
 type Organisation = string
+
+// PassCode The pass code the `identifier` is checked against; requires `identifier`.
+//
+// Example: 4321
+type PassCode = string
 
 // Password The user's password.
 //
@@ -361,22 +420,22 @@ type ReleaseTokenJSONRequestBody = ReleaseTokenRequest
 // GetWebApiKeyTokenJSONRequestBody defines body for GetWebApiKeyToken for application/json ContentType.
 type GetWebApiKeyTokenJSONRequestBody = WebApiKeyTokenRequest
 
-// AsAccessTokenIdentifier0 returns the union data inside the AccessTokenIdentifier as a AccessTokenIdentifier0
-func (t AccessTokenIdentifier) AsAccessTokenIdentifier0() (AccessTokenIdentifier0, error) {
-	var body AccessTokenIdentifier0
+// AsAccessTokenByAuthenticationCode returns the union data inside the AccessTokenIdentifier as a AccessTokenByAuthenticationCode
+func (t AccessTokenIdentifier) AsAccessTokenByAuthenticationCode() (AccessTokenByAuthenticationCode, error) {
+	var body AccessTokenByAuthenticationCode
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromAccessTokenIdentifier0 overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenIdentifier0
-func (t *AccessTokenIdentifier) FromAccessTokenIdentifier0(v AccessTokenIdentifier0) error {
+// FromAccessTokenByAuthenticationCode overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenByAuthenticationCode
+func (t *AccessTokenIdentifier) FromAccessTokenByAuthenticationCode(v AccessTokenByAuthenticationCode) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeAccessTokenIdentifier0 performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenIdentifier0
-func (t *AccessTokenIdentifier) MergeAccessTokenIdentifier0(v AccessTokenIdentifier0) error {
+// MergeAccessTokenByAuthenticationCode performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenByAuthenticationCode
+func (t *AccessTokenIdentifier) MergeAccessTokenByAuthenticationCode(v AccessTokenByAuthenticationCode) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -387,22 +446,48 @@ func (t *AccessTokenIdentifier) MergeAccessTokenIdentifier0(v AccessTokenIdentif
 	return err
 }
 
-// AsAccessTokenIdentifier1 returns the union data inside the AccessTokenIdentifier as a AccessTokenIdentifier1
-func (t AccessTokenIdentifier) AsAccessTokenIdentifier1() (AccessTokenIdentifier1, error) {
-	var body AccessTokenIdentifier1
+// AsAccessTokenByIdentifier returns the union data inside the AccessTokenIdentifier as a AccessTokenByIdentifier
+func (t AccessTokenIdentifier) AsAccessTokenByIdentifier() (AccessTokenByIdentifier, error) {
+	var body AccessTokenByIdentifier
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromAccessTokenIdentifier1 overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenIdentifier1
-func (t *AccessTokenIdentifier) FromAccessTokenIdentifier1(v AccessTokenIdentifier1) error {
+// FromAccessTokenByIdentifier overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenByIdentifier
+func (t *AccessTokenIdentifier) FromAccessTokenByIdentifier(v AccessTokenByIdentifier) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeAccessTokenIdentifier1 performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenIdentifier1
-func (t *AccessTokenIdentifier) MergeAccessTokenIdentifier1(v AccessTokenIdentifier1) error {
+// MergeAccessTokenByIdentifier performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenByIdentifier
+func (t *AccessTokenIdentifier) MergeAccessTokenByIdentifier(v AccessTokenByIdentifier) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccessTokenByBothWays returns the union data inside the AccessTokenIdentifier as a AccessTokenByBothWays
+func (t AccessTokenIdentifier) AsAccessTokenByBothWays() (AccessTokenByBothWays, error) {
+	var body AccessTokenByBothWays
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccessTokenByBothWays overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenByBothWays
+func (t *AccessTokenIdentifier) FromAccessTokenByBothWays(v AccessTokenByBothWays) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccessTokenByBothWays performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenByBothWays
+func (t *AccessTokenIdentifier) MergeAccessTokenByBothWays(v AccessTokenByBothWays) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -3260,115 +3345,119 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1bd+K48u9X0fH+rzVJjiHk1rObXueBDiRDJ0BCoNOZoU8QtgAFI9GWHOLu5Lv/l0qysY0J0JfZ+2Ee",
-	"Zk0ASypVleryq5L7m+Xw6YwzwqSwyt+sMcEu8eHPNpF+WBlK4qtPLhGOT2eScmaVrRvicOYKJDmaYyrR",
-	"gAy5T5D0Q8pGCI8wZUXLtsgTns48YpWPSrYlnDGZYjXXlDI6DaZW+cC2ZDgjVtmiTJIR8a2XF9u6vb2t",
-	"BHJMmKQOlmR59c6YILx4gnKGYHKC5JigKZFj7iLyNCOOFCkyrPdYUAf5BHvT/9ezHH+qpulZVpI6Q5GQ",
-	"PmUj60VR5BMx40wQ4Mt77LbJl4AIqT45nEnC4E88m3mGnv0HoSj9Fi0t9LaFoGx0Ronnqs8imE6xH1pl",
-	"q4KmmLlYcj9EQ/UzogKZxy3besReoNmAJbbKLPA82xISy0BoElxFcL35sXJZr963a9fd2k3HsnO45mvC",
-	"1fSMS/SIPeqiIfeRHKsVgXOKY1MiBB6pWaMRA+6GZTTz+Yz4MkQ9i/sjzKiA7fasJMEvwLMFQ//HJ0Or",
-	"bP1rf6Fq+/pXsV/zfe63DXs1s1dT7XKi6Z5i6YzRfIxlUuLYcchMCrTTz7Civ1u0XmyrziTxGfZgzS1l",
-	"R83YtNxuiP9IfDTE1At8soWkOrV2s3J5X2u3W+1cQYnFzMRVxwwzMSc+bNewIy2niEBEYHc/XQZpghSL",
-	"k3uIOQwadeoTV51N7Imt2Zw3wYLhtz5nIxQItdUpsdEMCzHnvou4j5IKufWhOW3XqrVmp165vMmVx/ol",
-	"ozPl09E4IxuPjygzrPv5kskhDTM3TZvLE+dmcT4Su05L8IKE3yc5M3AhsS6bMD5naELCrYVyUbvLFcaE",
-	"hAl7Y6Mp9obcnxKQSaAXTEsgSFDx0wWwCTkJpl/U7hSz7aSvvb29LWR9Xh5dZsh+1kUCZQvZtfyK4xAh",
-	"OnxC2PcJMjNB9ghm3C8IblvxVk5Pazc3953WRa15XwdFPKvX8u0hBnKQVPQgCsZhSImfcQlpoTOeHgaP",
-	"EAE2NDHFiD4Spjn4jxJvpcQ24tojrZBOj2U89mL8Ctn3d4s99uuOxvecB/I0oz7JBGw18+WmyqD3Wft0",
-	"VW/XqrnqoHk3xgKZBdOy1z9HtJig1CNYZCmreD7BbojiX7fVVyD1FRKToWMejWoLA0LYgoKfrqsxIbGS",
-	"2iqIHan/G1W14+UTSgdb6+8qrTWcRDv9lGiMF7zCocex2+H8EvsjsqXGyMSwhWDeczdEXMVQb47RBX2/",
-	"sWCuKneXrYqivnV/WWmf116N7FWcrlgjOUeeomJ1OK8e0wSdnBy9QYNQEvHrgvfUispoCPqVII9OqUQ7",
-	"/aVNGkm0E0q+hQjyz0Z72zPRuljidYqbW3HLrL6xckd7eKe45RN98FCUiiJFOLBIJSHUIV2GHzH18MDb",
-	"Vl8FEYJydqlEkc1v4BcjJZ9gZ7wF925q7Y/109p9t1n5WKlfVt5f1l7LdRzMlGExiQ7j84x1GUfawofI",
-	"o49qHFAnNLOAtncR11DAAgGZ04QwoXktJPezbFreKzyFgsRj/7n9ihRNVCTJeoekH2qoBYkx96UX/rKs",
-	"b4lUtNPP2a2KCAbEwYEgiEoRk6/FtpCSMsDJ3/X24lhBL5PcHx5K4qM+IFIFgKT6SGgIKhNIJx5ZFygk",
-	"8C3YPQQHdSGCra2NXI6SK1rzlnUnftoi4YcS+VShLfrh4uPBNb08/TAenDvqc737tX7QpB/eFkn44cA5",
-	"qqsvv/x5/tar0zkdHH1g9QdOnT+awz/PPx7q7z4G6rvGTV3Upx+PndP6m/pD7ajV6ZYanbt5o1pRC8zu",
-	"Pl3TFq0/Nb9ODprVWtisVuZqPGbtmRrf6l6X2p2zs8ZD87Rd/Xja/Fo/alSvD68fvNp1qXna7Pz5vvHV",
-	"mTcerunwunjhdJ4E/lg78AN8fziYXLLxw2DCf7+ZXA+ax37h9kLefzxrPN5e162XX21gQYCvabQRio0o",
-	"M0CKsaWEPRKPzwjY0w7nDcxCg/Fti2DIsc+l9LKupxN9bXTZ4CiADIgtwsjWfaPSvIuArRysgnM0xSxE",
-	"WEoynUmRPEYelsTPxmzmeUNQ3jDK0FEpOm8/2cZkyYWALLPJ/u7fbgu6jMomlxXP4/OtzUGwNDhpF9Sv",
-	"oH2BID6a4hBsXiA29zPdZr1z32x17iuXl63bFfkELBObVPJEhVRmN1pvAOu72QSTStSz3mo4F0yx2cPP",
-	"B602Ig/t9LObNXFhl4lgNuO+JG6DuBR3ALTfSkyMyw83rWZaPmfcnxYIU5x2IWTdQio33aurVrtTq943",
-	"atV65b5zd7VBrD4NBOw3S25aNGZfSIaz9KNPhfl8XlBZUCHwvYhyI76YR78+rFfLKXaCyPI4AYKLaQDO",
-	"JTCmegwagOhcl6q1sHelCw5UiWyIPUFsC7OwNbTKf32DZEbn5n9ZaUDqHoTy+cVOP7SAJizbmmEhouc+",
-	"Z7cY06PhIoczEUyJ/5tIYR1FdK4CUSyRCjol4oyo6FSNkHOO5jgU5R7r59DWR9jjjACC0l+Q1UeSj4iK",
-	"99GcyjHqx0T2i+h2TBgacDlG2Cc9BriVrb+IlEiDzwChxEWvb7m8KVuz+wlRkRc++D/qRM0SnF4x5Nsa",
-	"YE5xZxkXTFfgkqva1hQ/XRI2kmOrfHhyYltTyqLPi9pgVImzk/LbhJjF4++QUQORYmmKsikOlQ9STrLg",
-	"YN8tlEqlg+1pXKhVLonqZ2ALaElK9FQgZ0yciXLDytXpEs+CwOOjQ0WPOutYKlYauH9bGl/ib/jggThS",
-	"UX1qFLyyMC0XJDQRVVzsfPVcJhUO5HAPcrhPC20jXVTewSpbBzl6uXrm10xavqWJV3p9sAoGLI24JezN",
-	"CkI+5zAXDOpprkrcjkOEY2Oqg7AiOm03iqetxsJButwJpsr+q7SJz5mu8oEeCcAHBFFGAcq4PVa5qv8m",
-	"kIMl9vgoIMUe67FnrXTP6I9O5wo9oynBjLIReu6x50KhEP+nnlyqn6JndFwqoWekNFhZfBthpGOnCAI2",
-	"NVjjCeLSrJKdNgWmOltOIMvKX6iZDOgMAQAVYkY8qcvg6kfwvpFVnUPxAZwg95EHKl5EfeMn+4jhqbHY",
-	"ML6I0vtJ1rtgTwdmT1vX0DAMUTaZOuPY5o99Amm6JpMK5BKPDhQHiKcDG4HpElUXtbs0NbdkgCpXdcDk",
-	"Qcr6bCb9/it4/Y5aBxodbB1LYUHeHCtWMs4KKsoO413uJosNGbJWQfQpUlc4xmR9ZSfHJ4DfSzyjmB1b",
-	"xt1sVSdDmIZxU2RsgAirFSNILZoxjf3mzDjHwjRJDAKZQufNDEvhKUxyZCYx55q4q+LdOA/Y4b4S6W4y",
-	"IUBURsuoFc5a3aaZ/xg9oyaP+x6kbt+YYRnzqlHr/NGqLlN2YihTz2oyBGxNLRn3gYCJMJPvYM8zfwsE",
-	"OKSyM1etm85utNYydquWOsgw4TUAeMHN3MgRpjtZMZ2ivJ8NnvsLCWeTSTXZ4Vs12YrUVyuKTv7f6fYm",
-	"cNW5GWesmqluCPSMTmJ7meqceJfs4ABhq6iNSJ8udCoPWYMZj9IzLqFy5VdRt7haZ9BEiSaEzEQCRmXL",
-	"GNwG21cxCgumyikutyDl91eka6Pr68HZ2lS2nJaTEccnxrKt5cNg2blllZU5XB7wstTFk4f/fs5GX7b1",
-	"VFDsKjxi8DgC+KbLk1GkldtIk+rNiD/kBzaZgqfBNhdFywy8YVtNLs94wNSfDTjrqV+z5bAV6fcydJbt",
-	"ucotVnyOWFJdREYQ62UYnNOHVNxAe/SwDfzUcitBnvJ+Z8+NiRcyur9dJ0D2dOnRPxaOFZdO18Yl1pRD",
-	"zT9lUcqzma8ppo5t2Vrh4XLP7sa1xuKKg7q+NJM2Okk2rY4Sck1HLkobG9qEnU3imksmLrXj1RFGDuC3",
-	"wsqtxnWWoamXKKuJYaLcZDfC1VWATB6JH/vaRAtjOr+LiiQZ4N6b41CgPgs8r484izouizr1TSajJdtS",
-	"T+n6nvQDkpOPLbC7tTDYjX40m/2ZGVYmezfxComs+D/TpxuZqkyPbpbxEWKxliOQx2YhwSWBoSF9Ii4a",
-	"B1PMCj7BrhIIEoRJwhxitkJifGgJRYk3tpwwY6Xd2JFeiOYqJdbJFsBlwJ2Ebi0DH0khmqa15PyLhfNE",
-	"e8lH9HvgkFRnatmaiXuXPBoEEgCcsiWOHJ/IwpX6pgSQTiQ3q2w9uJwsSyw96+uSayWffUmu/Pq4q+i5",
-	"raCSJPFrno+ey8omnsBOwlypLedJqHXx2slbX21cdSryzVHrAoyRCCCiKCYC4dbFcuS37szUIDNPz7f5",
-	"udhg9I+qfyujcMtmKxX/xLmtx0eQXEiegYKjc7AlwnqVUN78dujfRByXpZdcPmY/jKbGPUpJV7i1U4sa",
-	"VygbQQCx3OnzCz1dfGq2cHNm01shxGmuxF0Tq3qgJI/iy7QQN22c+OreQuOER87PpHP+5NVZqegcemww",
-	"PSu5nz54aVEfl96+WY+cJ9mjd5DHnU7+3iosWyCBKcoI69rZLRkgGIp2NJaosbvA99AM+5Dbz7CPVbg3",
-	"CJHLpdi1e8zjbARxLmbo6BA5Y+xjRxJfZApBGzPuAd9OaIvWw+bD5KA9+VhrlP6stifXpUZ1VLru1r+2",
-	"unelZq3+1KqOjludWtgI66LOPn51aP1NfXowJp/a3uDTe3H3qb2yY+Xu0wfoOGk83D1dT+7C6wfnpNGZ",
-	"HDerlad2dXRy3XFOrr92S83u3VNz0jxtdxuK4Ef39hg6WNQcf34az2GOTvepVa3Nm9XRYfO0LupTb+zq",
-	"DpiDRmc0b3Wcw+YDbPiLe6729uG82RkdXj/Uj1vVSqlVq5Uancr8+sEptbrdw8bkrtQstc+vv45KzdMP",
-	"b4vhY/v8y1n4u3t5+MebtvPlU+vDtawefX3Pb//oVme83XzbwG/GF8PZaI1SHR0pjyZVVmyVrf//V6Xw",
-	"Jy58LRXe3hc+/99er7jmi//JcwqgMlVjZFYcsrWNM9tq93pzt3ZJIPnHrRSsZ79mrLomdFm2NPVqBN7r",
-	"vgyuvJVxVrrgquJvU2pVj7lkiANP6sejoRGCy4c9JnVGvwvteirjyhzCTEnxzfFa/9JNBFOrr/8kaFex",
-	"cNpkQgS5tWO7JYPKjH5/HXApnNqq2paRotIT4gQ+leENXPaEGfPrlvmcWllHwbpkBFCEviEaMxUzF2GG",
-	"0lWTco/1K4Ecc59+hVnKZpg21zu9oFQ6ciYkhD9IebevlUBfUrXK1kA9vTjJYylnKX7n058sC/0NJKMz",
-	"k6Sp9fq12u9Hp6VK7c3xyeHx0e8H70+q1drZ2cnZ7+/fHx68PewrzceQsfb1zO1u96hRasyvu93DZrUb",
-	"NquNo0a3ftCutc/ak7uD9oN7ev1Qf2p16m82YpC+oTPkUZ8PdkCZTJJkLvOiKaZMYsqIL6zczpUhD/y4",
-	"ohFVWvlwSHwBeSkfqOFwj5m5ibBMLt86NnHKGMse0/gGh96NaNZIYpkryboea758Rs4C5UXPZk6PDomk",
-	"U5Jfn02TsQ9D+uh5I1jS9D4CvvMMHStjxRA+RHt71PXI3h5SC5cNYONA/Qe7JMqwo+jMJ0JCTKK+gilW",
-	"07Zv4jhF42IGKgXxhqmvhOQzgebcnwD/JeLMIfkTz8ngHs/o/YSECwZsdkTszOFQJMw5bEKY/kIqREBs",
-	"3YTGfXACuVRENuU+YVPSJH2H1cnSZ6OZFwh1qFdh15ts4J0pBAnEmRdm25r4nEGiobbZY//6l6m1ZRpk",
-	"e6wGWqGRUTtKNtUKBpKzlQUw4aw23UZx5hxNyXRAfGiJUkv1VZQbQdW/CbVa4Ek7gvnmY9ARkw4xEkHb",
-	"oJEaR9xV6t1jfe36+2inD309Nuonjr36GDUI7BaRebiou7DoUhr/LoEvIip7jIpkXxe0I4joUz+GxPr6",
-	"FQTYRnNoCfAA7gbgXXEdppgSzNTpT1Gn+bU5XPYu0e4gVAI5TyBiPfYaJIZ2hnD1CfyzoVO/bsDAsoAz",
-	"gobuFiM1gAsUPab/D8XfdKoikKAjRly93B+Nymnh5o/K4cmbIur4RNcdpkrZ+Qx/CQjS4YUoq9258GOP",
-	"zaGwrG1nZJmxmMC+cdS0vbDGRM+pO+RetTcwNUMhD1RGbRIlRoheOG60UfqfWlziCUmYJXNU++ZQfwmI",
-	"H/aYSsWmRB22nWic0s2IFee1DrRXYCXfaKg+ApH6ACfBEmdm6DGYQpfZlSQqulXc0LOT7wF2EWEuQC2R",
-	"wpomRBu5ZEaYC0022v6bnfeYYVXZ2I2VDkEfVj/wVAys1HegFJaoE4+1IKPYGO6F2j029PkUtQ8Oi6Vi",
-	"CXEVP683sjt7e3AU9vZ2i6iChAwGmllUaE+Kwx4DZ60bH3f6kd+H0g0qFIBPBSjAhEjR/wwT9mONNnEs",
-	"bEX0orBWiYGShIJr4yXQTv9U994WOuFMsSnbamCjbues8O9dRSeWaMqFNFf8ij3W0CZPN3Gl2AYr+UQt",
-	"EmnMUt+VjQSH8MI0SUFnFID5bKevvbqO5vpwVPpJR68G43AXjrZAHg9cL0SUCUmwq0gdEKUNdMQ4tLPc",
-	"cCBIc8HEcsAHlyir40MbgYtcqnhPmPTCsiJKqzPEnZAkITmnDrH1ZUJDuk9g+8Alu8cwC+UY3DsoAZQl",
-	"gddakYyBZbqqNYXXyowxQwdvkEceiSeQS8hMKUffGWNfENnXhxeIZqgfyGHh333d+DAE3dLMXdFcEqnF",
-	"WboLpMf0RffIB4tF3XNCQgGkajO7widrVXJ4wNQ+ZioAcOBTj+2kAjI108LzR31A0BFFfOR4VFl07Lo+",
-	"EaKIdGEwvrahtkYZwspgMJfPbRO2mW0Yz6GkoBcHT63Opf5Sz5rlVY/l9c0ETFJPd+HBUmBsYD22iA2h",
-	"ATkZ0b5Ld470GPisMZ9r+k2FE3jlkaGEQ68d8TDwjNFzPIJ9Ed00V9v4TWjO6rTBow4xSIRJBhr1jmVb",
-	"ge+Z5EGU9/f5jDDBA98hRe6P9s2g/amuWEgqIVOOQvdKOtI3gaVlW4/EFzqZOCgeFEtqrJoZz6hVto6K",
-	"peIR1CzkGPLT/a3iRcBSuMjBKtpEBj7TMWBeDqI95cpYcydut9DSj61/++BEmefdIrox7nhdegmiXsov",
-	"9dk12h9qFGRlz0UiAzE+PL+Ztl9GhIJfpupA5vbR29Flwle66OHnpU76fsCoVHaixzIYT9z8MFxkwL+J",
-	"FPQDVqOTSIYSkTWE0XzONEqb5MTyyxIGRAUlAuCmusoioXFAoL29JWcpoc8AfKa7t6fiTGJ4E0FNxonq",
-	"QxG3etRdq2ydE/lKi7dlR/Xj99zd+s0vMd8rzL3CQkSdzotbNaY1KczZf7iyDTR58+aVtu/kp5U9/Imm",
-	"fN1GD2DCI2Eu92uLOmHyvh5B+mcleNN9Tdw4eN5Rp2QdJrK74Ra27Inf/CbPBl39L2k0VfoByb7w7LBU",
-	"2lIlvoOxOqP8Gfdl/6le/Ej14r/mlm4i6dVKvOba7rHW0rylY23eT7y7D4YcrB+y6q1KMP5o/fhMr6Ua",
-	"drDBsGzPJYw72WS5nM5MNfjw7frB2f7NF9s62YSt6S5PGLXBFnN6QZMoP1zxW4Xv/wV39hZm5ZzICClY",
-	"EwtZtiXxSCzfGbQ+q9X38zLrH43LoECk0kOWwmKzgUii1qQjqKVAxDQ3vBKJRAGEDhr29pL5vMqGIZff",
-	"2ytrVCqD7sJLPhawbo+pkXZUUYBp1HM8kEgF7zBaQw6yiExHAAQqEeiC4b0OjBTRzlkm7lzAAjiFbUQp",
-	"Ksy7CaopCDFIVHEXoBIWZ2qKXWr+eSqVi/az6GNNZmMqMwdfpJySRyeQa+e+MM9k5yTuEyXQbko8Txhw",
-	"LXUvSEVvQEhefAatZT8UhjljLgiLKp2Lk3EZ1TPVmYBnQG2Snvb7+tN0PHKY16oGNh1U9DV6Vij0j1O2",
-	"RM7GzinV4bd5aLTOqi5eLPLrHVXyzsA/PupX+aisOoP53KD89j3eJ0KzV3uhBp4ok28saMACAam+qZ9B",
-	"577BheAVIGC4i6jCQjPCwUzfQ9Ld/HaPgf0CexbfJFD6C4Y+gkh84vDpFOx0okqqawIJ5M/A7j3GCHGJ",
-	"i3wMaSuAdR6R0tRWp8Z1xf7MWFXTDQdJ9Y6pG9GobQ5A4kUVVr8iybwALrqugPUb8aLcGhwHzrwlD4ow",
-	"kdVPY7HmtiH3s9cFiz2Wf1ULyjz62oG5TsADz9Wd9GKSuIKlyx6JO1tC3+yfkJksp5EIlfkDALB4wxWV",
-	"qTeirL6kpesHaS5pXxVvX0jqeQgAcM6iS8bljGdeKhD0WBxRKC+rUmKzSp7bznN7yS7CH/J+iSOy9L63",
-	"6GAkHcs/SeXfmlRu/Za878QoXjfm8fv/fr0XXuSI/zjSzRzp8mHdxlEudYP8aMqW7CRZgZ6j9kFJg+c9",
-	"9qPoubHL39GltTKFzIWylXNZwrLj1zpEF5L5lEppbgwPCOp/e+mvSDN/BKd+h0aQtTMy70GDR/SvSIwJ",
-	"W4FhpzsSf0m+VEn3HURoQn7mlABlfz2cbKeklgSXt7Cv+T2dL8v/zMV/YWpzQcJ/Upq/BXZLdKKuR9oS",
-	"pvJVqw2LqIBYwBpZq+xhSR9JBAyMuZAQP+v0gC6OjY6M47YPGQzAToUqJo3xJcqExJ6n7fpOP6oBawOq",
-	"Hi04/rSgFtGmdF/NN6OKTXL/8TB6D7muIGd+tBRDzDaz22hB82iqVynPycD1LINRZBj18vnlfwMAAP//",
+	"7F3/c9q4tv9X9HzvzCZ5hpBv3Vs67wcaSJcmQEMgaXbpC8IWoGAkaskh7ib/+xsdycY2JkDa7r3zZn/Y",
+	"2QCWdHTO0fn6kfun5fDpjDPCpLDKf1pjgl3iw59tIv2wMpTEV59cIhyfziTlzCpbV8ThzBVIcjTHVKIB",
+	"GXKfIOmHlI0QHmHKipZtkUc8nXnEKh+VbEs4YzLFaq4pZXQaTK3ygW3JcEasskWZJCPiW8/PtnVzc1MJ",
+	"5JgwSR0syfLqnTFBePEE5QzB5ATJMUFTIsfcReRxRhwpUmRY77GgDvIJ9qb/07Mcf6qm6VlWkjpDkZA+",
+	"ZSPrWVHkEzHjTBDgy3vstsnXgAipPjmcScLgTzybeYae/XuhKP0zWlrobQtB2eiMEs9Vn0UwnWI/tMpW",
+	"BU0xc7HkfoiG6mdEBTKPW7b1gL1AswFLbJVZ4Hm2JSSWgdAkuIrgevO6clGv3rVrl93aVceyc7jma8LV",
+	"9IxL9IA96qIh95EcqxWBc4pjUyIEHqlZoxED7oZlNPP5jPgyRD2L+yPMqIDt9qwkwc/AswVD/+mToVW2",
+	"/rG/ULV9/avYr/k+99uGvZrZq6l2OdF0T7F0xmg+xjIpcew4ZCYF2ulnWNHfLVrPtlVnkvgMe7DmlrKj",
+	"ZmxablfEfyA+GmLqBT7ZQlKdWrtZubirtdutdq6gxGJm4qpjhpmYEx+2a9iRllNEICKwux8ugzRBisXJ",
+	"PcQcBo069Ymrzib2xNZszptgwfAbn7MRCoTa6pTYaIaFmHPfRdxHSYXc+tCctmvVWrNTr1xc5cpj/ZLR",
+	"mfLpaJyRjcdHlBnW/XjJ5JCGmZumzeWJc7M4H4ldpyV4TsLXSc4MXEisyyaMzxmakHBroZzXbnOFMSFh",
+	"wt7YaIq9IfenBGQS6AXTEggSVPxwAWxCToLp57VbxWw76Wtvbm4KWZ+XR5cZsp91kUDZQnYtv+I4RIgO",
+	"nxD2OkFmJsgewYz7BcFtK97K6Wnt6uqu0zqvNe/qoIhn9Vq+PcRADpKKHkTBOAwp8TMuIS10xtPD4BEi",
+	"wIYmphjRB8I0B/9W4q2U2EZce6QV0umxjMdejF8h+/5uscd+3tF4zXkgjzPqk0zAVjNfbqoMep+1z5/q",
+	"7Vo1Vx0078ZYILNgWvb654gWE5R6BIssZRXPJ9gNUfzrtvoKpL5AYjJ0zKNRbWFACFtQ8MN1NSYkVlJb",
+	"BbEj9X+jqna8fELpYGv9XaW1hpNop58SjfGCn3Docex2OL/A/ohsqTEyMWwhmPfcDRFXMdSbY3RO328s",
+	"mE+V24tWRVHfuruotD/UXozsVZyuWCM5R56iYnU4rx7TBJ2cHL1Bg1AS8fOC99SKymgI+o0gj06pRDv9",
+	"pU0aSbQTSr6FCPLPRnvbM9E6X+J1iptbccusvrFyR3t4p7jlE33wUJSKIkU4sEglIdQhXYYfMPXwwNtW",
+	"XwURgnJ2oUSRzW/gFyMln2BnvAX3rmrt6/pp7a7brFxX6heV9xe1l3IdBzNlWEyiw/g8Y13GkbbwIfLo",
+	"gxoH1AnNLKDtXcQ1FLBAQOY0IUxoXgvJ/SyblvcKT6Eg8di/b78iRRMVSbLeIemHutSCxJj70gt/Wta3",
+	"RCra6efsVkUEA+LgQBBEpYjJ12JbSEkZ4OTventxrKCXSe4PDyXxUR8qUgUoSfWR0CWoTCCdeGRdoJCo",
+	"b8HuITioCxFsbW3kcpRc0Zq3rDvx0xYJP5bI5wpt0Y/n1weX9OL043jwwVGf691v9YMm/fi2SMKPB85R",
+	"XX359fcPb706ndPB0UdWv+fU+a05/P3D9aH+7jpQ3zWu6qI+vT52Tutv6ve1o1anW2p0bueNakUtMLv9",
+	"fElbtP7Y/DY5aFZrYbNamavxmLVnanyre1lqd87OGvfN03b1+rT5rX7UqF4eXt57tctS87TZ+f1945sz",
+	"b9xf0uFl8dzpPAp8XTvwA3x3OJhcsPH9YMJ/vZpcDprHfuHmXN5dnzUebi7r1vPPNrAgwJc02gjFRpSZ",
+	"QoqxpYQ9EI/PCNjTDucNzEJT49u2giHHPpfSy7qeTvS10WVTR4HKgNgijGzdNSrN26iwlVOr4BxNMQsR",
+	"lpJMZ1Ikj5GHJfGzMZt53hCUN4wydFSKztsPtjFZciEgy2yyv/uX24Iuo7LJZcXz+HxrcxAsDU7aBfUr",
+	"aF8giI+mOASbF4jN/Uy3We/cNVudu8rFRetmRT4By8QmlTxSIZXZjdYbwPpuNsGkEvWst7qcC6bY7OHH",
+	"F602Ig/t9LObNXFhl4lgNuO+JG6DuBR3oGi/lZgYlx+vWs20fM64Py0QpjjtQsi6hVSuup8+tdqdWvWu",
+	"UavWK3ed208bxOrTQMB+s+SmRWP2hWQ4Sz/6WJjP5wWVBRUC34soN+KLefTzw3q1nGIniCyPEyC4mAbg",
+	"XKLG9D6spCpKp8DUPy3sulR9xt4n3XqgSnhD7AmyeZnIRYMQAo6cqhXCHmck1SX600o/d2ckPLubEBWq",
+	"4IP/Uio4SxC0YsjLfM7Zsc7rvwa64vBH7qxf4qYZH9wTRypaUpx8z+X4BofiR/KPyzGa41AgLBFnDkE7",
+	"p+1G8bTVQFhMBLSQsEQq9Fa/k913eohS7h4bEFMVh9rOVny2rUU5ySpbUxwqP6EcWcHBvlsolUoHlm3N",
+	"sBDR8OOjw4OfJp80PWvGL4RSjwddgzF5TpH88jSfsBAbK0eKvuQia7WmntrXjz13iWorZi70KeDwZY7d",
+	"DxL1f46EXieLLSSBWdgaWuU/Nt5mrp19trcYn6Buq3GxVXr+ktWgeEpdm3c4E8GU+L+IlF4V0QeV9SfN",
+	"DOJDGCHnHKxTucf6Oaeir408lKv7C5n0keQjIsfER3Mqx6gfS6hfRDdjwrQNwz7pMWgS2AujhmKblp5R",
+	"qXdiHuTwKUFYIIxmmPplIFotxgMIAnuMw/qQGw9VyGMj7AmOGHmUuu2LcndUROrY9UH+feRRITXv5Ngn",
+	"pMeUMDwiCRJjPAO2UqGDOfEKI/z/1Zhudgiv4/DvRbP3S9LMvUPGDIiUVqWwKKsM3BQ/XhA2kmOrfHhy",
+	"YltTyqLPC7xMhE6xrfy4aS2tOaFQmry0F96SqFNzhCuLSPWchCZBj7EzL5q2pIYC6XdA+l1aZTZSXpVs",
+	"WGUrLypYPfPWyrhY6eXBKrdc9uUrCMlzFRCf5wv6ZhwiHMfmOqcvoihUi/MtlzvBVKUTyjnzOdOgEVAC",
+	"AeVmQZTZA7PRY5VP9V8EcrDEHh8FpNhjPfakg+cn9Fun8wk9oSnBjLIReuqxp0KhEP+nnlyC46AndFwq",
+	"oSewYSqBsBFGOhWPOooG0mMSixjpo2SnFdaAfcqJRqVKP9RMpocJ+SQVYkY8qVFV6kdI5iK/MYdeNuRU",
+	"3EceKHQR9U3a1UcMT41PgvFFlN5PEj4Bezowe9oakoFhiPI61BnHXk3ZcsUCTSYVyCUeHSgOEE/nyQLT",
+	"JarOa7dpam7IAFU+1aHFC1LWZzOZRr7Q/t1R6wBuztapORbkzbFiJeOsQKYzGca73E32rjNkrer4pkhd",
+	"4fqTAeROjuUCz74qyNzNggQyhOmuYIqMDRqMasWoQxPNmG4l5sw4x8Jg7gaBTDV7zQxL1Q6Y5MhMYs41",
+	"cVeVT+Ky0g73lUh3k/UlRGW0jFrhrNVtmvmP0RNq8hhGJ3W4MMMy5lWj1vmtVV2m7MRQpp7VZAjYmloy",
+	"hhWCiTCT72DPM38LBG0tZWc+ta46u9Fay61AtdRBhgkv9RMX3MwtRMB0JyumU5T3s7WY/kLC2dqkmuzw",
+	"rZpsRSVVK4quJb/TaFlFbX4BM1bNFLgOPaGT2F6mgHjvkoBAELaKS4n06UKn8ho1MONResalJk/5xSZO",
+	"DP4wzSmJJoTMRKIrx5ZbOhtsXwUhLJgqp7iMaM2H66WhNuvhRVmoQxadkVNgjU+MZVvLh8Gyc7v0K0uC",
+	"eXX8JVBoXjvxSzbWsq3HgmJX4QGDxxHAN412iSKtXFxmCuoXf8gPbDL4GdMqW2BgMtVy22pyecYDpv5s",
+	"wFlP/ZpFV6yo5i53YrIQ3tze95eIJdVFZASxXobBObDW4gbao4dt4KeWkWl5yvtKCKeJFzK6vx2wLHu6",
+	"9OjvC8eKS6drY8ROyqHmnzI916a+ppg6tmVrhYfLPbsbQ1eKKw7q+k5/2ugk2bQ6Ssg1HblNv9jQJuxs",
+	"sk22ZOJSO14dYeT0j1ZYudVtguVOx3OU1cRdh9wUNmrTqgCZPBA/9rUJRHw6v4t67pk+sAel7D4LPK+P",
+	"OIsA/EWd6CaT0ZJtqac0XET6AcnJxxatoLVdlSv9aDb7MzOsTPau4hUSWfG/59pHZKoyVz6yjN+kFrPI",
+	"Y7MdpiWBoSF9JC4aB1PMCj7BrhIIEoRJwhxitkLiKsZSPSLe2HLCjJV2Y0d6IZqrlFgnW1AQBO4kdCt7",
+	"MygtRFN/T86/WDhPtBd8RF9TDklddChbM3HnkgdTYFa+Q5F45PhEFj6pb0q+crqR3Kyyde9ysiyx9Kwv",
+	"S66VfPY5ufL66hs8t1WpJEn8muej57KyiSdI0Gqnt5wnodb5SydvPXhl1anIN0etczBGIoCIopgIhFvn",
+	"y5HfujNTg8w8Pd/m52KD0d+r/q2Mwi2brVT8E+e2Hh9BciF5pmAZnYMta5VxSTiXhriMoNOWZK2fCuSM",
+	"iTNRyd4IUyZksuybeDJNJzStbEuFQVgquhcK+QrKo2OXfy/oFxFHlGkilg3ED6Ani3At/7m9O44QnJSN",
+	"IPRZhrz+RB8dn/ctHLTZ9Fa17TRXYvjgKjCw5FFknBbipgjCb+4NIAg98uFMOh8evTorFZ1Djw2mZyX3",
+	"80cvLerj0ts3a2SdYY/eQR53Ovl7q7BsAwKmKCOsQSQ3ZIBgKNrRVVBddQx8D82wD1WJGfax1C1ml0ux",
+	"a/eYx9kIInTM0NEhcsbYx44kfrbntTHj7vHNhLZoPWzeTw7ak+tao/R7tT25LDWqo9Jlt/6t1b0tNWv1",
+	"x1Z1dNzq1MJGWBd1dv3NofU39enBmHxue4PP78Xt5/ZK6Obt548AvWzc3z5eTm7Dy3vnpNGZHDerlcd2",
+	"dXRy2XFOLr91S83u7WNz0jxtdxuK4Af35hignGqO3z+P5zBHp/vYqtbmzerosHlaF/WpN3Y1FPSg0RnN",
+	"Wx3nsHkPG/7qflB7+/ih2RkdXt7Xj1vVSqlVq5Uancr88t4ptbrdw8bkttQstT9cfhuVmqcf3xbDh/aH",
+	"r2fhr+7F4W9v2s7Xz62Pl7J69O09v/mtW53xdvNtA78Znw9nozVKdXSkfLFU+bxVtv73j0rhd1z4Viq8",
+	"vSt8+e9er7jmi3/muTNQmaoxMisO2VoE6bbavd7crV0SSP5+KwXr2S8Zq64JupYtTb0atR00QJErP2vc",
+	"rG6Gq8zBtMHVYy4Z4sCT+vFoaFR75sMek7oWsQu4dZUrZg5hptf55nitf+kmwsDV92ATtKsoPm0yIfbd",
+	"2rHdkEFlRl/fwVwKBLfqE2akqPSEOIFPZXgFbz2AGfM7rvmcWtkBwrrZBUUU/aqEmKmYuQgzlO73lHus",
+	"XwnkmPv0G8xSNsO0ud7pBaXSkTMhIfxByrt9rQT6bQ1W2RqopxcneSzlLMXvfPqTDa2/gGR0ZtJLtV6/",
+	"Vvv16LRUqb05Pjk8Pvr14P1JtVo7Ozs5+/X9+8ODt4d9pfkYcu2+nrnd7R41So35Zbd72Kx2w2a1cdTo",
+	"1g/atfZZe3J70L53Ty/v64+tTv3NRgzSV1WHPAK8YgeUyaR35q0WaIopk5gy4gsrF8I55IEf92KiHjEf",
+	"DomvAX18oIbDCz2YmwjL5PLrN0ycMsayx3RlRuNaolkjiWXezaE7yebLJ+Qs6tPoyczp0SGRdEryO8tp",
+	"MvZhSB89bVRQNZcAoDL1BMCcsWIIH6K9Pep6ZG8PqYXLptTkQOcKuySqDUTRmU+EhJhEfQVTrKZt38Rx",
+	"isbFDFQK4g1TXwnJZwLNuT8B/hvQZe7EczK4wzN6NyHhggGbHRE7czgUCXMOmxAGaE+FCIit0djcByeQ",
+	"S0VkU+4SNiVN0iusTpY+G828QKhDvarqvskG3pkWlkCceWEWcsbnDBINtc0e+8c/TJcwc1Okx2qgFbqm",
+	"a0dpslrBFBNtZQFMOKtNt1GcOUdTMh0QH+Bqaqm+inKjIvsvQq0WeNKOCpTzMeiISYcYiYryoJG6Arqr",
+	"1LvH+tr199FOHwBHNuonjr36GEEbdovIPFzUQDW6VIB4l6iMIip7jIok5g6AFCL61I+LeX39Lh5sozmA",
+	"GTQ2DVoGiuswxZRgpk5/ijrNr80Lfe8SQA2hEsh5opbXYy8V89DOEO4Ag382dOr37piCMlRIQUN3i5Ea",
+	"wE3CHtP/h7Z1OlURSNARI65e7rdG5bRw9Vvl8ORNEXV8ojsmU6XsfIa/BgTp8EKU1e5c+LHH5tAS17Yz",
+	"ssxYTDS+Orq9tLDGRM+p0Ysv2huYmqGQByqjNokSI0QvHEOElP6nFpd4QhJmyRzVvjnUXwPihz2mUrEp",
+	"UYdtJxqndDNixYdaB4AhAIOMhuojEKkPcBIscWaGHoMpNEBASaKi70wZenbyPcAuIsyFIlGksAYgaiOX",
+	"zAhzAR6k7b/ZeY8ZVpWN3VjpEPRh9QNPxcBKfQdKYYk68VgLMoqN4QUJdo8NfT5F7YPDYqlYQlzFz+uN",
+	"7M7eHhyFvb3dIqogIYOBZhYV2pPisMfAWWtQ6k4/8vvQdEKFAvCpAK2jECn6n2DCfqzRJo6FrYheFNYq",
+	"MVCSUHBtvATa6Z/qSyiFTjhTbMqCJGzU7ZwV/rWr6MQSTbmQ5q57scca2uRp+FmKbbCST9QikcYsIcZs",
+	"JDiEFwbeBZguaEOwnb726jqa68NR6ScdvRqMw1042gJ5PHC9EFEmJMGuInVAlDbQEeMAxLniQJDmgonl",
+	"gA8uUVbHBwCEi1yqeE+Y9MKyIkqrM8SdkCQhOacOsfWtekO6T2D7wCW7xzAL5RjcOygBNFSB11qRjIFl",
+	"uh83hferjTFDB2+QRx6IJ5BLyEwpR98ZY18Q2deHF4hmqB/IYeFf/QS22DB3BSwmUouzNH6lx/QbXyIf",
+	"LBYd2wkJBZCqzewKn6xVyeEBU/uYqQDAgU89tpMKyNRMC88fIZgAy0V85HhUWXTsuj4Rooh0SzO+v6i2",
+	"RhnCymAwl89tE7aZbRjPoaSgFwdPrc6l/lLPmuVVj+UhfgImqafxg7AUGBtYjy1iQwCHJyPad2nMS4+B",
+	"zxrzuabf9GaBVx4ZSjj02hEPA88YPccj2BfRK1fUNn4RmrM6bfCoQ0wlwiQDjXrHsq3A90zyIMr7+3xG",
+	"mOCB75Ai90f7ZtD+VPdaJJWQKUehexpfHAWWlm09EF/oZAIMmxqrZsYzapWto2KpeATdFjmG/HR/q3gR",
+	"ailc5NQq2kQGPtMxYF4Ooj3lylhzJwaKaOnH1r99cKJ2sVtEV8Ydr0svQdRL+aU+u0b7Q10FWYkWSWQg",
+	"xofnw4D7ZUSoviigDmTujQA7ulX/wg0H+HnplkM/YFQqO9FjmRpPDNsYLjLgX0Sq9ANWo5NIhhKRNYTR",
+	"fM50lTbJieW3Bg2ICkoElJvqKosEyINAe3tLzlICQgJ8pru3p+JMYngTlZqME9WHIgap1F2rbH0g8gVw",
+	"umVHne/33N36FWgx3yvMTXaVFtdLDagqzNl/uBLAmryC+gJg/ZW3p56f1VFmLvdriw5n8uI6QfpnJXiD",
+	"GyduHDzvqFOyriayu+EWtkTzb36ldYP7CM/paqr0A5J98+dhqbSlSryCsTqj/BEvjvi7e/E93Yv/mNdV",
+	"JJJercRr3l9xrLU0b+lYm/cTL7GFIQfrh6x6vSCMP1o/PoMSVcMONhiWRYvCuJNNlsvBlKrBh2/XD84i",
+	"T59t62QTtqbxqTBqgy3moFiTVX6437mqvv/Hl+cvdsKsfCAyqhSsiYUs25J4JJZvEltf1Or7eZn198Zl",
+	"0CBS6SFL1WKzgUii16QjqKVAxIAbXohEogBCBw17e8l8XmXDkMvv7ZV1VSpT3YW3XS3Kuj2mRtpRRwGm",
+	"iW5xquAdRuuSgywigwiAQCUqumB4wREjRbRzlok7F2UBnKptRCkqzLtJVVMQYipRxV0olbA4U1PsUvPP",
+	"U6lctJ8FAjeZjanMHHyRckoenUCunfvmWJOdkxjhSgAoSzxPmOJa6kaTit6AkLz4DEBx3xWGOWMuCIs6",
+	"nYuTcRH1M9WZgGdAbZKe9nXIOh2PHOaB7MCmg4q+RM8Khf5+ypbI2dg5pbCJm4dG66zq4g1bP99RJW87",
+	"/O2jfpaPyqozmM8N2m+v8T5RNXu1F2rgiTL5xoIGLBCQ6pv+Gdw5MHUheBcWGO4iqrDQjHAw0zeo9D0E",
+	"u8fAfoE9i+9AKP0FQx+VSHzi8OkU7HSiS6p7AonKnym79xgjxCUu8jGkrVCs84iUprc6Na4r9mfGqho0",
+	"HCTVO6ZvRCPYHBSJF11Y/a5A8ybU6KIF1q+GjXJrcBw487pYaMJEVj9dizX3JLmfvehY7LH8S2bQ5tEX",
+	"JsxFCB54rr4DICaJy2O67ZG4bSb0WxcmZCbL6UqEyvyhALB41SOVqVeDrb5epvsHaS5pXxVvX0jqeQgK",
+	"4JxF16PLGc+81CDosTiiUF5WpcRmlTy3nef2kijC7/J+iSOy9OLT6GAkHcvfSeVfmlRu/brYV9YoXjbm",
+	"8Ytwf74XXuSIfzvSzRzp8mHdxlEuoUG+N2VLIklWVM9R+6Cki+c99r3Vc2OXX4HSWplC5paylXNZqmXH",
+	"L6SIrlLzKZXS3HUeENT/87m/Is38njr1OzSCrJ2ReQ8AHtE/pzQmbEUNO41I/Cn5UiWNO4iqCfmZU6Io",
+	"+/PLyXZKasni8hb2NR/T+bz87z39B6Y25yT8O6X5S8puCSTq+kpbwlS+aLVhERUQC1gja5U9LOkDiQoD",
+	"Yy4kxM86PaCLY6Mj4xj2IYMB2KlQxaRxfYkyIbHnabu+0496wNqAqkcLjj8tqEW0Kd1X882oYpPcfziM",
+	"/kEO3UHO/AivcjPbzG6jBeDRFFYpz8nAxTJTo8gw6vnL8/8FAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

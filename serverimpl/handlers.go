@@ -90,11 +90,7 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	b := r.Body
 	ati := b.AccessTokenIdentifier
 	id := accessTokenIdentifier{ati.AuthenticationCode, ati.Identifier, ati.PassCode}
-	var t issued
-	f := id.incomplete()
-	if f == nil {
-		t, f = h.authority.consumerToken(ctx, basicKey(ctx), id, b.Unit)
-	}
+	t, f := h.authority.consumerToken(ctx, basicKey(ctx), id, b.Unit)
 	noteOutcome(ctx, t.id, f)
 	if f == nil {
 		return tokenAnswer(t.token), nil
@@ -117,18 +113,6 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 		return gen.GetConsumerApplicationKeyToken503JSONResponse{ServiceUnavailableJSONResponse: serviceUnavailable(f)}, nil
 	}
 	return gen.GetConsumerApplicationKeyToken500JSONResponse{InternalErrorJSONResponse: gen.InternalErrorJSONResponse(internalError().body())}, nil
-}
-
-// incomplete enforces what the schema's anyOf cannot say: pass_code belongs with identifier.
-// (The anyOf itself, at least one way of identifying, is checked by request validation.)
-func (id accessTokenIdentifier) incomplete() *failure {
-	switch {
-	case id.identifier != nil && id.passCode == nil:
-		return fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: identifier needs pass_code")
-	case id.passCode != nil && id.identifier == nil:
-		return fail(gen.ErrorCodeInvalidRequest, "request body: access_token_identifier: pass_code needs identifier")
-	}
-	return nil
 }
 
 func internalError() *failure { return fail(gen.ErrorCodeInternalError, "internal error") }

@@ -186,29 +186,68 @@ export interface components {
         /**
          * @description Identifies the consumer's access token. Give at least one of the two ways:
          *     `authentication_code` alone, or `identifier` together with `pass_code`. When both are
-         *     given, both must be right.
+         *     given, both must be right. `identifier` and `pass_code` come as a pair: one without the
+         *     other is refused, also next to an `authentication_code`. The `anyOf` lists the three
+         *     complete shapes this allows.
          * @example {
          *       "authentication_code": "p_kestora1!"
          *     }
          */
         AccessTokenIdentifier: {
-            /**
-             * @description The access token's authentication code.
-             * @example p_kestora1!
-             */
-            authentication_code?: string;
-            /**
-             * @description The access token's identifier; requires `pass_code`.
-             * @example maytemplate-card-0001
-             */
-            identifier?: string;
-            /**
-             * Format: password
-             * @description The pass code the `identifier` is checked against.
-             * @example 4321
-             */
-            pass_code?: string;
-        } | unknown | unknown;
+            authentication_code?: components["schemas"]["AuthenticationCode"];
+            identifier?: components["schemas"]["AccessTokenIdentifierValue"];
+            pass_code?: components["schemas"]["PassCode"];
+        } | components["schemas"]["AccessTokenByAuthenticationCode"] | components["schemas"]["AccessTokenByIdentifier"] | components["schemas"]["AccessTokenByBothWays"];
+        /**
+         * @description The access token's authentication code.
+         * @example p_kestora1!
+         */
+        AuthenticationCode: string;
+        /**
+         * @description The access token's identifier; requires `pass_code`.
+         * @example maytemplate-card-0001
+         */
+        AccessTokenIdentifierValue: string;
+        /**
+         * Format: password
+         * @description The pass code the `identifier` is checked against; requires `identifier`.
+         * @example 4321
+         */
+        PassCode: string;
+        /**
+         * @description The access token identified by its authentication code alone.
+         * @example {
+         *       "authentication_code": "p_kestora1!"
+         *     }
+         */
+        AccessTokenByAuthenticationCode: {
+            authentication_code: components["schemas"]["AuthenticationCode"];
+        };
+        /**
+         * @description The access token identified by its identifier and pass code.
+         * @example {
+         *       "identifier": "maytemplate-card-0001",
+         *       "pass_code": "4321"
+         *     }
+         */
+        AccessTokenByIdentifier: {
+            identifier: components["schemas"]["AccessTokenIdentifierValue"];
+            pass_code: components["schemas"]["PassCode"];
+        };
+        /**
+         * @description The access token identified both ways at once (CRM.COM asks for at least one); both must
+         *     be right.
+         * @example {
+         *       "authentication_code": "p_kestora1!",
+         *       "identifier": "maytemplate-card-0001",
+         *       "pass_code": "4321"
+         *     }
+         */
+        AccessTokenByBothWays: {
+            authentication_code: components["schemas"]["AuthenticationCode"];
+            identifier: components["schemas"]["AccessTokenIdentifierValue"];
+            pass_code: components["schemas"]["PassCode"];
+        };
         TokenData: {
             token: components["schemas"]["Token"];
         };

@@ -215,7 +215,7 @@ type ErrorCode string
 
 // ErrorResponse The envelope of every failed request.
 type ErrorResponse struct {
-	// Data Always `null` on failure.
+	// Data `null`, or left out: a failed request has no response data.
 	Data *map[string]interface{} `json:"data,omitempty"`
 
 	// Status Example: {"code":"INVALID_REQUEST","description":"The request is not valid for this method.","message":"request body: property \"username\" is missing"}
@@ -309,7 +309,8 @@ type Password = string
 
 // ReleaseResponse defines model for ReleaseResponse.
 type ReleaseResponse struct {
-	// Data Always `null`; releasing has no response data.
+	// Data `null`, or left out: releasing has no response data. (CRM.COM's own example answer
+	// has an empty object, which the schema allows too.)
 	Data *map[string]interface{} `json:"data,omitempty"`
 
 	// Status Example: {"code":"OK","description":"","message":""}
@@ -716,7 +717,7 @@ type ClientInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -735,7 +736,7 @@ type ClientInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -891,7 +892,7 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -920,7 +921,7 @@ func (c *Client) ReleaseTokenWithBody(ctx context.Context, contentType string, b
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1269,7 +1270,7 @@ type ClientWithResponsesInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1288,7 +1289,7 @@ type ClientWithResponsesInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1879,7 +1880,7 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1904,7 +1905,7 @@ func (c *ClientWithResponses) ReleaseTokenWithBodyWithResponse(ctx context.Conte
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -3345,119 +3346,121 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3/c9q4tv9X9HzvzCZ5hpBv3Vs67wcaSJcmQEMgaXbpC8IWoGAkaskh7ib/+xsdycY2JkDa7r3zZn/Y",
-	"2QCWdHTO0fn6kfun5fDpjDPCpLDKf1pjgl3iw59tIv2wMpTEV59cIhyfziTlzCpbV8ThzBVIcjTHVKIB",
-	"GXKfIOmHlI0QHmHKipZtkUc8nXnEKh+VbEs4YzLFaq4pZXQaTK3ygW3JcEasskWZJCPiW8/PtnVzc1MJ",
-	"5JgwSR0syfLqnTFBePEE5QzB5ATJMUFTIsfcReRxRhwpUmRY77GgDvIJ9qb/07Mcf6qm6VlWkjpDkZA+",
-	"ZSPrWVHkEzHjTBDgy3vstsnXgAipPjmcScLgTzybeYae/XuhKP0zWlrobQtB2eiMEs9Vn0UwnWI/tMpW",
-	"BU0xc7HkfoiG6mdEBTKPW7b1gL1AswFLbJVZ4Hm2JSSWgdAkuIrgevO6clGv3rVrl93aVceyc7jma8LV",
-	"9IxL9IA96qIh95EcqxWBc4pjUyIEHqlZoxED7oZlNPP5jPgyRD2L+yPMqIDt9qwkwc/AswVD/+mToVW2",
-	"/rG/ULV9/avYr/k+99uGvZrZq6l2OdF0T7F0xmg+xjIpcew4ZCYF2ulnWNHfLVrPtlVnkvgMe7DmlrKj",
-	"ZmxablfEfyA+GmLqBT7ZQlKdWrtZubirtdutdq6gxGJm4qpjhpmYEx+2a9iRllNEICKwux8ugzRBisXJ",
-	"PcQcBo069Ymrzib2xNZszptgwfAbn7MRCoTa6pTYaIaFmHPfRdxHSYXc+tCctmvVWrNTr1xc5cpj/ZLR",
-	"mfLpaJyRjcdHlBnW/XjJ5JCGmZumzeWJc7M4H4ldpyV4TsLXSc4MXEisyyaMzxmakHBroZzXbnOFMSFh",
-	"wt7YaIq9IfenBGQS6AXTEggSVPxwAWxCToLp57VbxWw76Wtvbm4KWZ+XR5cZsp91kUDZQnYtv+I4RIgO",
-	"nxD2OkFmJsgewYz7BcFtK97K6Wnt6uqu0zqvNe/qoIhn9Vq+PcRADpKKHkTBOAwp8TMuIS10xtPD4BEi",
-	"wIYmphjRB8I0B/9W4q2U2EZce6QV0umxjMdejF8h+/5uscd+3tF4zXkgjzPqk0zAVjNfbqoMep+1z5/q",
-	"7Vo1Vx0078ZYILNgWvb654gWE5R6BIssZRXPJ9gNUfzrtvoKpL5AYjJ0zKNRbWFACFtQ8MN1NSYkVlJb",
-	"BbEj9X+jqna8fELpYGv9XaW1hpNop58SjfGCn3Docex2OL/A/ohsqTEyMWwhmPfcDRFXMdSbY3RO328s",
-	"mE+V24tWRVHfuruotD/UXozsVZyuWCM5R56iYnU4rx7TBJ2cHL1Bg1AS8fOC99SKymgI+o0gj06pRDv9",
-	"pU0aSbQTSr6FCPLPRnvbM9E6X+J1iptbccusvrFyR3t4p7jlE33wUJSKIkU4sEglIdQhXYYfMPXwwNtW",
-	"XwURgnJ2oUSRzW/gFyMln2BnvAX3rmrt6/pp7a7brFxX6heV9xe1l3IdBzNlWEyiw/g8Y13GkbbwIfLo",
-	"gxoH1AnNLKDtXcQ1FLBAQOY0IUxoXgvJ/SyblvcKT6Eg8di/b78iRRMVSbLeIemHutSCxJj70gt/Wta3",
-	"RCra6efsVkUEA+LgQBBEpYjJ12JbSEkZ4OTventxrKCXSe4PDyXxUR8qUgUoSfWR0CWoTCCdeGRdoJCo",
-	"b8HuITioCxFsbW3kcpRc0Zq3rDvx0xYJP5bI5wpt0Y/n1weX9OL043jwwVGf691v9YMm/fi2SMKPB85R",
-	"XX359fcPb706ndPB0UdWv+fU+a05/P3D9aH+7jpQ3zWu6qI+vT52Tutv6ve1o1anW2p0bueNakUtMLv9",
-	"fElbtP7Y/DY5aFZrYbNamavxmLVnanyre1lqd87OGvfN03b1+rT5rX7UqF4eXt57tctS87TZ+f1945sz",
-	"b9xf0uFl8dzpPAp8XTvwA3x3OJhcsPH9YMJ/vZpcDprHfuHmXN5dnzUebi7r1vPPNrAgwJc02gjFRpSZ",
-	"QoqxpYQ9EI/PCNjTDucNzEJT49u2giHHPpfSy7qeTvS10WVTR4HKgNgijGzdNSrN26iwlVOr4BxNMQsR",
-	"lpJMZ1Ikj5GHJfGzMZt53hCUN4wydFSKztsPtjFZciEgy2yyv/uX24Iuo7LJZcXz+HxrcxAsDU7aBfUr",
-	"aF8giI+mOASbF4jN/Uy3We/cNVudu8rFRetmRT4By8QmlTxSIZXZjdYbwPpuNsGkEvWst7qcC6bY7OHH",
-	"F602Ig/t9LObNXFhl4lgNuO+JG6DuBR3oGi/lZgYlx+vWs20fM64Py0QpjjtQsi6hVSuup8+tdqdWvWu",
-	"UavWK3ed208bxOrTQMB+s+SmRWP2hWQ4Sz/6WJjP5wWVBRUC34soN+KLefTzw3q1nGIniCyPEyC4mAbg",
-	"XKLG9D6spCpKp8DUPy3sulR9xt4n3XqgSnhD7AmyeZnIRYMQAo6cqhXCHmck1SX600o/d2ckPLubEBWq",
-	"4IP/Uio4SxC0YsjLfM7Zsc7rvwa64vBH7qxf4qYZH9wTRypaUpx8z+X4BofiR/KPyzGa41AgLBFnDkE7",
-	"p+1G8bTVQFhMBLSQsEQq9Fa/k913eohS7h4bEFMVh9rOVny2rUU5ySpbUxwqP6EcWcHBvlsolUoHlm3N",
-	"sBDR8OOjw4OfJp80PWvGL4RSjwddgzF5TpH88jSfsBAbK0eKvuQia7WmntrXjz13iWorZi70KeDwZY7d",
-	"DxL1f46EXieLLSSBWdgaWuU/Nt5mrp19trcYn6Buq3GxVXr+ktWgeEpdm3c4E8GU+L+IlF4V0QeV9SfN",
-	"DOJDGCHnHKxTucf6Oaeir408lKv7C5n0keQjIsfER3Mqx6gfS6hfRDdjwrQNwz7pMWgS2AujhmKblp5R",
-	"qXdiHuTwKUFYIIxmmPplIFotxgMIAnuMw/qQGw9VyGMj7AmOGHmUuu2LcndUROrY9UH+feRRITXv5Ngn",
-	"pMeUMDwiCRJjPAO2UqGDOfEKI/z/1Zhudgiv4/DvRbP3S9LMvUPGDIiUVqWwKKsM3BQ/XhA2kmOrfHhy",
-	"YltTyqLPC7xMhE6xrfy4aS2tOaFQmry0F96SqFNzhCuLSPWchCZBj7EzL5q2pIYC6XdA+l1aZTZSXpVs",
-	"WGUrLypYPfPWyrhY6eXBKrdc9uUrCMlzFRCf5wv6ZhwiHMfmOqcvoihUi/MtlzvBVKUTyjnzOdOgEVAC",
-	"AeVmQZTZA7PRY5VP9V8EcrDEHh8FpNhjPfakg+cn9Fun8wk9oSnBjLIReuqxp0KhEP+nnlyC46AndFwq",
-	"oSewYSqBsBFGOhWPOooG0mMSixjpo2SnFdaAfcqJRqVKP9RMpocJ+SQVYkY8qVFV6kdI5iK/MYdeNuRU",
-	"3EceKHQR9U3a1UcMT41PgvFFlN5PEj4Bezowe9oakoFhiPI61BnHXk3ZcsUCTSYVyCUeHSgOEE/nyQLT",
-	"JarOa7dpam7IAFU+1aHFC1LWZzOZRr7Q/t1R6wBuztapORbkzbFiJeOsQKYzGca73E32rjNkrer4pkhd",
-	"4fqTAeROjuUCz74qyNzNggQyhOmuYIqMDRqMasWoQxPNmG4l5sw4x8Jg7gaBTDV7zQxL1Q6Y5MhMYs41",
-	"cVeVT+Ky0g73lUh3k/UlRGW0jFrhrNVtmvmP0RNq8hhGJ3W4MMMy5lWj1vmtVV2m7MRQpp7VZAjYmloy",
-	"hhWCiTCT72DPM38LBG0tZWc+ta46u9Fay61AtdRBhgkv9RMX3MwtRMB0JyumU5T3s7WY/kLC2dqkmuzw",
-	"rZpsRSVVK4quJb/TaFlFbX4BM1bNFLgOPaGT2F6mgHjvkoBAELaKS4n06UKn8ho1MONResalJk/5xSZO",
-	"DP4wzSmJJoTMRKIrx5ZbOhtsXwUhLJgqp7iMaM2H66WhNuvhRVmoQxadkVNgjU+MZVvLh8Gyc7v0K0uC",
-	"eXX8JVBoXjvxSzbWsq3HgmJX4QGDxxHAN412iSKtXFxmCuoXf8gPbDL4GdMqW2BgMtVy22pyecYDpv5s",
-	"wFlP/ZpFV6yo5i53YrIQ3tze95eIJdVFZASxXobBObDW4gbao4dt4KeWkWl5yvtKCKeJFzK6vx2wLHu6",
-	"9OjvC8eKS6drY8ROyqHmnzI916a+ppg6tmVrhYfLPbsbQ1eKKw7q+k5/2ugk2bQ6Ssg1HblNv9jQJuxs",
-	"sk22ZOJSO14dYeT0j1ZYudVtguVOx3OU1cRdh9wUNmrTqgCZPBA/9rUJRHw6v4t67pk+sAel7D4LPK+P",
-	"OIsA/EWd6CaT0ZJtqac0XET6AcnJxxatoLVdlSv9aDb7MzOsTPau4hUSWfG/59pHZKoyVz6yjN+kFrPI",
-	"Y7MdpiWBoSF9JC4aB1PMCj7BrhIIEoRJwhxitkLiKsZSPSLe2HLCjJV2Y0d6IZqrlFgnW1AQBO4kdCt7",
-	"MygtRFN/T86/WDhPtBd8RF9TDklddChbM3HnkgdTYFa+Q5F45PhEFj6pb0q+crqR3Kyyde9ysiyx9Kwv",
-	"S66VfPY5ufL66hs8t1WpJEn8muej57KyiSdI0Gqnt5wnodb5SydvPXhl1anIN0etczBGIoCIopgIhFvn",
-	"y5HfujNTg8w8Pd/m52KD0d+r/q2Mwi2brVT8E+e2Hh9BciF5pmAZnYMta5VxSTiXhriMoNOWZK2fCuSM",
-	"iTNRyd4IUyZksuybeDJNJzStbEuFQVgquhcK+QrKo2OXfy/oFxFHlGkilg3ED6Ani3At/7m9O44QnJSN",
-	"IPRZhrz+RB8dn/ctHLTZ9Fa17TRXYvjgKjCw5FFknBbipgjCb+4NIAg98uFMOh8evTorFZ1Djw2mZyX3",
-	"80cvLerj0ts3a2SdYY/eQR53Ovl7q7BsAwKmKCOsQSQ3ZIBgKNrRVVBddQx8D82wD1WJGfax1C1ml0ux",
-	"a/eYx9kIInTM0NEhcsbYx44kfrbntTHj7vHNhLZoPWzeTw7ak+tao/R7tT25LDWqo9Jlt/6t1b0tNWv1",
-	"x1Z1dNzq1MJGWBd1dv3NofU39enBmHxue4PP78Xt5/ZK6Obt548AvWzc3z5eTm7Dy3vnpNGZHDerlcd2",
-	"dXRy2XFOLr91S83u7WNz0jxtdxuK4Af35hignGqO3z+P5zBHp/vYqtbmzerosHlaF/WpN3Y1FPSg0RnN",
-	"Wx3nsHkPG/7qflB7+/ih2RkdXt7Xj1vVSqlVq5Uancr88t4ptbrdw8bkttQstT9cfhuVmqcf3xbDh/aH",
-	"r2fhr+7F4W9v2s7Xz62Pl7J69O09v/mtW53xdvNtA78Znw9nozVKdXSkfLFU+bxVtv73j0rhd1z4Viq8",
-	"vSt8+e9er7jmi3/muTNQmaoxMisO2VoE6bbavd7crV0SSP5+KwXr2S8Zq64JupYtTb0atR00QJErP2vc",
-	"rG6Gq8zBtMHVYy4Z4sCT+vFoaFR75sMek7oWsQu4dZUrZg5hptf55nitf+kmwsDV92ATtKsoPm0yIfbd",
-	"2rHdkEFlRl/fwVwKBLfqE2akqPSEOIFPZXgFbz2AGfM7rvmcWtkBwrrZBUUU/aqEmKmYuQgzlO73lHus",
-	"XwnkmPv0G8xSNsO0ud7pBaXSkTMhIfxByrt9rQT6bQ1W2RqopxcneSzlLMXvfPqTDa2/gGR0ZtJLtV6/",
-	"Vvv16LRUqb05Pjk8Pvr14P1JtVo7Ozs5+/X9+8ODt4d9pfkYcu2+nrnd7R41So35Zbd72Kx2w2a1cdTo",
-	"1g/atfZZe3J70L53Ty/v64+tTv3NRgzSV1WHPAK8YgeUyaR35q0WaIopk5gy4gsrF8I55IEf92KiHjEf",
-	"DomvAX18oIbDCz2YmwjL5PLrN0ycMsayx3RlRuNaolkjiWXezaE7yebLJ+Qs6tPoyczp0SGRdEryO8tp",
-	"MvZhSB89bVRQNZcAoDL1BMCcsWIIH6K9Pep6ZG8PqYXLptTkQOcKuySqDUTRmU+EhJhEfQVTrKZt38Rx",
-	"isbFDFQK4g1TXwnJZwLNuT8B/hvQZe7EczK4wzN6NyHhggGbHRE7czgUCXMOmxAGaE+FCIit0djcByeQ",
-	"S0VkU+4SNiVN0iusTpY+G828QKhDvarqvskG3pkWlkCceWEWcsbnDBINtc0e+8c/TJcwc1Okx2qgFbqm",
-	"a0dpslrBFBNtZQFMOKtNt1GcOUdTMh0QH+Bqaqm+inKjIvsvQq0WeNKOCpTzMeiISYcYiYryoJG6Arqr",
-	"1LvH+tr199FOHwBHNuonjr36GEEbdovIPFzUQDW6VIB4l6iMIip7jIok5g6AFCL61I+LeX39Lh5sozmA",
-	"GTQ2DVoGiuswxZRgpk5/ijrNr80Lfe8SQA2hEsh5opbXYy8V89DOEO4Ag382dOr37piCMlRIQUN3i5Ea",
-	"wE3CHtP/h7Z1OlURSNARI65e7rdG5bRw9Vvl8ORNEXV8ojsmU6XsfIa/BgTp8EKU1e5c+LHH5tAS17Yz",
-	"ssxYTDS+Orq9tLDGRM+p0Ysv2huYmqGQByqjNokSI0QvHEOElP6nFpd4QhJmyRzVvjnUXwPihz2mUrEp",
-	"UYdtJxqndDNixYdaB4AhAIOMhuojEKkPcBIscWaGHoMpNEBASaKi70wZenbyPcAuIsyFIlGksAYgaiOX",
-	"zAhzAR6k7b/ZeY8ZVpWN3VjpEPRh9QNPxcBKfQdKYYk68VgLMoqN4QUJdo8NfT5F7YPDYqlYQlzFz+uN",
-	"7M7eHhyFvb3dIqogIYOBZhYV2pPisMfAWWtQ6k4/8vvQdEKFAvCpAK2jECn6n2DCfqzRJo6FrYheFNYq",
-	"MVCSUHBtvATa6Z/qSyiFTjhTbMqCJGzU7ZwV/rWr6MQSTbmQ5q57scca2uRp+FmKbbCST9QikcYsIcZs",
-	"JDiEFwbeBZguaEOwnb726jqa68NR6ScdvRqMw1042gJ5PHC9EFEmJMGuInVAlDbQEeMAxLniQJDmgonl",
-	"gA8uUVbHBwCEi1yqeE+Y9MKyIkqrM8SdkCQhOacOsfWtekO6T2D7wCW7xzAL5RjcOygBNFSB11qRjIFl",
-	"uh83hferjTFDB2+QRx6IJ5BLyEwpR98ZY18Q2deHF4hmqB/IYeFf/QS22DB3BSwmUouzNH6lx/QbXyIf",
-	"LBYd2wkJBZCqzewKn6xVyeEBU/uYqQDAgU89tpMKyNRMC88fIZgAy0V85HhUWXTsuj4Rooh0SzO+v6i2",
-	"RhnCymAwl89tE7aZbRjPoaSgFwdPrc6l/lLPmuVVj+UhfgImqafxg7AUGBtYjy1iQwCHJyPad2nMS4+B",
-	"zxrzuabf9GaBVx4ZSjj02hEPA88YPccj2BfRK1fUNn4RmrM6bfCoQ0wlwiQDjXrHsq3A90zyIMr7+3xG",
-	"mOCB75Ai90f7ZtD+VPdaJJWQKUehexpfHAWWlm09EF/oZAIMmxqrZsYzapWto2KpeATdFjmG/HR/q3gR",
-	"ailc5NQq2kQGPtMxYF4Ooj3lylhzJwaKaOnH1r99cKJ2sVtEV8Ydr0svQdRL+aU+u0b7Q10FWYkWSWQg",
-	"xofnw4D7ZUSoviigDmTujQA7ulX/wg0H+HnplkM/YFQqO9FjmRpPDNsYLjLgX0Sq9ANWo5NIhhKRNYTR",
-	"fM50lTbJieW3Bg2ICkoElJvqKosEyINAe3tLzlICQgJ8pru3p+JMYngTlZqME9WHIgap1F2rbH0g8gVw",
-	"umVHne/33N36FWgx3yvMTXaVFtdLDagqzNl/uBLAmryC+gJg/ZW3p56f1VFmLvdriw5n8uI6QfpnJXiD",
-	"GyduHDzvqFOyriayu+EWtkTzb36ldYP7CM/paqr0A5J98+dhqbSlSryCsTqj/BEvjvi7e/E93Yv/mNdV",
-	"JJJercRr3l9xrLU0b+lYm/cTL7GFIQfrh6x6vSCMP1o/PoMSVcMONhiWRYvCuJNNlsvBlKrBh2/XD84i",
-	"T59t62QTtqbxqTBqgy3moFiTVX6437mqvv/Hl+cvdsKsfCAyqhSsiYUs25J4JJZvEltf1Or7eZn198Zl",
-	"0CBS6SFL1WKzgUii16QjqKVAxIAbXohEogBCBw17e8l8XmXDkMvv7ZV1VSpT3YW3XS3Kuj2mRtpRRwGm",
-	"iW5xquAdRuuSgywigwiAQCUqumB4wREjRbRzlok7F2UBnKptRCkqzLtJVVMQYipRxV0olbA4U1PsUvPP",
-	"U6lctJ8FAjeZjanMHHyRckoenUCunfvmWJOdkxjhSgAoSzxPmOJa6kaTit6AkLz4DEBx3xWGOWMuCIs6",
-	"nYuTcRH1M9WZgGdAbZKe9nXIOh2PHOaB7MCmg4q+RM8Khf5+ypbI2dg5pbCJm4dG66zq4g1bP99RJW87",
-	"/O2jfpaPyqozmM8N2m+v8T5RNXu1F2rgiTL5xoIGLBCQ6pv+Gdw5MHUheBcWGO4iqrDQjHAw0zeo9D0E",
-	"u8fAfoE9i+9AKP0FQx+VSHzi8OkU7HSiS6p7AonKnym79xgjxCUu8jGkrVCs84iUprc6Na4r9mfGqho0",
-	"HCTVO6ZvRCPYHBSJF11Y/a5A8ybU6KIF1q+GjXJrcBw487pYaMJEVj9dizX3JLmfvehY7LH8S2bQ5tEX",
-	"JsxFCB54rr4DICaJy2O67ZG4bSb0WxcmZCbL6UqEyvyhALB41SOVqVeDrb5epvsHaS5pXxVvX0jqeQgK",
-	"4JxF16PLGc+81CDosTiiUF5WpcRmlTy3nef2kijC7/J+iSOy9OLT6GAkHcvfSeVfmlRu/brYV9YoXjbm",
-	"8Ytwf74XXuSIfzvSzRzp8mHdxlEuoUG+N2VLIklWVM9R+6Cki+c99r3Vc2OXX4HSWplC5paylXNZqmXH",
-	"L6SIrlLzKZXS3HUeENT/87m/Is38njr1OzSCrJ2ReQ8AHtE/pzQmbEUNO41I/Cn5UiWNO4iqCfmZU6Io",
-	"+/PLyXZKasni8hb2NR/T+bz87z39B6Y25yT8O6X5S8puCSTq+kpbwlS+aLVhERUQC1gja5U9LOkDiQoD",
-	"Yy4kxM86PaCLY6Mj4xj2IYMB2KlQxaRxfYkyIbHnabu+0496wNqAqkcLjj8tqEW0Kd1X882oYpPcfziM",
-	"/kEO3UHO/AivcjPbzG6jBeDRFFYpz8nAxTJTo8gw6vnL8/8FAAD//w==",
+	"7F3/c9q4tv9X9HzvzCZ5hpBv3Vs67weakJYmQEOgaXbpi4UtQMFI1JJD3Cb/+xsdycY2JoG03Xvnzf6w",
+	"swEs6eico/P1I/e75fLpjDPCpLCq360xwR4J4M8OkUFUG0oSqE8eEW5AZ5JyZlWtS+Jy5gkkOZpjKtGA",
+	"DHlAkAwiykYIjzBlZcu2yD2eznxiVQ8qtiXcMZliNdeUMjoNp1Z1z7ZkNCNW1aJMkhEJrMdH27q6uqqF",
+	"ckyYpC6WZHn17pggvHiCcoZgcoLkmKApkWPuIXI/I64UGTKst1hQFwUE+9P/6VtuMFXT9C0rTZ2hSMiA",
+	"spH1qCgKiJhxJgjw5S32OuRrSIRUn1zOJGHwJ57NfEPP7q1QlH6PlxZ620JQNjqlxPfUZxFOpziIrKpV",
+	"Q1PMPCx5EKGh+hlRgczjlm3dYT/UbMASW1UW+r5tCYllKDQJniK40fpUO2+c3HTqF736ZdeyC7gWaMLV",
+	"9IxLdId96qEhD5AcqxWBc4pjUyIEHqlZ4xED7kVVNAv4jAQyQn2LByPMqIDt9q00wY/AswVD/xmQoVW1",
+	"/rG7ULVd/avYrQcBDzqGvZrZq6n2ONF0T7F0x2g+xjItcey6ZCYF2nJyrHC2y9ajbTWYJAHDPqy5oeyo",
+	"GZuV2yUJ7kiAhpj6YUA2kFS33mnVzm/qnU67UygosZiZeOqYYSbmJIDtGnZk5RQTiAjs7qfLIEuQYnF6",
+	"DwmHQaOOA+Kps4l9sTGbiyZYMPwq4GyEQqG2OiU2mmEh5jzwEA9QWiE3PjTHnfpJvdVt1M4vC+Xx/JLx",
+	"mQroaJyTjc9HlBnW/XzJFJCGmZelzeOpc7M4H6ldZyV4RqKXSc4MXEisxyaMzxmakGhjoZzVrwuFMSFR",
+	"yt7YaIr9IQ+mBGQS6gWzEghTVPx0AaxDTorpZ/VrxWw77Wuvrq5KeZ9XRJcZspt3kUDZQnbtoOa6RIgu",
+	"nxD2MkHmJsgfwZz7BcFtKt7a8XH98vKm2z6rt24aoIinjXqxPcRADpKKHkTBOAwpCXIuISt0xrPD4BEi",
+	"wIamphjRO8I0B/9W4o2U2EZce6QV0umznMdejF8he2e73Ge/7mi85DyQ+xkNSC5gq5sv11UGvc/654+N",
+	"Tv2kUB0078ZYILNgVvb655gWE5T6BIs8ZTU/INiLUPLrpvoKpD5BYjp0LKJRbWFACFtQ8NN1NSEkUVJb",
+	"BbEj9X+jqnayfErpYGvOttJaw0m05WREY7zgRxz5HHtdzs9xMCIbaoxMDVsI5i33IsRVDPXqEJ3Rt2sL",
+	"5mPt+rxdU9S3b85rnXf1JyN7Facr1kjOka+oWB3Oq8c0QUdHB6/QIJJE/LrgPbOiMhqCfiPIp1Mq0Zaz",
+	"tEkjiU5KyTcQQfHZ6Gx6JtpnS7zOcHMjbpnV11bueA9vFLcCog8eilNRpAgHFqkkhLqkx/Adpj4e+Jvq",
+	"qyBCUM7OlSjy+Q38YqQUEOyON+DeZb3zqXFcv+m1ap9qjfPa2/P6U7mOi5kyLCbRYXyesy7jWFv4EPn0",
+	"To0D6oRmFtD2JuYaClkoIHOaECY0r4XkQZ5Ny3uFp1CYeuzft1+RoYmKNFlvkAwiXWpBYswD6Ue/LOtb",
+	"IhVtOQW7VRHBgLg4FARRKRLytdgWUlIGOP273l4SK+hl0vvDQ0kC5EBFqgQlKQcJXYLKBdKpR54LFFL1",
+	"Ldg9BAcNIcKNrY1cjpJrWvOWdSd52iLRhwr5XKNt+uHs094FPT/+MB68c9XnRu9bY69FP7wuk+jDnnvQ",
+	"UF9+/ePda79B53Rw8IE1bjl137eGf7z7tK+/+xSq75qXDdGYfjp0jxuvGrf1g3a3V2l2r+fNk5paYHb9",
+	"+YK2aeO+9W2y1zqpR62T2lyNx6wzU+PbvYtKp3t62rxtHXdOPh23vjUOmicX+xe3fv2i0jpudf942/zm",
+	"zpu3F3R4UT5zu/cCf6rvBSG+2R9Mztn4djDhv19OLgatw6B0dSZvPp02764uGtbjrzawIMCnNNoIxUaU",
+	"mUKKsaWE3RGfzwjY0y7nTcwiU+PbtIIhxwGX0s+7nm78tdFlU0eByoDYIIxs3zRrreu4sFVQq+AcTTGL",
+	"EJaSTGdSpI+RjyUJ8jGbed4QVDSMMnRQic/bT7YxeXIhIMtt0tn+y21Bj1HZ4rLm+3y+sTkIlwan7YL6",
+	"FbQvFCRAUxyBzQvF+n6m12p0b1rt7k3t/Lx9tSKfgGUSk0ruqZDK7MbrDWB9L59gUon61mtdzgVTbPbw",
+	"84tWa5GHtpz8Zk1c2GMinM14IInXJB7FXSjabyQmxuWHy3YrK59THkxLhClOexCybiCVy97Hj+1Ot35y",
+	"06yfNGo33euPa8Tq01DAfvPkZkVj9oVkNMs+el+az+cllQWVwsCPKTfiS3j068N6tZxiJ4isiBMguIQG",
+	"4FyqxvQ2qmUqSsfA1O8W9jyqPmP/o249UCW8IfYFWb9M5KFBBAFHQdUKYZ8zkukSfbeyz90YCc9uJkSF",
+	"Knjvv5QKzlIErRjyNJ8Ldqzz+q+hrjj8WTjrl6Rpxge3xJWKlgwn33I5vsKR+Jn843KM5jgSCEvEmUvQ",
+	"1nGnWT5uNxEWEwEtJCyRCr3V72T7jR6ilLvPBsRUxaG2sxGfbWtRTrKq1hRHyk8oR1ZyceCVKpXKnmVb",
+	"MyxEPPzwYH/vl8knS88z4xdCaSSDPoExecyQ/PQ0H7EQaytHhr70Is9qTSOzr5977lLVVsw86FPA4csd",
+	"u58k6v8cCb1MFhtIArOoPbSqf669zUI7+2hvMD5F3UbjEqv0+CWvQcmUujbvcibCKQl+Exm9KqN3KutP",
+	"mxnEhzBCzjlYp2qfOQWnwtFGHsrVzkImDpJ8ROSYBGhO5Rg5iYScMroaE6ZtGA5In0GTwF4YNZTYtOyM",
+	"Sr1T8yCXTwnCAmE0wzSoAtFqMR5CENhnHNaH3HioQh4bYV9wxMi91G1fVLijMlLHzgH5O8inQmreyXFA",
+	"SJ8pYfhEEiTGeAZspUIHc+IFRvj/qzFd7xB+SsK/J83eb2kz9wYZMyAyWpXBoqwycFN8f07YSI6t6v7R",
+	"kW1NKYs/L/AyMTrFtorjpmdpLQiFsuRlvfCGRB2bI1xbRKpnJDIJeoKdedK0pTUUSL8B0m+yKrOW8qpk",
+	"w6paRVHB6pk3VsbFSk8PVrnlsi9fQUiRq4D4vFjQV+MI4SQ21zl9GcWhWpJvedwNpyqdUM6Zz5kGjYAS",
+	"CCg3C6LMHpiNPqt9bPwmkIsl9vkoJOU+67MHHTw/oPfd7kf0gKYEM8pG6KHPHkqlUvKfenIJjoMe0GGl",
+	"gh7AhqkEwkYY6VQ87igaSI9JLBKkj5KdVlgD9qmmGpUq/VAzmR4m5JNUiBnxpUZVqR8hmYv9xhx62ZBT",
+	"8QD5oNBl5Ji0y0EMT41PgvFllN1PGj4Be9oze9oYkoFhiPI61B0nXk3ZcsUCTSYVyCM+HSgOEF/nyQLT",
+	"JarO6tdZaq7IANU+NqDFC1LWZzOdRj7R/t1S6wBuztapORbk1aFiJeOsRKYzGSW73E73rnNkrer4Zkhd",
+	"4frTAeRWgeUCz74qyNzOgwRyhOmuYIaMNRqMasW4QxPPmG0lFsw4x8Jg7gahzDR7zQxL1Q6Y5MBMYs41",
+	"8VaVT5Ky0hYPlEi30/UlRGW8jFrhtN1rmfkP0QNq8QRGJ3W4MMMy4VWz3n3fPlmm7MhQpp7VZAjYmloy",
+	"gRWCiTCTb2HfN38LBG0tZWc+ti+72/Fay61AtdRejglP9RMX3CwsRMB0RyumU5Q7+VqMs5BwvjapJtt/",
+	"rSZbUUnViqJryW80WlZRW1zATFQzA65DD+gosZcZIN6bNCAQhK3iUiIDutCpokYNzHiQnXGpyVN9somT",
+	"gD9Mc0qiCSEzkerKseWWzhrbV0EIC6fKKS4jWovhelmozfPwojzUIY/OKCiwJifGsq3lw2DZhV36lSXB",
+	"ojr+Eii0qJ34JR9r2dZ9SbGrdIfB4wjgm0a7xJFWIS4zA/VLPhQHNjn8jGmVLTAwuWq5bbW4POUhU382",
+	"4axnfs2jK1ZUc5c7MXkIb2Hv+0vMkpNFZASxXo7BBbDW8hrao4et4aeWkWlFyvtCCKeJF3K6vxmwLH+6",
+	"9OgfC8fKS6drbcROxqEWnzI917q+ppw5tlVrhYcrPLtrQ1fKKw7q853+rNFJs2l1lFBoOgqbfomhTdnZ",
+	"dJtsycRldrw6wijoH62wcqvbBMudjsc4q0m6DoUpbNymVQEyuSNB4mtTiPhsfhf33LNzOSz0fcfWMf9Q",
+	"Ih7KKsK5yYDxy4AbSIXT6WrFttR0GlAig5AUZGyLZtGzfZdL/Wg+PzQzrEwHL5MVUnnzv+diSGzMcpdC",
+	"8qJZp1qzyHTzPajvS639Ib0nHhqHU8xKAcGeEggShEnCXGK2QpI6x1LFItnYckqNlf5jV/oRmqukWadj",
+	"UDIE7qS0L393KCtEU6FPz79YuEi053xEX1IwyVyFqFozceORO1OCVt5FkXjgBkSWPqpvKoFyy7HcrKp1",
+	"63GyLLHsrE9Lrp1+9jG98vP1OXhuo2JKmvhnno+fy8smmSBFq53dcpGE2mdPnbzn4S2rTkVOu33ovTnt",
+	"MwdxhkQIMUc5FSq3z5Zjw+fOTB1y9+x865+LNUb/qPq3cwq3bLYyEVKS/fp8BOmH5LmSZnwONqxmJkXj",
+	"QhqSQoNObNLdACqQOybuRKWDI0yZkOnCcOrJLJ3Q1rItFShhqeheKOQLKI+PXfHNod9EEnNmiVg2ED+B",
+	"njwGtvr95Q5bB4uUjYo9ddKh/s2UOPXOTBTWZ2oQZkgXsLTO2WgO9TcI8cBgmJ4JkpyXtyE3/WXeP7Ek",
+	"G7h+w86N6upZfifQxVVAZMnjqDyrHuuiF795V4Be9Mm7U+m+u/cbrFJ29302mJ5WvM8f/KwSHVZev3pG",
+	"i3Ls0Tso4k63eG81lm9+wBQqAgQAyxUZIBiKtnQFVlc8w8BHMxxARWSGAyx1e9vjUmzbfeZzNoLsADN0",
+	"sI/cMQ6wK0mQ77etzbhbfDWhbdqIWreTvc7kU71Z+eOkM7moNE9GlYte41u7d11p1Rv37ZPRYbtbj5pR",
+	"QzTYp28ubbxqTPfG5HPHH3x+K64/d1bCRq8/fwDYZ/P2+v5ich1d3LpHze7ksHVSu++cjI4uuu7Rxbde",
+	"pdW7vm9NWsedXlMRfOddHQKMVM3xx+fxHObo9u7bJ/V562S03zpuiMbUH3sahrrX7I7m7a6737qFDX/1",
+	"3qm9fXjX6o72L24bh+2TWqVdr1ea3dr84tattHu9/ebkutKqdN5dfBtVWscfXpeju867r6fR7975/vtX",
+	"Hffr5/aHC3ly8O0tv3rfO5nxTut1E78anw1no2eU6uBAeXkpSaAU4n//rJX+wKVvldLrm9KX/+73y898",
+	"8c8iRwkqc2LM14pD9ix6dVPtft6QPrskkPzjVgrWs58yVj0Tzi1bmsZJ3PLQ4EiuPLhx4LoRr3IS04JX",
+	"j3lkiENf6sfjoXHdmw/7TOo6yDZg5lWemjuEuT7rq8NnPVcvFWCuvoObol3lB1mTCVH1xi7zigxqM/ry",
+	"7ulSiLlRjzInRaUnxA0DKqNLeOMCzFjc7S3m1MruE9aNNijg6Nc0JEzFzFu46jj4qPaZUwvlmAf0G8xS",
+	"NcO0ud7qh5XKgTshEfxBqtuOVgL9pgirag3U04uTPJZyluF3Mf3pZtpfQDI6NYmrWs+p138/OK7U6q8O",
+	"j/YPD37fe3t0clI/PT06/f3t2/291/uO0nwMWbyjZ+70egfNSnN+0evtt056UeukedDsNfY69c5pZ3K9",
+	"17n1ji9uG/ftbuPVWgzS12SHPAbbYheUySSO5o0aaIopk5gyEgirED465GGQ9IHi/jQfDkmgwYR8oIbD",
+	"y0SYlwr15PKrP0ycMsayz3RVSGNq4lljieXeC6K72ObLB+QuauPowczp0yGRdEqKu9pZMnZhiIMe1irm",
+	"mgsIUBV7AFDQWDGED9HODvV8srOD1MJVU+ZyoWuGPRJXHeLoLCBCQkyivoIpVtO2a+I4ReNiBioF8YeZ",
+	"r4TkM4HmPJgA/w3gs3DiORnc4Bm9mZBowYD1joidOxyKhDmHTQgD8qdChMTWSHAegBMopCK2KTcpm5Il",
+	"6QVWJ0+fjWZ+CCnDqor/Oht4Y9pnAnHmR3m4m8pTlCNV2+yzf/zDdChzt1T6rA5aoTMZO07A1QrmTSS2",
+	"sgAmnNWmWysORo520A6akulAOUwHkEl2nzmpQ+rYCxDEttJelRmRIPN+HcifFHGhL201syI8mXfMfU9p",
+	"D5XlPmurrSrG6QK4IcVcyg+h1HpHzARvYFJ9hw+MaLwn/ZBO8/SSzANHT4Nkbd3/1NliOllUkTxBsXES",
+	"MhwgQZgnzKNvEluhZvCJWojKPuOhtJHgCCPXp4RJTaxudQAUcLscM7Ss4X50qUjzRv0db0FNSkUauQhw",
+	"FBF/cpKCp2MS0Dgl1Qg/aLwo/YEppgQzZccyktOSX78Y+iYFdxE4itfQ9c4+e6rgibaGcJNa59WaTv32",
+	"IlNJhyoynLXtcqzQcB+zz/T/ofmfTboEEnTEiKeXe9+sHZcu39f2j16VUTcguu80VceWz/DXkCAdKIkq",
+	"CBR+7DOtq9oLxD4Gi4lGqcd3wBZ+heg5NQb0ScsJUzMU8VApokn5GCF64QRopU5yZnGJJyRlYI3RcYx5",
+	"+hqSIOozlVROiTIbW/E4ZfdjVryrdwFeA8cuHmpOm1Ef4CT4lNwMfQZTaJiFkkRN3zwz9GwV+7JtBGeE",
+	"skRhDczWRh6ZEQYH3NTdzM77zLCqaizgStemj2QQ+iqaV+o7UApLlO3CWpBxlA+vmbD7bBjwKers7Zcr",
+	"5QriKhN43l1s7ezAUdjZ2S6jmj75wCwqdEyAoz6DsENDe7ecxEiQ4I6gUgn4VIIGXIQU/Q8woZNotInI",
+	"YSuiHwfoSgyUpBRcm2GBtpxjfZWn1I1mik15qImNet3T0r+2FZ1YoikX0rwxoNxnTZC3AfFl2AYrBUQt",
+	"EmvMEu4OjBkEiHiBjINWDdtydHyi41IHjoqTDlnUYBxtw9EWyOeh50eIMiEJ9hSpAwLmfsQ4wJkuORCk",
+	"uWCiUuCDR5TVCQBG4iGPKt4TJv2oqojS6gwRNKR7SM6pS2z9bgJDekBg+8Alu88wi+QYAhVQAmhLm2qe",
+	"UiRjYJnuak7hLXVjzNDeK+STO+IL5BEyU8rhuGMcCCIdfXiBaIacUA5L/3JSCG3D3BXgolgtTrMooD7T",
+	"782Jowmx6HtPSCSAVG1mV0QXWpVcHjK1j5kKZVz41GdbmdBSzbSIYWIcGCDiSBA7Mux5ARGijHRjOLkF",
+	"qrZGGcLKYDCPz20TgJptGM+BZbw4xBzqXOov9ax5XvVZEW4qZJL6GoUJS4GxgfXYIsoFiH06Nn+TRQ71",
+	"GfisMZ9r+k2HG3ilnD8ceu2Ih6FvjJ7rExyI+MU1ahu/Cc1ZnQD51CWmpmLSmmaja9lWGPgmDRLV3V0+",
+	"I0zwMHBJmQejXTNod6r7UZJKyPnjwCKL0o5DZMu27kggdFoEhk2NVTPjGbWq1kG5Uj6AjpQcQ6a9u1Hk",
+	"C1UhLgqqLh0iw4DpaLYom9KecmXUvJXAbbT0E+vf2TtSu9guo0vjjp9LlHUwyJaCbaWwRvsjXc9ZiblJ",
+	"5VLGhxeDqZ0qIlRft1AHsvBehR2/m+CJeyLw89JdESdkVCo70We5alUCfhkucvnfRKaIBVajm0rrUjkC",
+	"JAR8znS9Oc2J5XcvDYgKSgQUzhoqHwbgiEA7O0vOUgLOBHymt7MDAb7hTVw0M05UH4oE6tPwrKr1jsgn",
+	"IP6WHaMD3nJv4xfJJXyvMS/deVtc0jXQtKhg/9FKGHD6Iu8TsP8X3kF7fFRHmXk8qC+6wOnr/wTpn5Xg",
+	"DfqeeEnwvKVOyXPVne01t7DhnYj1LwavcavjMVsXlkFI8u9P3a9UNlSJFzBWp5o/4/Ubf/dhfqQP8x/z",
+	"0o9U0quV+Jm3gBxqLS1aOtHm3dSrgGHI3vNDVr2kEcYfPD8+h7VVw/bWGJbH3MK4o3WWK0DmqsH7r58f",
+	"nMfvPtrW0TpszaJ8YdQaWyzAAqf7FXBLdlWn4s8vj1/slFl5R2RSoXo6FrJsS+KRWL6PbX1Rq+8WZdY/",
+	"GpdBq0ulhyxTVc4HIqmumY6glgIRAwB5IhKJAwgdNOzspPN5lQ1DLr+zU9VVqVydGt4ZtihQ95kaace9",
+	"EZgmvgurgncYrUsOsowMtgEClbjoguE1UYyU0dZpLu5clAVwprYRp6gw7zr1WUGIqUSVt6FUwpJMTbFL",
+	"zT/PpHLxfhY45nQ2FsSIE+WUfDqBXLvw/bsmOycJTpgA3Jj4vjDFtcy9MBW9ASFF8RkAB38oDHPHXBAW",
+	"92wXJ+M87syqMwHPgNqkPe3L0Ic6HtkvAiKCTQcVfYqeFQr945QtkbO2c8rgN9cPjZ6zqov3lP16R5W+",
+	"M/K3j/pVPiqvzmA+12gkvsT7xNXs1V6oiSfK5BsLGrJQQKpvOoFwc8PUheCNYmC4y6jGIjPCxUzfQ9O3",
+	"Oew+A/sF9iy5SaL0Fwx9XCIJiMunU7DTqX6v7gmkKn+m7N5njBCPeCjAkLZCsc4nUpou8dS4rsSfGatq",
+	"sIKQVG+ZvhEVBT0jKBgvesv67Yvm3bLx1RWsX7Yb59ngRHDuBbzQkIk9QLYua26e8iB/dbTcZ8XX9qDl",
+	"o/GJ5moJD31P36oQk9R1PN0CSd3fE/o9FhMyk9VsVQILUwxYvDyTyszL1lZf2NO9hCyXtN9Kti8k9X0E",
+	"xXDO4gvn1ZyXXmoW9FkSXSiPq9Jjs0qRCy9ygWls5A95wtRxWXqVbHxI0k7m7wTzL00wN34B7wvrFU8b",
+	"9uTVwr/eIy/yxb+d6npOdfmwbuI0lzAuP5q+pfExKyrpqLNX0YX0PvvRSrqxyy/Anq1MJwvL2sq5LNW1",
+	"k1d8xOAMPqVSmtvjA4Kc74/OipTzR2rWb9AIMnhG5n2m3Er8D1SNCVtRz87iLH9J7lTLYhDiykJxFpUq",
+	"0P760rKdkVq60LyBfS1Gqj4u/wta/4FpzhmJ/k5v/pISXApf+3zVLWUqn7TasIgKiAWskbfKPpb0jsRF",
+	"gjEXEuJnnSrQxbHRkXEaJwZ2KlIxaVJrokxI7Pvarm85cT9YG1D1aMkNpiW1iDalu2q+GVVskrt3+/E/",
+	"caK7ybkf4eV4Zpv5bbQBEpvBLRU5GbiIZ+oVOUY9fnn8vwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

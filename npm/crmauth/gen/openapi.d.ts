@@ -47,7 +47,7 @@ export interface paths {
          *     whichever method issued it. CRM.COM recommends releasing tokens that are no longer
          *     needed rather than letting them expire.
          *
-         *     The answer has no data (`data` is `null`). A token that is unknown, forged, already
+         *     The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
          *     expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
          *     `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
          *     kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -311,13 +311,16 @@ export interface components {
             status: components["schemas"]["OKStatus"];
         };
         ReleaseResponse: {
-            /** @description Always `null`; releasing has no response data. */
+            /**
+             * @description `null`, or left out: releasing has no response data. (CRM.COM's own example answer
+             *     has an empty object, which the schema allows too.)
+             */
             data?: Record<string, never> | null;
             status: components["schemas"]["OKStatus"];
         };
         /** @description The envelope of every failed request. */
         ErrorResponse: {
-            /** @description Always `null` on failure. */
+            /** @description `null`, or left out: a failed request has no response data. */
             data?: Record<string, never> | null;
             status: components["schemas"]["ErrorStatus"];
         };

@@ -1335,17 +1335,17 @@ type ClientWithResponsesInterface interface {
 
 // GetConsumerApplicationKeyTokenResponse401Headers the declared response headers of an HTTP 401 response for GetConsumerApplicationKeyToken
 type GetConsumerApplicationKeyTokenResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // GetConsumerApplicationKeyTokenResponse429Headers the declared response headers of an HTTP 429 response for GetConsumerApplicationKeyToken
 type GetConsumerApplicationKeyTokenResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // GetConsumerApplicationKeyTokenResponse503Headers the declared response headers of an HTTP 503 response for GetConsumerApplicationKeyToken
 type GetConsumerApplicationKeyTokenResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetConsumerApplicationKeyTokenResponse struct {
@@ -1451,14 +1451,19 @@ func (r GetConsumerApplicationKeyTokenResponse) ContentType() string {
 	return ""
 }
 
+// LoginResponse401Headers the declared response headers of an HTTP 401 response for Login
+type LoginResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 // LoginResponse429Headers the declared response headers of an HTTP 429 response for Login
 type LoginResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // LoginResponse503Headers the declared response headers of an HTTP 503 response for Login
 type LoginResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type LoginResponse struct {
@@ -1482,6 +1487,8 @@ type LoginResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LoginResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LoginResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1562,14 +1569,19 @@ func (r LoginResponse) ContentType() string {
 	return ""
 }
 
+// ReleaseTokenResponse401Headers the declared response headers of an HTTP 401 response for ReleaseToken
+type ReleaseTokenResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 // ReleaseTokenResponse429Headers the declared response headers of an HTTP 429 response for ReleaseToken
 type ReleaseTokenResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // ReleaseTokenResponse503Headers the declared response headers of an HTTP 503 response for ReleaseToken
 type ReleaseTokenResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type ReleaseTokenResponse struct {
@@ -1591,6 +1603,8 @@ type ReleaseTokenResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReleaseTokenResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReleaseTokenResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1668,17 +1682,17 @@ func (r ReleaseTokenResponse) ContentType() string {
 
 // GetWebApiKeyTokenResponse401Headers the declared response headers of an HTTP 401 response for GetWebApiKeyToken
 type GetWebApiKeyTokenResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // GetWebApiKeyTokenResponse429Headers the declared response headers of an HTTP 429 response for GetWebApiKeyToken
 type GetWebApiKeyTokenResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // GetWebApiKeyTokenResponse503Headers the declared response headers of an HTTP 503 response for GetWebApiKeyToken
 type GetWebApiKeyTokenResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetWebApiKeyTokenResponse struct {
@@ -2050,30 +2064,30 @@ func ParseGetConsumerApplicationKeyTokenResponse(rsp *http.Response) (*GetConsum
 		var headers GetConsumerApplicationKeyTokenResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetConsumerApplicationKeyTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetConsumerApplicationKeyTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2161,24 +2175,34 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers LoginResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers LoginResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers LoginResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2259,24 +2283,34 @@ func ParseReleaseTokenResponse(rsp *http.Response) (*ReleaseTokenResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers ReleaseTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReleaseTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReleaseTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2368,30 +2402,30 @@ func ParseGetWebApiKeyTokenResponse(rsp *http.Response) (*GetWebApiKeyTokenRespo
 		var headers GetWebApiKeyTokenResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetWebApiKeyTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetWebApiKeyTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2514,10 +2548,17 @@ type BadRequestJSONResponse ErrorResponse
 
 type InternalErrorJSONResponse ErrorResponse
 
-type InvalidCredentialsJSONResponse ErrorResponse
+type InvalidCredentialsResponseHeaders struct {
+	WWWAuthenticate string
+}
+type InvalidCredentialsJSONResponse struct {
+	Body ErrorResponse
+
+	Headers InvalidCredentialsResponseHeaders
+}
 
 type InvalidKeyResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type InvalidKeyJSONResponse struct {
 	Body ErrorResponse
@@ -2526,7 +2567,7 @@ type InvalidKeyJSONResponse struct {
 }
 
 type InvalidKeyOrAccessTokenResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type InvalidKeyOrAccessTokenJSONResponse struct {
 	Body ErrorResponse
@@ -2534,14 +2575,21 @@ type InvalidKeyOrAccessTokenJSONResponse struct {
 	Headers InvalidKeyOrAccessTokenResponseHeaders
 }
 
-type InvalidTokenJSONResponse ErrorResponse
+type InvalidTokenResponseHeaders struct {
+	WWWAuthenticate string
+}
+type InvalidTokenJSONResponse struct {
+	Body ErrorResponse
+
+	Headers InvalidTokenResponseHeaders
+}
 
 type PayloadTooLargeJSONResponse ErrorResponse
 
 type ReleasedJSONResponse ReleaseResponse
 
 type ServiceUnavailableResponseHeaders struct {
-	RetryAfter *int
+	RetryAfter int
 }
 type ServiceUnavailableJSONResponse struct {
 	Body ErrorResponse
@@ -2552,7 +2600,7 @@ type ServiceUnavailableJSONResponse struct {
 type TokenIssuedJSONResponse TokenResponse
 
 type TooManyRequestsResponseHeaders struct {
-	RetryAfter *int
+	RetryAfter int
 }
 type TooManyRequestsJSONResponse struct {
 	Body ErrorResponse
@@ -2611,9 +2659,7 @@ func (response GetConsumerApplicationKeyToken401JSONResponse) VisitGetConsumerAp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2672,9 +2718,7 @@ func (response GetConsumerApplicationKeyToken429JSONResponse) VisitGetConsumerAp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2703,9 +2747,7 @@ func (response GetConsumerApplicationKeyToken503JSONResponse) VisitGetConsumerAp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2752,10 +2794,11 @@ type Login401JSONResponse struct{ InvalidCredentialsJSONResponse }
 func (response Login401JSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2814,9 +2857,7 @@ func (response Login429JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2845,9 +2886,7 @@ func (response Login503JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2894,10 +2933,11 @@ type ReleaseToken401JSONResponse struct{ InvalidTokenJSONResponse }
 func (response ReleaseToken401JSONResponse) VisitReleaseTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2942,9 +2982,7 @@ func (response ReleaseToken429JSONResponse) VisitReleaseTokenResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2973,9 +3011,7 @@ func (response ReleaseToken503JSONResponse) VisitReleaseTokenResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3026,9 +3062,7 @@ func (response GetWebApiKeyToken401JSONResponse) VisitGetWebApiKeyTokenResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3087,9 +3121,7 @@ func (response GetWebApiKeyToken429JSONResponse) VisitGetWebApiKeyTokenResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3118,9 +3150,7 @@ func (response GetWebApiKeyToken503JSONResponse) VisitGetWebApiKeyTokenResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3346,121 +3376,128 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F3/c9q4tv9X9HzvzCZ5hpBv3Vs67weakJYmQEOgaXbpi4UtQMFI1JJD3Cb/+xsdycY2JoG03Xvnzf6w",
-	"swEs6eico/P1I/e75fLpjDPCpLCq360xwR4J4M8OkUFUG0oSqE8eEW5AZ5JyZlWtS+Jy5gkkOZpjKtGA",
-	"DHlAkAwiykYIjzBlZcu2yD2eznxiVQ8qtiXcMZliNdeUMjoNp1Z1z7ZkNCNW1aJMkhEJrMdH27q6uqqF",
-	"ckyYpC6WZHn17pggvHiCcoZgcoLkmKApkWPuIXI/I64UGTKst1hQFwUE+9P/6VtuMFXT9C0rTZ2hSMiA",
-	"spH1qCgKiJhxJgjw5S32OuRrSIRUn1zOJGHwJ57NfEPP7q1QlH6PlxZ620JQNjqlxPfUZxFOpziIrKpV",
-	"Q1PMPCx5EKGh+hlRgczjlm3dYT/UbMASW1UW+r5tCYllKDQJniK40fpUO2+c3HTqF736ZdeyC7gWaMLV",
-	"9IxLdId96qEhD5AcqxWBc4pjUyIEHqlZ4xED7kVVNAv4jAQyQn2LByPMqIDt9q00wY/AswVD/xmQoVW1",
-	"/rG7ULVd/avYrQcBDzqGvZrZq6n2ONF0T7F0x2g+xjItcey6ZCYF2nJyrHC2y9ajbTWYJAHDPqy5oeyo",
-	"GZuV2yUJ7kiAhpj6YUA2kFS33mnVzm/qnU67UygosZiZeOqYYSbmJIDtGnZk5RQTiAjs7qfLIEuQYnF6",
-	"DwmHQaOOA+Kps4l9sTGbiyZYMPwq4GyEQqG2OiU2mmEh5jzwEA9QWiE3PjTHnfpJvdVt1M4vC+Xx/JLx",
-	"mQroaJyTjc9HlBnW/XzJFJCGmZelzeOpc7M4H6ldZyV4RqKXSc4MXEisxyaMzxmakGhjoZzVrwuFMSFR",
-	"yt7YaIr9IQ+mBGQS6gWzEghTVPx0AaxDTorpZ/VrxWw77Wuvrq5KeZ9XRJcZspt3kUDZQnbtoOa6RIgu",
-	"nxD2MkHmJsgfwZz7BcFtKt7a8XH98vKm2z6rt24aoIinjXqxPcRADpKKHkTBOAwpCXIuISt0xrPD4BEi",
-	"wIamphjRO8I0B/9W4o2U2EZce6QV0umznMdejF8he2e73Ge/7mi85DyQ+xkNSC5gq5sv11UGvc/654+N",
-	"Tv2kUB0078ZYILNgVvb655gWE5T6BIs8ZTU/INiLUPLrpvoKpD5BYjp0LKJRbWFACFtQ8NN1NSEkUVJb",
-	"BbEj9X+jqnayfErpYGvOttJaw0m05WREY7zgRxz5HHtdzs9xMCIbaoxMDVsI5i33IsRVDPXqEJ3Rt2sL",
-	"5mPt+rxdU9S3b85rnXf1JyN7Facr1kjOka+oWB3Oq8c0QUdHB6/QIJJE/LrgPbOiMhqCfiPIp1Mq0Zaz",
-	"tEkjiU5KyTcQQfHZ6Gx6JtpnS7zOcHMjbpnV11bueA9vFLcCog8eilNRpAgHFqkkhLqkx/Adpj4e+Jvq",
-	"qyBCUM7OlSjy+Q38YqQUEOyON+DeZb3zqXFcv+m1ap9qjfPa2/P6U7mOi5kyLCbRYXyesy7jWFv4EPn0",
-	"To0D6oRmFtD2JuYaClkoIHOaECY0r4XkQZ5Ny3uFp1CYeuzft1+RoYmKNFlvkAwiXWpBYswD6Ue/LOtb",
-	"IhVtOQW7VRHBgLg4FARRKRLytdgWUlIGOP273l4SK+hl0vvDQ0kC5EBFqgQlKQcJXYLKBdKpR54LFFL1",
-	"Ldg9BAcNIcKNrY1cjpJrWvOWdSd52iLRhwr5XKNt+uHs094FPT/+MB68c9XnRu9bY69FP7wuk+jDnnvQ",
-	"UF9+/ePda79B53Rw8IE1bjl137eGf7z7tK+/+xSq75qXDdGYfjp0jxuvGrf1g3a3V2l2r+fNk5paYHb9",
-	"+YK2aeO+9W2y1zqpR62T2lyNx6wzU+PbvYtKp3t62rxtHXdOPh23vjUOmicX+xe3fv2i0jpudf942/zm",
-	"zpu3F3R4UT5zu/cCf6rvBSG+2R9Mztn4djDhv19OLgatw6B0dSZvPp02764uGtbjrzawIMCnNNoIxUaU",
-	"mUKKsaWE3RGfzwjY0y7nTcwiU+PbtIIhxwGX0s+7nm78tdFlU0eByoDYIIxs3zRrreu4sFVQq+AcTTGL",
-	"EJaSTGdSpI+RjyUJ8jGbed4QVDSMMnRQic/bT7YxeXIhIMtt0tn+y21Bj1HZ4rLm+3y+sTkIlwan7YL6",
-	"FbQvFCRAUxyBzQvF+n6m12p0b1rt7k3t/Lx9tSKfgGUSk0ruqZDK7MbrDWB9L59gUon61mtdzgVTbPbw",
-	"84tWa5GHtpz8Zk1c2GMinM14IInXJB7FXSjabyQmxuWHy3YrK59THkxLhClOexCybiCVy97Hj+1Ot35y",
-	"06yfNGo33euPa8Tq01DAfvPkZkVj9oVkNMs+el+az+cllQWVwsCPKTfiS3j068N6tZxiJ4isiBMguIQG",
-	"4FyqxvQ2qmUqSsfA1O8W9jyqPmP/o249UCW8IfYFWb9M5KFBBAFHQdUKYZ8zkukSfbeyz90YCc9uJkSF",
-	"Knjvv5QKzlIErRjyNJ8Ldqzz+q+hrjj8WTjrl6Rpxge3xJWKlgwn33I5vsKR+Jn843KM5jgSCEvEmUvQ",
-	"1nGnWT5uNxEWEwEtJCyRCr3V72T7jR6ilLvPBsRUxaG2sxGfbWtRTrKq1hRHyk8oR1ZyceCVKpXKnmVb",
-	"MyxEPPzwYH/vl8knS88z4xdCaSSDPoExecyQ/PQ0H7EQaytHhr70Is9qTSOzr5977lLVVsw86FPA4csd",
-	"u58k6v8cCb1MFhtIArOoPbSqf669zUI7+2hvMD5F3UbjEqv0+CWvQcmUujbvcibCKQl+Exm9KqN3KutP",
-	"mxnEhzBCzjlYp2qfOQWnwtFGHsrVzkImDpJ8ROSYBGhO5Rg5iYScMroaE6ZtGA5In0GTwF4YNZTYtOyM",
-	"Sr1T8yCXTwnCAmE0wzSoAtFqMR5CENhnHNaH3HioQh4bYV9wxMi91G1fVLijMlLHzgH5O8inQmreyXFA",
-	"SJ8pYfhEEiTGeAZspUIHc+IFRvj/qzFd7xB+SsK/J83eb2kz9wYZMyAyWpXBoqwycFN8f07YSI6t6v7R",
-	"kW1NKYs/L/AyMTrFtorjpmdpLQiFsuRlvfCGRB2bI1xbRKpnJDIJeoKdedK0pTUUSL8B0m+yKrOW8qpk",
-	"w6paRVHB6pk3VsbFSk8PVrnlsi9fQUiRq4D4vFjQV+MI4SQ21zl9GcWhWpJvedwNpyqdUM6Zz5kGjYAS",
-	"CCg3C6LMHpiNPqt9bPwmkIsl9vkoJOU+67MHHTw/oPfd7kf0gKYEM8pG6KHPHkqlUvKfenIJjoMe0GGl",
-	"gh7AhqkEwkYY6VQ87igaSI9JLBKkj5KdVlgD9qmmGpUq/VAzmR4m5JNUiBnxpUZVqR8hmYv9xhx62ZBT",
-	"8QD5oNBl5Ji0y0EMT41PgvFllN1PGj4Be9oze9oYkoFhiPI61B0nXk3ZcsUCTSYVyCM+HSgOEF/nyQLT",
-	"JarO6tdZaq7IANU+NqDFC1LWZzOdRj7R/t1S6wBuztapORbk1aFiJeOsRKYzGSW73E73rnNkrer4Zkhd",
-	"4frTAeRWgeUCz74qyNzOgwRyhOmuYIaMNRqMasW4QxPPmG0lFsw4x8Jg7gahzDR7zQxL1Q6Y5MBMYs41",
-	"8VaVT5Ky0hYPlEi30/UlRGW8jFrhtN1rmfkP0QNq8QRGJ3W4MMMy4VWz3n3fPlmm7MhQpp7VZAjYmloy",
-	"gRWCiTCTb2HfN38LBG0tZWc+ti+72/Fay61AtdRejglP9RMX3CwsRMB0RyumU5Q7+VqMs5BwvjapJtt/",
-	"rSZbUUnViqJryW80WlZRW1zATFQzA65DD+gosZcZIN6bNCAQhK3iUiIDutCpokYNzHiQnXGpyVN9somT",
-	"gD9Mc0qiCSEzkerKseWWzhrbV0EIC6fKKS4jWovhelmozfPwojzUIY/OKCiwJifGsq3lw2DZhV36lSXB",
-	"ojr+Eii0qJ34JR9r2dZ9SbGrdIfB4wjgm0a7xJFWIS4zA/VLPhQHNjn8jGmVLTAwuWq5bbW4POUhU382",
-	"4axnfs2jK1ZUc5c7MXkIb2Hv+0vMkpNFZASxXo7BBbDW8hrao4et4aeWkWlFyvtCCKeJF3K6vxmwLH+6",
-	"9OgfC8fKS6drbcROxqEWnzI917q+ppw5tlVrhYcrPLtrQ1fKKw7q853+rNFJs2l1lFBoOgqbfomhTdnZ",
-	"dJtsycRldrw6wijoH62wcqvbBMudjsc4q0m6DoUpbNymVQEyuSNB4mtTiPhsfhf33LNzOSz0fcfWMf9Q",
-	"Ih7KKsK5yYDxy4AbSIXT6WrFttR0GlAig5AUZGyLZtGzfZdL/Wg+PzQzrEwHL5MVUnnzv+diSGzMcpdC",
-	"8qJZp1qzyHTzPajvS639Ib0nHhqHU8xKAcGeEggShEnCXGK2QpI6x1LFItnYckqNlf5jV/oRmqukWadj",
-	"UDIE7qS0L393KCtEU6FPz79YuEi053xEX1IwyVyFqFozceORO1OCVt5FkXjgBkSWPqpvKoFyy7HcrKp1",
-	"63GyLLHsrE9Lrp1+9jG98vP1OXhuo2JKmvhnno+fy8smmSBFq53dcpGE2mdPnbzn4S2rTkVOu33ovTnt",
-	"MwdxhkQIMUc5FSq3z5Zjw+fOTB1y9+x865+LNUb/qPq3cwq3bLYyEVKS/fp8BOmH5LmSZnwONqxmJkXj",
-	"QhqSQoNObNLdACqQOybuRKWDI0yZkOnCcOrJLJ3Q1rItFShhqeheKOQLKI+PXfHNod9EEnNmiVg2ED+B",
-	"njwGtvr95Q5bB4uUjYo9ddKh/s2UOPXOTBTWZ2oQZkgXsLTO2WgO9TcI8cBgmJ4JkpyXtyE3/WXeP7Ek",
-	"G7h+w86N6upZfifQxVVAZMnjqDyrHuuiF795V4Be9Mm7U+m+u/cbrFJ29302mJ5WvM8f/KwSHVZev3pG",
-	"i3Ls0Tso4k63eG81lm9+wBQqAgQAyxUZIBiKtnQFVlc8w8BHMxxARWSGAyx1e9vjUmzbfeZzNoLsADN0",
-	"sI/cMQ6wK0mQ77etzbhbfDWhbdqIWreTvc7kU71Z+eOkM7moNE9GlYte41u7d11p1Rv37ZPRYbtbj5pR",
-	"QzTYp28ubbxqTPfG5HPHH3x+K64/d1bCRq8/fwDYZ/P2+v5ich1d3LpHze7ksHVSu++cjI4uuu7Rxbde",
-	"pdW7vm9NWsedXlMRfOddHQKMVM3xx+fxHObo9u7bJ/V562S03zpuiMbUH3sahrrX7I7m7a6737qFDX/1",
-	"3qm9fXjX6o72L24bh+2TWqVdr1ea3dr84tattHu9/ebkutKqdN5dfBtVWscfXpeju867r6fR7975/vtX",
-	"Hffr5/aHC3ly8O0tv3rfO5nxTut1E78anw1no2eU6uBAeXkpSaAU4n//rJX+wKVvldLrm9KX/+73y898",
-	"8c8iRwkqc2LM14pD9ix6dVPtft6QPrskkPzjVgrWs58yVj0Tzi1bmsZJ3PLQ4EiuPLhx4LoRr3IS04JX",
-	"j3lkiENf6sfjoXHdmw/7TOo6yDZg5lWemjuEuT7rq8NnPVcvFWCuvoObol3lB1mTCVH1xi7zigxqM/ry",
-	"7ulSiLlRjzInRaUnxA0DKqNLeOMCzFjc7S3m1MruE9aNNijg6Nc0JEzFzFu46jj4qPaZUwvlmAf0G8xS",
-	"NcO0ud7qh5XKgTshEfxBqtuOVgL9pgirag3U04uTPJZyluF3Mf3pZtpfQDI6NYmrWs+p138/OK7U6q8O",
-	"j/YPD37fe3t0clI/PT06/f3t2/291/uO0nwMWbyjZ+70egfNSnN+0evtt056UeukedDsNfY69c5pZ3K9",
-	"17n1ji9uG/ftbuPVWgzS12SHPAbbYheUySSO5o0aaIopk5gyEgirED465GGQ9IHi/jQfDkmgwYR8oIbD",
-	"y0SYlwr15PKrP0ycMsayz3RVSGNq4lljieXeC6K72ObLB+QuauPowczp0yGRdEqKu9pZMnZhiIMe1irm",
-	"mgsIUBV7AFDQWDGED9HODvV8srOD1MJVU+ZyoWuGPRJXHeLoLCBCQkyivoIpVtO2a+I4ReNiBioF8YeZ",
-	"r4TkM4HmPJgA/w3gs3DiORnc4Bm9mZBowYD1joidOxyKhDmHTQgD8qdChMTWSHAegBMopCK2KTcpm5Il",
-	"6QVWJ0+fjWZ+CCnDqor/Oht4Y9pnAnHmR3m4m8pTlCNV2+yzf/zDdChzt1T6rA5aoTMZO07A1QrmTSS2",
-	"sgAmnNWmWysORo520A6akulAOUwHkEl2nzmpQ+rYCxDEttJelRmRIPN+HcifFHGhL201syI8mXfMfU9p",
-	"D5XlPmurrSrG6QK4IcVcyg+h1HpHzARvYFJ9hw+MaLwn/ZBO8/SSzANHT4Nkbd3/1NliOllUkTxBsXES",
-	"MhwgQZgnzKNvEluhZvCJWojKPuOhtJHgCCPXp4RJTaxudQAUcLscM7Ss4X50qUjzRv0db0FNSkUauQhw",
-	"FBF/cpKCp2MS0Dgl1Qg/aLwo/YEppgQzZccyktOSX78Y+iYFdxE4itfQ9c4+e6rgibaGcJNa59WaTv32",
-	"IlNJhyoynLXtcqzQcB+zz/T/ofmfTboEEnTEiKeXe9+sHZcu39f2j16VUTcguu80VceWz/DXkCAdKIkq",
-	"CBR+7DOtq9oLxD4Gi4lGqcd3wBZ+heg5NQb0ScsJUzMU8VApokn5GCF64QRopU5yZnGJJyRlYI3RcYx5",
-	"+hqSIOozlVROiTIbW/E4ZfdjVryrdwFeA8cuHmpOm1Ef4CT4lNwMfQZTaJiFkkRN3zwz9GwV+7JtBGeE",
-	"skRhDczWRh6ZEQYH3NTdzM77zLCqaizgStemj2QQ+iqaV+o7UApLlO3CWpBxlA+vmbD7bBjwKers7Zcr",
-	"5QriKhN43l1s7ezAUdjZ2S6jmj75wCwqdEyAoz6DsENDe7ecxEiQ4I6gUgn4VIIGXIQU/Q8woZNotInI",
-	"YSuiHwfoSgyUpBRcm2GBtpxjfZWn1I1mik15qImNet3T0r+2FZ1YoikX0rwxoNxnTZC3AfFl2AYrBUQt",
-	"EmvMEu4OjBkEiHiBjINWDdtydHyi41IHjoqTDlnUYBxtw9EWyOeh50eIMiEJ9hSpAwLmfsQ4wJkuORCk",
-	"uWCiUuCDR5TVCQBG4iGPKt4TJv2oqojS6gwRNKR7SM6pS2z9bgJDekBg+8Alu88wi+QYAhVQAmhLm2qe",
-	"UiRjYJnuak7hLXVjzNDeK+STO+IL5BEyU8rhuGMcCCIdfXiBaIacUA5L/3JSCG3D3BXgolgtTrMooD7T",
-	"782Jowmx6HtPSCSAVG1mV0QXWpVcHjK1j5kKZVz41GdbmdBSzbSIYWIcGCDiSBA7Mux5ARGijHRjOLkF",
-	"qrZGGcLKYDCPz20TgJptGM+BZbw4xBzqXOov9ax5XvVZEW4qZJL6GoUJS4GxgfXYIsoFiH06Nn+TRQ71",
-	"GfisMZ9r+k2HG3ilnD8ceu2Ih6FvjJ7rExyI+MU1ahu/Cc1ZnQD51CWmpmLSmmaja9lWGPgmDRLV3V0+",
-	"I0zwMHBJmQejXTNod6r7UZJKyPnjwCKL0o5DZMu27kggdFoEhk2NVTPjGbWq1kG5Uj6AjpQcQ6a9u1Hk",
-	"C1UhLgqqLh0iw4DpaLYom9KecmXUvJXAbbT0E+vf2TtSu9guo0vjjp9LlHUwyJaCbaWwRvsjXc9ZiblJ",
-	"5VLGhxeDqZ0qIlRft1AHsvBehR2/m+CJeyLw89JdESdkVCo70We5alUCfhkucvnfRKaIBVajm0rrUjkC",
-	"JAR8znS9Oc2J5XcvDYgKSgQUzhoqHwbgiEA7O0vOUgLOBHymt7MDAb7hTVw0M05UH4oE6tPwrKr1jsgn",
-	"IP6WHaMD3nJv4xfJJXyvMS/deVtc0jXQtKhg/9FKGHD6Iu8TsP8X3kF7fFRHmXk8qC+6wOnr/wTpn5Xg",
-	"DfqeeEnwvKVOyXPVne01t7DhnYj1LwavcavjMVsXlkFI8u9P3a9UNlSJFzBWp5o/4/Ubf/dhfqQP8x/z",
-	"0o9U0quV+Jm3gBxqLS1aOtHm3dSrgGHI3vNDVr2kEcYfPD8+h7VVw/bWGJbH3MK4o3WWK0DmqsH7r58f",
-	"nMfvPtrW0TpszaJ8YdQaWyzAAqf7FXBLdlWn4s8vj1/slFl5R2RSoXo6FrJsS+KRWL6PbX1Rq+8WZdY/",
-	"GpdBq0ulhyxTVc4HIqmumY6glgIRAwB5IhKJAwgdNOzspPN5lQ1DLr+zU9VVqVydGt4ZtihQ95kaace9",
-	"EZgmvgurgncYrUsOsowMtgEClbjoguE1UYyU0dZpLu5clAVwprYRp6gw7zr1WUGIqUSVt6FUwpJMTbFL",
-	"zT/PpHLxfhY45nQ2FsSIE+WUfDqBXLvw/bsmOycJTpgA3Jj4vjDFtcy9MBW9ASFF8RkAB38oDHPHXBAW",
-	"92wXJ+M87syqMwHPgNqkPe3L0Ic6HtkvAiKCTQcVfYqeFQr945QtkbO2c8rgN9cPjZ6zqov3lP16R5W+",
-	"M/K3j/pVPiqvzmA+12gkvsT7xNXs1V6oiSfK5BsLGrJQQKpvOoFwc8PUheCNYmC4y6jGIjPCxUzfQ9O3",
-	"Oew+A/sF9iy5SaL0Fwx9XCIJiMunU7DTqX6v7gmkKn+m7N5njBCPeCjAkLZCsc4nUpou8dS4rsSfGatq",
-	"sIKQVG+ZvhEVBT0jKBgvesv67Yvm3bLx1RWsX7Yb59ngRHDuBbzQkIk9QLYua26e8iB/dbTcZ8XX9qDl",
-	"o/GJ5moJD31P36oQk9R1PN0CSd3fE/o9FhMyk9VsVQILUwxYvDyTyszL1lZf2NO9hCyXtN9Kti8k9X0E",
-	"xXDO4gvn1ZyXXmoW9FkSXSiPq9Jjs0qRCy9ygWls5A95wtRxWXqVbHxI0k7m7wTzL00wN34B7wvrFU8b",
-	"9uTVwr/eIy/yxb+d6npOdfmwbuI0lzAuP5q+pfExKyrpqLNX0YX0PvvRSrqxyy/Anq1MJwvL2sq5LNW1",
-	"k1d8xOAMPqVSmtvjA4Kc74/OipTzR2rWb9AIMnhG5n2m3Er8D1SNCVtRz87iLH9J7lTLYhDiykJxFpUq",
-	"0P760rKdkVq60LyBfS1Gqj4u/wta/4FpzhmJ/k5v/pISXApf+3zVLWUqn7TasIgKiAWskbfKPpb0jsRF",
-	"gjEXEuJnnSrQxbHRkXEaJwZ2KlIxaVJrokxI7Pvarm85cT9YG1D1aMkNpiW1iDalu2q+GVVskrt3+/E/",
-	"caK7ybkf4eV4Zpv5bbQBEpvBLRU5GbiIZ+oVOUY9fnn8vwAAAP//",
+	"7H3vcts4tuerYDlTFdlLy5L/pCdK7QfFltOKLSmW5TjpVtaESEiCRQFqArTMtF21T7MPdp/kFg5AiqQo",
+	"S3KSnqlb/WFqYpsADs45OH9/QP9puXw644wwKazan9aYYI8E8M93WFD3ZIx9n7ARUb/xiHADOpOUM6tm",
+	"9cYE/drrfUTwIXLjL2tIjgmaEjnmHiIPM+JKAb+akAhh/c/UuFCQgOEpQXMqx32GGSLTmYzQDAsx54FX",
+	"RnV/jiOBBGESPkJyTAUSEstQlPvMsi3ygKczn1g1TTQKCPan/6dvucEUh3LctyzbCsgfIQ2IZ9VkEBLb",
+	"Eu6YTLHa1gxLSQK1pf8Lw0vo8Z87lm3JaKamFDKgbGQ9PdnWO+5Fz3CkvmAC4kPYKKxCkKNGOpozbkA8",
+	"wiTFvkhzKiDDUBAP4UD9ajoggTCT9NmHq04bqQ0QIdGAe5GNGJcIM81ItUc1o4sVIWZNGwmOAiKDiLKR",
+	"5htmfebUQznmAf0G3zpICxy5mKkZx8Sfbclw7kXfwW/uRavZfU6iTrCG505W4v/1//5/33I01U6z/al+",
+	"0Ty9PW98cVApVkHKUJ4Jcyxi/u/YiAd95mT2VThr/eSkcXV12+ucN9q3zdNGu9c8aza6qZXUtNh1yUwS",
+	"762WpKN+FuJW8glhtxQUYUhJ4Ciy1DglXRjIuNz5S3W/BOMf1cZ3VsukqzSqPpQkWJbFFXE58wSSHM0x",
+	"lWhAhjwgyKggHmHK1uwovZ/DynOETymj03Bq1aoJlZRJMiKB9aToDIiYcSaIMWVeV58e9ZPLmSQM/oln",
+	"M98cm/07oTbxZ0yA0KsIQdnojBLfUz+LcDrFQQRnfYqZhyUPIjRUf0ZUIPO5ZVv32A+1tmKJrRoLfd+2",
+	"9CY1CZ6iOFalbuPyunHVs+wCExsfewoqge6xTz005IHmmzYeim9TIgRWJ8RKG4oamgV8RgIZob7FgxFm",
+	"VMB2+1aa4Cfg2YK7/wzI0KpZ/9hfeId9/Vex3wgCHnQNezWzV1PtcaLpnmLpjtF8jGXa6OnTIVDJybHC",
+	"2SlbT7bVZEo7sQ9rbik7asZm5XZFgnsSoCGmfhiQLSTVa3Tb9YvbRrfb6RYKSixmJp46A5iJOQlgu4Yd",
+	"WTnFBCICu/vhMsgSpFic3kPCYdCok4VT2prNRRMsGH4TcDZKvLyd+HXEA5RWyK0PzUm3AUa3fnFVKI/1",
+	"S8ZnKqCjcU42Ph9RZlj34yVTQBpmXpY2j6fOzeJ8pHatJGinI7abm5u9+iIWIKtoNUP2s64VaDXqcE6i",
+	"l6mBGbgQ/zWbMD5nyh9uLeHzxpdCyYIXT4yXjabYH/JgSkDAoV4wK84wRcUPl+Ym5KQkqKKR75ZcNjbP",
+	"ia4T1CHK6Kkg42VyzE2QP865iBPktq10V8RPhRLXUROCqAktoqace8nKnPHsMPiE6Jg7NcWI3hOmOfi3",
+	"Dm+lwypSBm6ukE6f5bx/aW3svKNj2u84GQU5Q/p0vORIkIeZjkHTOtEwv9xUH/RWG58/NruN00KN0Owb",
+	"Y4HMglnx6z/HtJgY1ydY5Cmr+wHBkLyYv26rskDqMySmI9EiGtUWBoSwBQU/XF0TQhI9tVVMPFL/b7TV",
+	"TpZP6R1szdlRims4iUpORjQ/w6l+xJHPsdfj/AIHOondQv1kathCypCfchXfvT5C5/TdxlL+WP9y0akr",
+	"VnRuL+rd941nsw5IR6k62xz5iorVqYb6TBN0fHz4Gg0iScTPSywyK0KlhX4jyKdTKlHJWdqkiXa7qROz",
+	"hQiKD1p32wPWOV/idYabW3HLrL7xSYn3AIWIgOhTjOI0GSnCgUUqQaIuuWb4HlMfD/xt9VUQIShnF0oU",
+	"+dwL/mKkFBDsjrfg3lWj+6l50ri9btc/1ZsX9XcXjefyMFPRMkkY4/OcqRrH2sKHyKf3ahxQJzSzgLa3",
+	"MddQyKA4B9wUmtdC8iDPpuW9wlcoTH3279uvyNBERZqst0gGka7RIDHmgfSjn5aRLpGKSk7BblWEMSAu",
+	"DgVBVIqEfC22hZSUNU//XW8viT30Mun94aEkAXKglLUHtSwHCV27yhn/1Cfr7H6qMAa7h0ijKUS4tbWR",
+	"y1F3XWvesu4kX1sk+lAhn+u0Qz+cf6pe0ouTD+PBe1f93Lz+1qy26Yc3ZRJ9qLqHTfXLP357/8Zv0jkd",
+	"HH5gzTtO3V/bw9/efzrQv/sUqt+1rpqiOf105J40XzfvGoed3nWl1fsyb53W1QKzL58vaYc2H9rfJtX2",
+	"aSNqn9bnajxm3Zka37m+rHR7Z2etu/ZJ9/TTSftb87B1enlweec3Livtk3bvt3etb+68dXdJh5flc7f3",
+	"IPCnRjUI8e3BYHLBxneDCf/lanI5aB8Fezfn8vbTWev+5rJpPf1sAwsCfE6jjVDsuHSb2FLC7onPZwTs",
+	"aY/zFmaRqT9uW12R44BL6eddTy/+tdFlU+OBqoXYIibt3Lbq7S9x0a2gjsI5mmIWISwlmc6kSB8jH0sS",
+	"5ANA870hqGgYZeiwEp+3H2xj8uRCdJfbpLPzl9uCa0Zlm8u67/P51uYgXBqctgvqr6B9oSABmuIIbF4o",
+	"Nvcz1+1m77bd6d3WLy46NyuSE1gmMankgQqpzG683gDW9/IJK5Wob73RpWYwxWYPP76gthF5qOTkN2vi",
+	"wmsmwtmMB5J4LeJR3IOOwlZiYlx+uOq0s/I548F0jzDFaQ9C1i2kcnX98WOn22uc3rYap836be/Lxw1i",
+	"9WkoYL95crOiMftCMpplP33Ym8/neyql2gsDP6bciC/h0c8P69Vy0PVUIiviBAguoQE4l6pZvYvqmQrV",
+	"CTD1Twt7HlU/Y/+jbotQJbwh9gXZvOzkoUEEAUdBFQxhnzOS6WP9aWW/uzUSnt1OiApVcPV/KRWcpQha",
+	"MeR5PhfsWBcJ4hba74Wzfk36Z3xwR1ypaMlw8h2X4xsciR/JPy7HCNqAWCLOXIJKJ91W+aTTQlhMBLS3",
+	"sEQq9FZ/Jztv9RCl3H02IKZin+1/bsJn21qUp6yaNcWR8hPKke25OPD2KpVK1bKtGRYiHn50eFD9afLJ",
+	"0rNm/EIozWTQJzAmTxmSn5/mIxZiY+XI0JdeZK3WNDP7+rHnLlW9xcyDHgocvtyx+0Gi/s+R0MtksYUk",
+	"MIs6Q6v2+8bbLLSzT/YW41PUbTUusUpPX/MalEypa/0uZyKckuCVyOhVGb1XWX/azMSgHTnnYJ1qfeYU",
+	"nApHG3kofztpCIfkIyLHJDBAkURCThndjAnTNgwHpM+g6WAvjBpKbFp2RqXeqXmQy6cEYYEwmmEa1IBo",
+	"tRgPpcaXcFifJnAWG2FfcMTIg9QtaVS4ozJSx84B+TvIp8JAtuQ4IKTPlDB8IgkSYzwDtlKhgznxAiP8",
+	"P9WYbnYIPyXh37Nm71XazL1FxgyIjFZl0D+rDNwUP1wQNpJjq3ZwfGxbU8rin6tLAB/bKo6b1tJaEApl",
+	"yct64S2JOjFHuL6IVM9JZBL0BNfzrGlLa2gxBGtj5VXJhlWziqKC1TNvrYyLlZ4frHLLZV++gpAiVwHx",
+	"ebGgb8YRwklsrnP6MopDtSTf8rgbTlU6oZwznzMNaAElEFBuFgRgjcps9Fn9Y/OVQC6W2OejkJT7rM8e",
+	"dfD8qPGMj2hKMKNshB777HFvby/5n/pyCSqEHtFRpYIewYZpdCSOcY2mQ2ngRiaxSFBISnZaYQ0QqZZq",
+	"fKr0Q81keqKQT1IhZsSXGvGl/gjJXOw35tAbh5yKB8gHhS4jx6RdDmJ4anwSjC+j7H7S0A7YU9XsaWu4",
+	"CIYhyutQd5x4NWXLFQs0mVQgj/h0oDhAfJ0nC0yXqALwZJqaGzJA9Y9NaBmDlPXZTKeRz7STS2odgC9o",
+	"DOsAC/L6SLGScbaXhf7upHvhObJWoi/TpK5w/ekAslRgucCzrwoyd/KggxxhusWYIWODbqVaMe7QxDNm",
+	"+5IFM86xMHjAQSgznWMzw1K1AyY5NJOYc028VeWTpKxU4oES6U66voSojJdRK5x1rttm/iP0iNo8gfhJ",
+	"HS7MsEx41Wr0fu2cLlN2bChT32oyBGxNLZlAHsFEmMlL2PfNvwWCtpayMx87V72deK3lVqBaqppjwnP9",
+	"xAU3CwsRMN3xiukU5U6+FuMsJJyvTarJDt6oyVZUUrWi6FryWw2zVdQWFzAT1cwA/9AjOk7sZQYk+DYN",
+	"VgRhq7iUyIAudKqoUQMzHmZnXGry1J5t4iRgEtOckmhCyEykunJsuaWzwfZVEMLCqXKKy2jbYihhFrqz",
+	"Hq6Ux03koR4FBdbkxFi2tXwYLLuwS7+yJFhUx18CrBa1E7/mYy3bethT7Nq7x+BxBPBNQ2fiSKsQM5pB",
+	"DiY/FAc2OTCOaZUtADW5arlttbk84yFT/2zBWc/8NY+uWFHNXe7E5OHFhb3vrzFLTheREcR6OQYXQG7L",
+	"G2iPHraBn1pGuhUp7wvhpSZeyOn+dkC1/OnSo78vHCsvna6N4T8Zh1p8yvRcm/qacubY1qwVHq7w7G4M",
+	"XSmvOKjrO/1Zo5Nm0+ooodB0FDb9EkObsrPpNtmSicvseHWEUdA/WmHlVrcJljsdT3FWk3QdClPYuE2r",
+	"AmRyT4LE16bQ+tn8Lu65564gsdD3HVvH/EOJeChrCOcmA8YvA24gFU6nqxXbUtNpQIm+9LKUsS2aRWv7",
+	"Llf603x+aGZYmQ5eJSuk8uZ/z6WV2JjlLqzkRbNJtWaR6eZ7UMs3+Yb0gXhoHE4x2wsI9pRA4NISYS4x",
+	"WyFJnWOpYpFsbDmlxkr/sSv9CM3hEhSkY4urUCntW75+lRaiqdCn518sXCTaCz6iLymYZK5p1KyZuPXI",
+	"vSlBK++iSDx0AyL3PqrfVALllmO5WTXrzuNkWWLZWZ+XXCf97VN65fX1Ofhuq2JKmvg138ff5WWTTJCi",
+	"1c5uuUhCnfPnTt56eMuqU5HTbn0Fz+mcO4gzJEKIOcqpULlzvhwbrjszDcjds/Ntfi42GP296t/JKdyy",
+	"2cpESEn26/MRpB+S50qa8TnYspqZFI0LaUgKDTqxyVwRFcgdE3ei0sERpkzIdGE49WWWTmhr2ZYKlLBU",
+	"dC8U8gWUx8eu+FbTK7G4uJ0hYtlA/AB68hjY2p8vd9g6WKRsVOypkw71K1Pi1DszUVifqUHJ3XWtczaa",
+	"Q/0tuQeOTc8ESc7LO5Cb/jTvn1iSLVy/YedWdfUsvxPo4iogsuRxVJ5Vj03Ri9+8G0Av+uT9mXTfP/hN",
+	"Vim7Bz4bTM8q3ucPflaJjipvXq/Rohx79A6KuNMr3lud5ZsfMIWKAAHAckMGCIaikq7A6opnGPhohgOo",
+	"iMxwgKVub3tcih27z3zORpAdYIYOD5A7xgF2JQmWLn1vyrg7fDOhHdqM2neTanfyqdGq/HbanVxWWqej",
+	"yuV181vn+kul3Wg+dE5HR51eI2pFTdFkn765tPm6Oa2OyeeuP/j8Tnz53F0JG/3y+QPAPlt3Xx4uJ1+i",
+	"yzv3uNWbHLVP6w/d09HxZc89vvx2XWlff3loT9on3euWIvjeuzkCGKma47fP4znM0bt+6Jw25u3T0UH7",
+	"pCmaU3/saRhqtdUbzTs996B9Bxv+w3uv9vbhfbs3Ori8ax51TuuVTqNRafXq88s7t9K5vj5oTb5U2pXu",
+	"+8tvo0r75MObcnTfff/HWfSLd3Hw6+uu+8fnzodLeXr47R2/+fX6dMa77Tct/Hp8PpyN1ijV4aGdvkj/",
+	"e33vN7z3rbL35nbv6//u98trfvHPIkcJKnNqzNeKQ7YWvbqtdq83pGuXBJK/30rBevZzxurahHPLlqZ5",
+	"Grc8NDiSKw9uHLhuxKucxLTg1WceGeLQl/rzeGhc9+bDPjMPOuwAZl7lqblDmOuzvj5a67muUwHm6vvB",
+	"KdpVfpA1mRBVb+0yb8igPqMv754uhZhb9ShzUlR6QtwwoDK6gkdLYMbibm8xp1Z2n555aAYzDy09M1PL",
+	"P41SM8O0uS71w0rl0J2QCP5BajuOVgL92IpVswbq68VJHks5y/C7mP50M+0vIBmdmcRVrec0Gr8cnlTq",
+	"jddHxwdHh79U3x2fnjbOzo7Pfnn37qD65sBRmo8hizfPrHSvrw9bldb88vr6oH16HbVPW4et62a12+ie",
+	"dSdfqt077+TyrvnQ6TVfb8Qgfe12yGOwLXZBmUziaN4wQVNMmcSUkUBYhfDRIQ+DpA8U96f5cEgCDSbk",
+	"AzUcXiFhXirUg9urBd5bOV7ZZ7oqpDE18ayxxLIPHJkutvnlY+aRn0czp0+HRNIpKe5qZ8nYhyEOetyo",
+	"mJt+O+YRQEFjxRA+RLu71PPJ7i5SC9dMmcuFrhn2SFx1iKOzgAgJMYn6FUyxmrZ9E8cpGhczUCmIP8z8",
+	"Skg+E2jOgwnw3wA+Cyeek8EtntHbCYkWDNjsiNi5w6FImHPYhDAgfypESGyNBOcBOIFCKmKbcpuyKVmS",
+	"XmB18vTZaOaHkDKsqvhvsoG3pn0mEGd+lIe7qTxFOVK1zT77xz9MhzJ3S6XPGqAVOpOx4wRcrWBeSbGV",
+	"BTDhrDbd5j0p5GgH7ZgXq1DJAWSS3WdO6pA69gIEsaO0V2VGJCDpXgDkT4q40Je2mlkRnsw75r6ntIfK",
+	"cp911FYV43QB3JBiLvmHUGq9J2aCtzCpvsMHRjTek/5Ip3l6SeaBo6dBsrbuf+psMZ0s6heeYuMkZDhA",
+	"gjBPmE/fJrZCzeATtRCVfcZDCY9yYeT6lDCpidWtDoAC7pRjhpY13I8uFWneqn/HW1CTUpFGLgIcJX43",
+	"DDlJwdMxCWickmqEHzRelP7AFFOCmbJjGclpyW9eDH2bgrsIHMVr6Hpnnz1X8ESlIVzL1nm1plO/rGQq",
+	"6VBFhrO2U44VGu5j9pn+f2j+Z5MugQQdMeLp5X5t1U/2rn6tHxy/LqNeQHTfaaqOLZ/hP0KCdKAkaiBQ",
+	"+GOfaV3VXiD2MVhMNEo9vgO28CtEz6kxoM9aTpiaoYiHShFNyscI0QsnQCt1kjOLSzwhKQNrjI5jzNMf",
+	"IQmiPlNJ5ZQos1GKxym7H7PifaMH8Bo4dvFQc9qM+gAnwafkZugzmELDLJQk6vrmmaGnVOzLdhCcEcoS",
+	"hTUwWxt5ZEYYHHBTdzM77zPDqpqxgCtdmz6SQeiraF6p70ApLFG2C2tBxlE+PFth99kw4FPUrR6UK+UK",
+	"4ioTWO8uSru7cBR2d3fKqK5PPjCLCh0T4KjPIOzQ0N6SkxgJEtwTtLcHfNqDBlyEFP2PMKGTaLSJyGEr",
+	"oh8H6EoMlKQUXJthgUrOib7Ks9eLZopNeaiJja57Z3v/2lF0YommXEjzYkC5z1rmnUEA8WXYBisFRC0S",
+	"a8wS7g6MGQSIeIGMg1YNKzk6Pokf2FNHxUmHLGowjnbgaAvk89DzI0SZkAR7itQBAXM/YhzgTFccCNJc",
+	"MFEp8MEjyuoEACPxkEcV7wmTflRTRGl1hgga0j0k59Qltn6bwJAeENg+cMnuM8wiOYZABZQA2tKmmqcU",
+	"yRhYpruaU3jebowZqr5GPrknvkAeITOlHI47xoEg0tGHF4hmyAnlcO9fTgqhbZi7Aly0UAv9cSqujP32",
+	"UaUau0IXB4FSEyf/aIVjq4PePTtBb6rVCioJ4kLMUq2WX5erO0kV2bhBAOrolyuNEY+9dbBMB5qTgNTQ",
+	"iocYx4QlCYfyGMZ2pCKkFCuWHpgpfobRzBmtfitTW61CZKW9HkNo59F8Kp7JvxJi3vRM3lEYUSFJQLxn",
+	"n+RUKjQI+FwoijUEo89mAZ/ONOiAyhqiUjMd1FMbfqN16TAf9JYQDyD+YOGwfOFzn71cMPNKaI5D+GH+",
+	"kCjiWRaO1mf6Qag4rBULAMaERAJI0/5+RZirbZrLQ6YO1EzF1C781GelTI6jZloE0zEgEaCZakM6osKe",
+	"FxAhykgjFJLryIoflCGstI95fG6bTMhsw4QwWMaLQ/CrHIT+pZ41f2hBKZYAfCGT1NdwYFgKvB6sxxbp",
+	"Ftz1SB+it1kIW5+BCoz5XNNvoBbAKxWFgvfREeEw9I33dX2CAxG/yKS28UpozupM3KcuMcU9k1+3mj3L",
+	"tsLAN/m4qO3v8xlhgoeBS8o8GO2bQftT3RiVVELxKY5ws9cF4lzNsq17Egidn4OHVWPVzHhGrZp1WK6U",
+	"D6E1KsdQ8tnfKgWD8iQXBeW/LpFhwHRaVZTW65BtZfpWSnBfWvpJGNKtHqtd7JTRlYkLN3nNeLlko8+q",
+	"0f5IFxZXgr/SD8LqYHLF27E1RKi+96MOZOEFHzt+JOOZC0vw56VLS07IqFRmrs9yZdMEhTVcFJVeiUw1",
+	"FaxGL1VfSCWrkJnyOdONjzQnlh8VGxAVHQuo4DZln2kEk0C7u0tRmwTAEwRv3u4uZJqGN3H11kRz+lAk",
+	"mLOmZ9Ws90Q+c9fEvKRLhFSmf9uH9RK+15mXbgEvbosbjGRUsP9oJR49faP8mfsnL7wM+fSkjjLzeNBY",
+	"wBHS71AQpP+sBG+ugRAvyeJK6pSsKzPubLiFLS/nbH5DfYPrRU/ZBoUMQpJ/ZPigUtlSJV7AWB3o/Yh3",
+	"YP5uCH5PQ/A/5vWZVPVFK/Ga52iOtJYWLZ1o837qvWwYUl0/ZNXrozD+cP34HOhbDatuMCwP/oZxx5ss",
+	"VwARV4MP3qwfnAeSP9nW8SZszcLNYdQGWywApacbZ3Bde1XL7PevT1/tlFl5T2RSKn0+FrJsS+KRWH4Y",
+	"wPqqVt8vKvF8b1wGPVc+VF+lQ/98IJJq3+oIaikQMUikZyKROIDQQcPubrqwRD2fQFFpd7emy6O5hgk8",
+	"XrfolPSZGmnHTTqYJr6UrYJ3GK1rX7KMDMgGApW4+ofhvTJGyqh0los7F/UpnCmyxbUSmHeTRoEgxJRE",
+	"yztQs2NJpqbYpeafZ1K5eD8LQH06Gwti6JNySj6dQNGn8JFqUyYiCWCdAO6d+L4wVd7MBUUVvQEhRfEZ",
+	"IFi/Kwxzx1wQFoMHFifjIoYIqDMB34DapD3ty2CwOh45KELEgk0HFX2OnhUK/f2ULZGzsXPKAIk3D43W",
+	"WdXFg3k/31GlLy/97aN+lo/KqzOYzw062i/xPnFbZbUXauGJMvnGgoYsFJDqm5Y0XCEydSF42g4MdxnV",
+	"WWRGuJjpC5H6WpHdZ2C/wJ4lV5qU/oKhj0skAXH5dAp2OgU80M2pVAna9H/6TFf1UIAhbYWqsU+kNHCF",
+	"qXFdiT8zVtWAViGpLpkGJhUFzUvoXCxADvoZUPNicnyHCusnpOM8G5wIzj0rDZ3B2ANkGwTmCjQP8neY",
+	"y31WfH8Ueo8aKGvuOPHQ9/T1HjFJ3QvVlejURVKhH1SZkJmsZasSWJhiwOIVVyozr/6tvjmqm1pZLmm/",
+	"lWxfSOr7CLoynMUvH9RyXnqpa9VnSXShPK5Kj80qRS68yAWmQbrf5QlTx2XpTeP4kKSdzN8J5l+aYG79",
+	"EvQL6xXPG/bkjeuf75EX+eLfTnUzp7p8WLdxmktgq+9N39JArRWVdNStVnQhvc++t5Ju7PILQJAr08nC",
+	"srZyLkt17eStmRglxKdUSvOMwYAg588nZ0XK+T0167doBBk8I/M+U24l/k+sjQlbUc/OAn5/Su5Uz4Jh",
+	"4spCcRaVKtD+/NKynZFautC8hX0thkw/Lf9n5v4D05xzEv2d3vwlJbgU0Ht91S1lKp+12rCICogFrJG3",
+	"yj6W9J7ERYIxFxLiZ50q0MWxif/Do4seP9ipSMWkSa2JMiGx72u7XnLifrA2oOrTPTeY7qlFtCndV/PN",
+	"qGKT3L8/iP/bPbqbnPsjvNJotpnfRgew2RkAXZGTgRuhpl6RY9TT16f/DgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

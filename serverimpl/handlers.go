@@ -27,7 +27,9 @@ func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.Log
 	case 400:
 		return gen.Login400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
-		return gen.Login401JSONResponse{InvalidCredentialsJSONResponse: gen.InvalidCredentialsJSONResponse(body)}, nil
+		return gen.Login401JSONResponse{InvalidCredentialsJSONResponse: gen.InvalidCredentialsJSONResponse{
+			Body: body, Headers: gen.InvalidCredentialsResponseHeaders{WWWAuthenticate: challenge(f.code)},
+		}}, nil
 	case 403:
 		return gen.Login403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
 	case 429:
@@ -49,7 +51,9 @@ func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestOb
 	case 400:
 		return gen.ReleaseToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
-		return gen.ReleaseToken401JSONResponse{InvalidTokenJSONResponse: gen.InvalidTokenJSONResponse(body)}, nil
+		return gen.ReleaseToken401JSONResponse{InvalidTokenJSONResponse: gen.InvalidTokenJSONResponse{
+			Body: body, Headers: gen.InvalidTokenResponseHeaders{WWWAuthenticate: challenge(f.code)},
+		}}, nil
 	case 429:
 		return gen.ReleaseToken429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
 	case 503:
@@ -74,7 +78,7 @@ func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyToke
 		return gen.GetWebApiKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
 		return gen.GetWebApiKeyToken401JSONResponse{InvalidKeyJSONResponse: gen.InvalidKeyJSONResponse{
-			Body: body, Headers: gen.InvalidKeyResponseHeaders{WWWAuthenticate: challenge()},
+			Body: body, Headers: gen.InvalidKeyResponseHeaders{WWWAuthenticate: challenge(f.code)},
 		}}, nil
 	case 403:
 		return gen.GetWebApiKeyToken403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
@@ -100,11 +104,9 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	case 400:
 		return gen.GetConsumerApplicationKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
-		resp := gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{Body: body}}
-		if f.code == gen.ErrorCodeInvalidKey {
-			resp.Headers.WWWAuthenticate = challenge()
-		}
-		return resp, nil
+		return gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{
+			Body: body, Headers: gen.InvalidKeyOrAccessTokenResponseHeaders{WWWAuthenticate: challenge(f.code)},
+		}}, nil
 	case 403:
 		return gen.GetConsumerApplicationKeyToken403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
 	case 429:
@@ -117,17 +119,20 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 
 func internalError() *failure { return fail(gen.ErrorCodeInternalError, "internal error") }
 
-func challenge() *string {
-	s := wwwAuthenticate
-	return &s
+// challenge is the WWW-Authenticate of a 401 with this code (RFC 9110 §11.6.1 asks every 401
+// for one): HTTP Basic when the key was refused, the Body scheme when the refused credentials
+// are members of the JSON body, where a Basic challenge would invite a pointless retry.
+func challenge(code gen.ErrorCode) string {
+	if code == gen.ErrorCodeInvalidKey {
+		return wwwAuthenticate
+	}
+	return bodyChallenge
 }
 
 func tooManyRequests(f *failure) gen.TooManyRequestsJSONResponse {
-	s := f.retryAfterSeconds()
-	return gen.TooManyRequestsJSONResponse{Body: f.body(), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: &s}}
+	return gen.TooManyRequestsJSONResponse{Body: f.body(), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: f.retryAfterSeconds()}}
 }
 
 func serviceUnavailable(f *failure) gen.ServiceUnavailableJSONResponse {
-	s := f.retryAfterSeconds()
-	return gen.ServiceUnavailableJSONResponse{Body: f.body(), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &s}}
+	return gen.ServiceUnavailableJSONResponse{Body: f.body(), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: f.retryAfterSeconds()}}
 }

@@ -356,6 +356,7 @@ export interface components {
         /** @description The username, password and organisation do not match (`INVALID_CREDENTIALS`). */
         InvalidCredentials: {
             headers: {
+                "WWW-Authenticate": components["headers"]["BodyChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -365,7 +366,7 @@ export interface components {
         /** @description The key is missing, malformed or unknown (`INVALID_KEY`). */
         InvalidKey: {
             headers: {
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                "WWW-Authenticate": components["headers"]["BasicChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -378,7 +379,7 @@ export interface components {
          */
         InvalidKeyOrAccessToken: {
             headers: {
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                "WWW-Authenticate": components["headers"]["KeyOrBodyChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -388,6 +389,7 @@ export interface components {
         /** @description The token is malformed, forged, unknown, released (`INVALID_TOKEN`) or expired (`TOKEN_EXPIRED`). */
         InvalidToken: {
             headers: {
+                "WWW-Authenticate": components["headers"]["BodyChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -455,15 +457,30 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description Seconds to wait before trying again.
+         * @description Seconds to wait before trying again. Always sent with this status.
          * @example 30
          */
         RetryAfter: number;
         /**
-         * @description The authentication scheme the method expects.
+         * @description The HTTP Basic challenge: the method expects the key as the HTTP Basic username with
+         *     an empty password. Always sent with this status.
          * @example Basic realm="crmauth"
          */
-        WWWAuthenticate: string;
+        BasicChallenge: string;
+        /**
+         * @description A challenge of the scheme `Body`: the credentials the method refused are members of the
+         *     JSON request body, not an HTTP authentication scheme, so retrying with an
+         *     `Authorization` header cannot help. Always sent with this status.
+         * @example Body realm="crmauth"
+         */
+        BodyChallenge: string;
+        /**
+         * @description `Basic realm="…"` with `INVALID_KEY` (the key in `Authorization` was refused), or
+         *     `Body realm="…"` with `INVALID_ACCESS_TOKEN_IDENTIFIER` (the key was accepted; the
+         *     `access_token_identifier` in the body was not). Always sent with this status.
+         * @example Basic realm="crmauth"
+         */
+        KeyOrBodyChallenge: string;
     };
     pathItems: never;
 }

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -22,9 +24,19 @@ import (
 // credentials from the default fixtures, and release with the token login answered, through
 // portman-config.json) and variations reaching every declared error status but 413 (wrong
 // credentials, a missing member, an unpaired pass code, a unit not allowed, a body that is not
-// JSON, and 429, 500 and 503 by fault injection). Each answer's status, content type, JSON body,
-// JSON schema and declared headers are checked, and the challenge, Retry-After and status.code
-// values where the spec fixes them. Zero failures.
+// JSON, and 429, 500 and 503 by fault injection), and Portman's fuzzing of the request bodies
+// (each required member removed, each string too short and too long: 400). Each answer's
+// status, content type, JSON body, JSON schema and declared headers are checked, and the
+// challenge, Retry-After and status.code values where the spec fixes them. Zero failures.
+//
+// Configured away, because Portman gets them wrong by its own fault:
+//   - a responseHeaderTests value is written into the test script without escaping, so an
+//     expected challenge (Basic realm="crmauth") breaks the script: those checks are written
+//     as `assert: to.equal("Basic realm=\x22crmauth\x22")`, a JavaScript escape of the quote;
+//   - fuzzed requests that Portman left as they were are not run (pruneNoOpFuzzing);
+//   - the key goes in basicAuthUsername/basicAuthPassword, the collection variables Portman's
+//     converter names for the spec's HTTP Basic schemes (its securityOverwrites leave them
+//     unset on the requests).
 func TestPortmanContractTests(t *testing.T) {
 	portman := nodetest.Bin(t, "portman")
 	newman := nodetest.Bin(t, "newman")
@@ -48,6 +60,8 @@ func TestPortmanContractTests(t *testing.T) {
 		"--includeTests", "true",
 		"--runNewman", "false",
 		"--syncPostman", "false")
+
+	pruneNoOpFuzzing(t, collection)
 
 	report := filepath.Join(dir, "newman.json")
 	out, runErr := command(dir, newman, "run", collection,
@@ -77,9 +91,80 @@ func TestPortmanContractTests(t *testing.T) {
 	if runErr != nil || requests.Failed+assertions.Failed > 0 {
 		t.Fatalf("newman: %v\n%s", runErr, out)
 	}
-	// 4 methods; 5 401s, 2 400s, 3 403s; 4 each of 415, 429, 500 and 503.
-	if requests.Total < 30 || assertions.Total < 5*requests.Total {
-		t.Errorf("newman ran %d requests with %d assertions; the collection has 30 requests with at least 5 checks each", requests.Total, assertions.Total)
+	// 4 methods; 5 401s, 2 400s, 3 403s; 4 each of 415, 429, 500 and 503; 17 fuzzed bodies.
+	if requests.Total != 47 || assertions.Total < 5*requests.Total {
+		t.Errorf("newman ran %d requests with %d assertions; the collection has 47 requests with at least 5 checks each", requests.Total, assertions.Total)
+	}
+}
+
+// pruneNoOpFuzzing drops from the collection the fuzzed requests whose body Portman did not
+// change, logging each. Portman fuzzes every member the request schema names, but changes the
+// body it sends, built from the operation's first example: a member that example lacks (unit
+// in login's and the web API key's, identifier and pass_code in the consumer method's) is left
+// out as it was, and the request, a valid one, is still expected to answer 400. Portman also
+// takes each anyOf branch's required members as required (identifier, pass_code), which only
+// ever fuzzes such absent members. What Portman does change is kept and must answer 400.
+func pruneNoOpFuzzing(t *testing.T, collection string) {
+	t.Helper()
+	data, err := os.ReadFile(collection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c map[string]any
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	body := func(item map[string]any) any {
+		raw, _ := item["request"].(map[string]any)["body"].(map[string]any)["raw"].(string)
+		var v any
+		_ = json.Unmarshal([]byte(raw), &v)
+		return v
+	}
+	main := map[string]any{} // request name -> the body of the operation's own request
+	var walk func(items []any, keep func(map[string]any) bool) []any
+	walk = func(items []any, keep func(map[string]any) bool) []any {
+		var kept []any
+		for _, it := range items {
+			item := it.(map[string]any)
+			if sub, ok := item["item"].([]any); ok {
+				item["item"] = walk(sub, keep)
+			} else if !keep(item) {
+				continue
+			}
+			kept = append(kept, item)
+		}
+		return kept
+	}
+	items := c["item"].([]any)
+	walk(items, func(item map[string]any) bool {
+		if name := item["name"].(string); !strings.Contains(name, "[") {
+			main[name] = body(item)
+		}
+		return true
+	})
+	pruned := 0
+	c["item"] = walk(items, func(item map[string]any) bool {
+		name := item["name"].(string)
+		operation, _, fuzzed := strings.Cut(name, "[Fuzzed]")
+		if fuzzed && reflect.DeepEqual(body(item), main[operation]) {
+			t.Logf("not run: %s: Portman left the body as it was", name)
+			pruned++
+			return false
+		}
+		return true
+	})
+	// unit's two lengths in login and the web API key; identifier and pass_code required by two
+	// anyOf branches and their two lengths, in the consumer method. A different count means
+	// Portman or the spec's examples changed: look again.
+	if pruned != 12 {
+		t.Errorf("Portman left %d fuzzed bodies unchanged; 12 were expected", pruned)
+	}
+	out, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(collection, out, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -131,7 +132,7 @@ func schemaErrorMessage(se *openapi3.SchemaError) string {
 
 // schemaErrorMessageAt is schemaErrorMessage for an error found inside the value at prefix.
 func schemaErrorMessageAt(prefix []string, se *openapi3.SchemaError) string {
-	path := append(prefix, se.JSONPointer()...)
+	path := slices.Concat(prefix, se.JSONPointer())
 	switch se.SchemaField {
 	case "anyOf":
 		if len(path) > 0 && path[len(path)-1] == "access_token_identifier" {

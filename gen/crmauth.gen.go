@@ -91,40 +91,94 @@ func (e OKStatusCode) Valid() bool {
 	}
 }
 
+// AccessTokenByAuthenticationCode The access token identified by its authentication code alone.
+//
+// Example: {"authentication_code":"p_kestora1!"}
+type AccessTokenByAuthenticationCode struct {
+	// AuthenticationCode The access token's authentication code.
+	//
+	// Example: p_kestora1!
+	AuthenticationCode AuthenticationCode `json:"authentication_code"`
+}
+
+// AccessTokenByBothWays The access token identified both ways at once (CRM.COM asks for at least one); both must
+// be right.
+//
+// Example: {"authentication_code":"p_kestora1!","identifier":"maytemplate-card-0001","pass_code":"4321"}
+type AccessTokenByBothWays struct {
+	// AuthenticationCode The access token's authentication code.
+	//
+	// Example: p_kestora1!
+	AuthenticationCode AuthenticationCode `json:"authentication_code"`
+
+	// Identifier The access token's identifier; requires `pass_code`.
+	//
+	// Example: maytemplate-card-0001
+	Identifier AccessTokenIdentifierValue `json:"identifier"`
+
+	// PassCode The pass code the `identifier` is checked against; requires `identifier`.
+	//
+	// Example: 4321
+	PassCode PassCode `json:"pass_code"`
+}
+
+// AccessTokenByIdentifier The access token identified by its identifier and pass code.
+//
+// Example: {"identifier":"maytemplate-card-0001","pass_code":"4321"}
+type AccessTokenByIdentifier struct {
+	// Identifier The access token's identifier; requires `pass_code`.
+	//
+	// Example: maytemplate-card-0001
+	Identifier AccessTokenIdentifierValue `json:"identifier"`
+
+	// PassCode The pass code the `identifier` is checked against; requires `identifier`.
+	//
+	// Example: 4321
+	PassCode PassCode `json:"pass_code"`
+}
+
 // AccessTokenIdentifier Identifies the consumer's access token. Give at least one of the two ways:
 // `authentication_code` alone, or `identifier` together with `pass_code`. When both are
-// given, both must be right.
+// given, both must be right. `identifier` and `pass_code` come as a pair: one without the
+// other is refused, also next to an `authentication_code`. The `anyOf` lists the three
+// complete shapes this allows.
 //
 // Example: {"authentication_code":"p_kestora1!"}
 type AccessTokenIdentifier struct {
 	// AuthenticationCode The access token's authentication code.
 	//
 	// Example: p_kestora1!
-	AuthenticationCode *string `json:"authentication_code,omitempty"`
+	AuthenticationCode *AuthenticationCode `json:"authentication_code,omitempty"`
 
 	// Identifier The access token's identifier; requires `pass_code`.
 	//
 	// Example: maytemplate-card-0001
-	Identifier *string `json:"identifier,omitempty"`
+	Identifier *AccessTokenIdentifierValue `json:"identifier,omitempty"`
 
-	// PassCode The pass code the `identifier` is checked against.
+	// PassCode The pass code the `identifier` is checked against; requires `identifier`.
 	//
 	// Example: 4321
-	PassCode *string `json:"pass_code,omitempty"`
+	PassCode *PassCode `json:"pass_code,omitempty"`
 	union    json.RawMessage
 }
 
-// AccessTokenIdentifier0 defines model for AccessTokenIdentifier.0.
-type AccessTokenIdentifier0 = interface{}
+// AccessTokenIdentifierValue The access token's identifier; requires `pass_code`.
+//
+// Example: maytemplate-card-0001
+type AccessTokenIdentifierValue = string
 
-// AccessTokenIdentifier1 defines model for AccessTokenIdentifier.1.
-type AccessTokenIdentifier1 = interface{}
+// AuthenticationCode The access token's authentication code.
+//
+// Example: p_kestora1!
+type AuthenticationCode = string
 
 // ConsumerApplicationKeyTokenRequest Example: {"access_token_identifier":{"authentication_code":"p_kestora1!"},"unit":"1"}
 type ConsumerApplicationKeyTokenRequest struct {
 	// AccessTokenIdentifier Identifies the consumer's access token. Give at least one of the two ways:
 	// `authentication_code` alone, or `identifier` together with `pass_code`. When both are
-	// given, both must be right.
+	// given, both must be right. `identifier` and `pass_code` come as a pair: one without the
+	// other is refused, also next to an `authentication_code`. The `anyOf` lists the three
+	// complete shapes this allows.
 	//
 	//
 	// Example: {"authentication_code":"p_kestora1!"}
@@ -161,7 +215,7 @@ type ErrorCode string
 
 // ErrorResponse The envelope of every failed request.
 type ErrorResponse struct {
-	// Data Always `null` on failure.
+	// Data `null`, or left out: a failed request has no response data.
 	Data *map[string]interface{} `json:"data,omitempty"`
 
 	// Status Example: {"code":"INVALID_REQUEST","description":"The request is not valid for this method.","message":"request body: property \"username\" is missing"}
@@ -243,6 +297,11 @@ type OKStatusCode string
 // Example: ps_dev
 type Organisation = string
 
+// PassCode The pass code the `identifier` is checked against; requires `identifier`.
+//
+// Example: 4321
+type PassCode = string
+
 // Password The user's password.
 //
 // Example: s3cret-Passw0rd
@@ -250,7 +309,8 @@ type Password = string
 
 // ReleaseResponse defines model for ReleaseResponse.
 type ReleaseResponse struct {
-	// Data Always `null`; releasing has no response data.
+	// Data `null`, or left out: releasing has no response data. (CRM.COM's own example answer
+	// has an empty object, which the schema allows too.)
 	Data *map[string]interface{} `json:"data,omitempty"`
 
 	// Status Example: {"code":"OK","description":"","message":""}
@@ -361,22 +421,22 @@ type ReleaseTokenJSONRequestBody = ReleaseTokenRequest
 // GetWebApiKeyTokenJSONRequestBody defines body for GetWebApiKeyToken for application/json ContentType.
 type GetWebApiKeyTokenJSONRequestBody = WebApiKeyTokenRequest
 
-// AsAccessTokenIdentifier0 returns the union data inside the AccessTokenIdentifier as a AccessTokenIdentifier0
-func (t AccessTokenIdentifier) AsAccessTokenIdentifier0() (AccessTokenIdentifier0, error) {
-	var body AccessTokenIdentifier0
+// AsAccessTokenByAuthenticationCode returns the union data inside the AccessTokenIdentifier as a AccessTokenByAuthenticationCode
+func (t AccessTokenIdentifier) AsAccessTokenByAuthenticationCode() (AccessTokenByAuthenticationCode, error) {
+	var body AccessTokenByAuthenticationCode
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromAccessTokenIdentifier0 overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenIdentifier0
-func (t *AccessTokenIdentifier) FromAccessTokenIdentifier0(v AccessTokenIdentifier0) error {
+// FromAccessTokenByAuthenticationCode overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenByAuthenticationCode
+func (t *AccessTokenIdentifier) FromAccessTokenByAuthenticationCode(v AccessTokenByAuthenticationCode) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeAccessTokenIdentifier0 performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenIdentifier0
-func (t *AccessTokenIdentifier) MergeAccessTokenIdentifier0(v AccessTokenIdentifier0) error {
+// MergeAccessTokenByAuthenticationCode performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenByAuthenticationCode
+func (t *AccessTokenIdentifier) MergeAccessTokenByAuthenticationCode(v AccessTokenByAuthenticationCode) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -387,22 +447,48 @@ func (t *AccessTokenIdentifier) MergeAccessTokenIdentifier0(v AccessTokenIdentif
 	return err
 }
 
-// AsAccessTokenIdentifier1 returns the union data inside the AccessTokenIdentifier as a AccessTokenIdentifier1
-func (t AccessTokenIdentifier) AsAccessTokenIdentifier1() (AccessTokenIdentifier1, error) {
-	var body AccessTokenIdentifier1
+// AsAccessTokenByIdentifier returns the union data inside the AccessTokenIdentifier as a AccessTokenByIdentifier
+func (t AccessTokenIdentifier) AsAccessTokenByIdentifier() (AccessTokenByIdentifier, error) {
+	var body AccessTokenByIdentifier
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromAccessTokenIdentifier1 overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenIdentifier1
-func (t *AccessTokenIdentifier) FromAccessTokenIdentifier1(v AccessTokenIdentifier1) error {
+// FromAccessTokenByIdentifier overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenByIdentifier
+func (t *AccessTokenIdentifier) FromAccessTokenByIdentifier(v AccessTokenByIdentifier) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeAccessTokenIdentifier1 performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenIdentifier1
-func (t *AccessTokenIdentifier) MergeAccessTokenIdentifier1(v AccessTokenIdentifier1) error {
+// MergeAccessTokenByIdentifier performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenByIdentifier
+func (t *AccessTokenIdentifier) MergeAccessTokenByIdentifier(v AccessTokenByIdentifier) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsAccessTokenByBothWays returns the union data inside the AccessTokenIdentifier as a AccessTokenByBothWays
+func (t AccessTokenIdentifier) AsAccessTokenByBothWays() (AccessTokenByBothWays, error) {
+	var body AccessTokenByBothWays
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccessTokenByBothWays overwrites any union data inside the AccessTokenIdentifier as the provided AccessTokenByBothWays
+func (t *AccessTokenIdentifier) FromAccessTokenByBothWays(v AccessTokenByBothWays) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccessTokenByBothWays performs a merge with any union data inside the AccessTokenIdentifier, using the provided AccessTokenByBothWays
+func (t *AccessTokenIdentifier) MergeAccessTokenByBothWays(v AccessTokenByBothWays) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -631,7 +717,7 @@ type ClientInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -650,7 +736,7 @@ type ClientInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -806,7 +892,7 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -835,7 +921,7 @@ func (c *Client) ReleaseTokenWithBody(ctx context.Context, contentType string, b
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1184,7 +1270,7 @@ type ClientWithResponsesInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1203,7 +1289,7 @@ type ClientWithResponsesInterface interface {
 	// whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 	// needed rather than letting them expire.
 	//
-	// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+	// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 	// expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 	// `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 	// kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1249,17 +1335,17 @@ type ClientWithResponsesInterface interface {
 
 // GetConsumerApplicationKeyTokenResponse401Headers the declared response headers of an HTTP 401 response for GetConsumerApplicationKeyToken
 type GetConsumerApplicationKeyTokenResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // GetConsumerApplicationKeyTokenResponse429Headers the declared response headers of an HTTP 429 response for GetConsumerApplicationKeyToken
 type GetConsumerApplicationKeyTokenResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // GetConsumerApplicationKeyTokenResponse503Headers the declared response headers of an HTTP 503 response for GetConsumerApplicationKeyToken
 type GetConsumerApplicationKeyTokenResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetConsumerApplicationKeyTokenResponse struct {
@@ -1365,14 +1451,19 @@ func (r GetConsumerApplicationKeyTokenResponse) ContentType() string {
 	return ""
 }
 
+// LoginResponse401Headers the declared response headers of an HTTP 401 response for Login
+type LoginResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 // LoginResponse429Headers the declared response headers of an HTTP 429 response for Login
 type LoginResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // LoginResponse503Headers the declared response headers of an HTTP 503 response for Login
 type LoginResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type LoginResponse struct {
@@ -1396,6 +1487,8 @@ type LoginResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LoginResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *LoginResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1476,14 +1569,19 @@ func (r LoginResponse) ContentType() string {
 	return ""
 }
 
+// ReleaseTokenResponse401Headers the declared response headers of an HTTP 401 response for ReleaseToken
+type ReleaseTokenResponse401Headers struct {
+	WWWAuthenticate string
+}
+
 // ReleaseTokenResponse429Headers the declared response headers of an HTTP 429 response for ReleaseToken
 type ReleaseTokenResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // ReleaseTokenResponse503Headers the declared response headers of an HTTP 503 response for ReleaseToken
 type ReleaseTokenResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type ReleaseTokenResponse struct {
@@ -1505,6 +1603,8 @@ type ReleaseTokenResponse struct {
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReleaseTokenResponse401Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ReleaseTokenResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -1582,17 +1682,17 @@ func (r ReleaseTokenResponse) ContentType() string {
 
 // GetWebApiKeyTokenResponse401Headers the declared response headers of an HTTP 401 response for GetWebApiKeyToken
 type GetWebApiKeyTokenResponse401Headers struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 
 // GetWebApiKeyTokenResponse429Headers the declared response headers of an HTTP 429 response for GetWebApiKeyToken
 type GetWebApiKeyTokenResponse429Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 // GetWebApiKeyTokenResponse503Headers the declared response headers of an HTTP 503 response for GetWebApiKeyToken
 type GetWebApiKeyTokenResponse503Headers struct {
-	RetryAfter *int
+	RetryAfter int
 }
 
 type GetWebApiKeyTokenResponse struct {
@@ -1794,7 +1894,7 @@ func (c *ClientWithResponses) LoginWithResponse(ctx context.Context, body LoginJ
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1819,7 +1919,7 @@ func (c *ClientWithResponses) ReleaseTokenWithBodyWithResponse(ctx context.Conte
 // whichever method issued it. CRM.COM recommends releasing tokens that are no longer
 // needed rather than letting them expire.
 //
-// The answer has no data (`data` is `null`). A token that is unknown, forged, already
+// The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
 // expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
 // `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
 // kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -1964,30 +2064,30 @@ func ParseGetConsumerApplicationKeyTokenResponse(rsp *http.Response) (*GetConsum
 		var headers GetConsumerApplicationKeyTokenResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetConsumerApplicationKeyTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetConsumerApplicationKeyTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2075,24 +2175,34 @@ func ParseLoginResponse(rsp *http.Response) (*LoginResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers LoginResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers LoginResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers LoginResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2173,24 +2283,34 @@ func ParseReleaseTokenResponse(rsp *http.Response) (*ReleaseTokenResponse, error
 	}
 
 	switch {
+	case rsp.StatusCode == 401:
+		var headers ReleaseTokenResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers ReleaseTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReleaseTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2282,30 +2402,30 @@ func ParseGetWebApiKeyTokenResponse(rsp *http.Response) (*GetWebApiKeyTokenRespo
 		var headers GetWebApiKeyTokenResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
 			var value string
-			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.WWWAuthenticate = &value
+			headers.WWWAuthenticate = value
 		}
 		response.Headers401 = &headers
 	case rsp.StatusCode == 429:
 		var headers GetWebApiKeyTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers GetWebApiKeyTokenResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
-			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
-			headers.RetryAfter = &value
+			headers.RetryAfter = value
 		}
 		response.Headers503 = &headers
 	}
@@ -2428,10 +2548,17 @@ type BadRequestJSONResponse ErrorResponse
 
 type InternalErrorJSONResponse ErrorResponse
 
-type InvalidCredentialsJSONResponse ErrorResponse
+type InvalidCredentialsResponseHeaders struct {
+	WWWAuthenticate string
+}
+type InvalidCredentialsJSONResponse struct {
+	Body ErrorResponse
+
+	Headers InvalidCredentialsResponseHeaders
+}
 
 type InvalidKeyResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type InvalidKeyJSONResponse struct {
 	Body ErrorResponse
@@ -2440,7 +2567,7 @@ type InvalidKeyJSONResponse struct {
 }
 
 type InvalidKeyOrAccessTokenResponseHeaders struct {
-	WWWAuthenticate *string
+	WWWAuthenticate string
 }
 type InvalidKeyOrAccessTokenJSONResponse struct {
 	Body ErrorResponse
@@ -2448,14 +2575,21 @@ type InvalidKeyOrAccessTokenJSONResponse struct {
 	Headers InvalidKeyOrAccessTokenResponseHeaders
 }
 
-type InvalidTokenJSONResponse ErrorResponse
+type InvalidTokenResponseHeaders struct {
+	WWWAuthenticate string
+}
+type InvalidTokenJSONResponse struct {
+	Body ErrorResponse
+
+	Headers InvalidTokenResponseHeaders
+}
 
 type PayloadTooLargeJSONResponse ErrorResponse
 
 type ReleasedJSONResponse ReleaseResponse
 
 type ServiceUnavailableResponseHeaders struct {
-	RetryAfter *int
+	RetryAfter int
 }
 type ServiceUnavailableJSONResponse struct {
 	Body ErrorResponse
@@ -2466,7 +2600,7 @@ type ServiceUnavailableJSONResponse struct {
 type TokenIssuedJSONResponse TokenResponse
 
 type TooManyRequestsResponseHeaders struct {
-	RetryAfter *int
+	RetryAfter int
 }
 type TooManyRequestsJSONResponse struct {
 	Body ErrorResponse
@@ -2525,9 +2659,7 @@ func (response GetConsumerApplicationKeyToken401JSONResponse) VisitGetConsumerAp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2586,9 +2718,7 @@ func (response GetConsumerApplicationKeyToken429JSONResponse) VisitGetConsumerAp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2617,9 +2747,7 @@ func (response GetConsumerApplicationKeyToken503JSONResponse) VisitGetConsumerAp
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2666,10 +2794,11 @@ type Login401JSONResponse struct{ InvalidCredentialsJSONResponse }
 func (response Login401JSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2728,9 +2857,7 @@ func (response Login429JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2759,9 +2886,7 @@ func (response Login503JSONResponse) VisitLoginResponse(w http.ResponseWriter) e
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2808,10 +2933,11 @@ type ReleaseToken401JSONResponse struct{ InvalidTokenJSONResponse }
 func (response ReleaseToken401JSONResponse) VisitReleaseTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2856,9 +2982,7 @@ func (response ReleaseToken429JSONResponse) VisitReleaseTokenResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2887,9 +3011,7 @@ func (response ReleaseToken503JSONResponse) VisitReleaseTokenResponse(w http.Res
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2940,9 +3062,7 @@ func (response GetWebApiKeyToken401JSONResponse) VisitGetWebApiKeyTokenResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.WWWAuthenticate != nil {
-		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
-	}
+	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3001,9 +3121,7 @@ func (response GetWebApiKeyToken429JSONResponse) VisitGetWebApiKeyTokenResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3032,9 +3150,7 @@ func (response GetWebApiKeyToken503JSONResponse) VisitGetWebApiKeyTokenResponse(
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -3260,115 +3376,128 @@ func (sh *strictHandler) GetWebApiKeyToken(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1bd+K48u9X0fH+rzVJjiHk1rObXueBDiRDJ0BCoNOZoU8QtgAFI9GWHOLu5Lv/l0qysY0J0JfZ+2Ee",
-	"Zk0ASypVleryq5L7m+Xw6YwzwqSwyt+sMcEu8eHPNpF+WBlK4qtPLhGOT2eScmaVrRvicOYKJDmaYyrR",
-	"gAy5T5D0Q8pGCI8wZUXLtsgTns48YpWPSrYlnDGZYjXXlDI6DaZW+cC2ZDgjVtmiTJIR8a2XF9u6vb2t",
-	"BHJMmKQOlmR59c6YILx4gnKGYHKC5JigKZFj7iLyNCOOFCkyrPdYUAf5BHvT/9ezHH+qpulZVpI6Q5GQ",
-	"PmUj60VR5BMx40wQ4Mt77LbJl4AIqT45nEnC4E88m3mGnv0HoSj9Fi0t9LaFoGx0Ronnqs8imE6xH1pl",
-	"q4KmmLlYcj9EQ/UzogKZxy3besReoNmAJbbKLPA82xISy0BoElxFcL35sXJZr963a9fd2k3HsnO45mvC",
-	"1fSMS/SIPeqiIfeRHKsVgXOKY1MiBB6pWaMRA+6GZTTz+Yz4MkQ9i/sjzKiA7fasJMEvwLMFQ//HJ0Or",
-	"bP1rf6Fq+/pXsV/zfe63DXs1s1dT7XKi6Z5i6YzRfIxlUuLYcchMCrTTz7Civ1u0XmyrziTxGfZgzS1l",
-	"R83YtNxuiP9IfDTE1At8soWkOrV2s3J5X2u3W+1cQYnFzMRVxwwzMSc+bNewIy2niEBEYHc/XQZpghSL",
-	"k3uIOQwadeoTV51N7Imt2Zw3wYLhtz5nIxQItdUpsdEMCzHnvou4j5IKufWhOW3XqrVmp165vMmVx/ol",
-	"ozPl09E4IxuPjygzrPv5kskhDTM3TZvLE+dmcT4Su05L8IKE3yc5M3AhsS6bMD5naELCrYVyUbvLFcaE",
-	"hAl7Y6Mp9obcnxKQSaAXTEsgSFDx0wWwCTkJpl/U7hSz7aSvvb29LWR9Xh5dZsh+1kUCZQvZtfyK4xAh",
-	"OnxC2PcJMjNB9ghm3C8IblvxVk5Pazc3953WRa15XwdFPKvX8u0hBnKQVPQgCsZhSImfcQlpoTOeHgaP",
-	"EAE2NDHFiD4Spjn4jxJvpcQ24tojrZBOj2U89mL8Ctn3d4s99uuOxvecB/I0oz7JBGw18+WmyqD3Wft0",
-	"VW/XqrnqoHk3xgKZBdOy1z9HtJig1CNYZCmreD7BbojiX7fVVyD1FRKToWMejWoLA0LYgoKfrqsxIbGS",
-	"2iqIHan/G1W14+UTSgdb6+8qrTWcRDv9lGiMF7zCocex2+H8EvsjsqXGyMSwhWDeczdEXMVQb47RBX2/",
-	"sWCuKneXrYqivnV/WWmf116N7FWcrlgjOUeeomJ1OK8e0wSdnBy9QYNQEvHrgvfUispoCPqVII9OqUQ7",
-	"/aVNGkm0E0q+hQjyz0Z72zPRuljidYqbW3HLrL6xckd7eKe45RN98FCUiiJFOLBIJSHUIV2GHzH18MDb",
-	"Vl8FEYJydqlEkc1v4BcjJZ9gZ7wF925q7Y/109p9t1n5WKlfVt5f1l7LdRzMlGExiQ7j84x1GUfawofI",
-	"o49qHFAnNLOAtncR11DAAgGZ04QwoXktJPezbFreKzyFgsRj/7n9ihRNVCTJeoekH2qoBYkx96UX/rKs",
-	"b4lUtNPP2a2KCAbEwYEgiEoRk6/FtpCSMsDJ3/X24lhBL5PcHx5K4qM+IFIFgKT6SGgIKhNIJx5ZFygk",
-	"8C3YPQQHdSGCra2NXI6SK1rzlnUnftoi4YcS+VShLfrh4uPBNb08/TAenDvqc737tX7QpB/eFkn44cA5",
-	"qqsvv/x5/tar0zkdHH1g9QdOnT+awz/PPx7q7z4G6rvGTV3Upx+PndP6m/pD7ajV6ZYanbt5o1pRC8zu",
-	"Pl3TFq0/Nb9ODprVWtisVuZqPGbtmRrf6l6X2p2zs8ZD87Rd/Xja/Fo/alSvD68fvNp1qXna7Pz5vvHV",
-	"mTcerunwunjhdJ4E/lg78AN8fziYXLLxw2DCf7+ZXA+ax37h9kLefzxrPN5e162XX21gQYCvabQRio0o",
-	"M0CKsaWEPRKPzwjY0w7nDcxCg/Fti2DIsc+l9LKupxN9bXTZ4CiADIgtwsjWfaPSvIuArRysgnM0xSxE",
-	"WEoynUmRPEYelsTPxmzmeUNQ3jDK0FEpOm8/2cZkyYWALLPJ/u7fbgu6jMomlxXP4/OtzUGwNDhpF9Sv",
-	"oH2BID6a4hBsXiA29zPdZr1z32x17iuXl63bFfkELBObVPJEhVRmN1pvAOu72QSTStSz3mo4F0yx2cPP",
-	"B602Ig/t9LObNXFhl4lgNuO+JG6DuBR3ALTfSkyMyw83rWZaPmfcnxYIU5x2IWTdQio33aurVrtTq943",
-	"atV65b5zd7VBrD4NBOw3S25aNGZfSIaz9KNPhfl8XlBZUCHwvYhyI76YR78+rFfLKXaCyPI4AYKLaQDO",
-	"JTCmegwagOhcl6q1sHelCw5UiWyIPUFsC7OwNbTKf32DZEbn5n9ZaUDqHoTy+cVOP7SAJizbmmEhouc+",
-	"Z7cY06PhIoczEUyJ/5tIYR1FdK4CUSyRCjol4oyo6FSNkHOO5jgU5R7r59DWR9jjjACC0l+Q1UeSj4iK",
-	"99GcyjHqx0T2i+h2TBgacDlG2Cc9BriVrb+IlEiDzwChxEWvb7m8KVuz+wlRkRc++D/qRM0SnF4x5Nsa",
-	"YE5xZxkXTFfgkqva1hQ/XRI2kmOrfHhyYltTyqLPi9pgVImzk/LbhJjF4++QUQORYmmKsikOlQ9STrLg",
-	"YN8tlEqlg+1pXKhVLonqZ2ALaElK9FQgZ0yciXLDytXpEs+CwOOjQ0WPOutYKlYauH9bGl/ib/jggThS",
-	"UX1qFLyyMC0XJDQRVVzsfPVcJhUO5HAPcrhPC20jXVTewSpbBzl6uXrm10xavqWJV3p9sAoGLI24JezN",
-	"CkI+5zAXDOpprkrcjkOEY2Oqg7AiOm03iqetxsJButwJpsr+q7SJz5mu8oEeCcAHBFFGAcq4PVa5qv8m",
-	"kIMl9vgoIMUe67FnrXTP6I9O5wo9oynBjLIReu6x50KhEP+nnlyqn6JndFwqoWekNFhZfBthpGOnCAI2",
-	"NVjjCeLSrJKdNgWmOltOIMvKX6iZDOgMAQAVYkY8qcvg6kfwvpFVnUPxAZwg95EHKl5EfeMn+4jhqbHY",
-	"ML6I0vtJ1rtgTwdmT1vX0DAMUTaZOuPY5o99Amm6JpMK5BKPDhQHiKcDG4HpElUXtbs0NbdkgCpXdcDk",
-	"Qcr6bCb9/it4/Y5aBxodbB1LYUHeHCtWMs4KKsoO413uJosNGbJWQfQpUlc4xmR9ZSfHJ4DfSzyjmB1b",
-	"xt1sVSdDmIZxU2RsgAirFSNILZoxjf3mzDjHwjRJDAKZQufNDEvhKUxyZCYx55q4q+LdOA/Y4b4S6W4y",
-	"IUBURsuoFc5a3aaZ/xg9oyaP+x6kbt+YYRnzqlHr/NGqLlN2YihTz2oyBGxNLRn3gYCJMJPvYM8zfwsE",
-	"OKSyM1etm85utNYydquWOsgw4TUAeMHN3MgRpjtZMZ2ivJ8NnvsLCWeTSTXZ4Vs12YrUVyuKTv7f6fYm",
-	"cNW5GWesmqluCPSMTmJ7meqceJfs4ABhq6iNSJ8udCoPWYMZj9IzLqFy5VdRt7haZ9BEiSaEzEQCRmXL",
-	"GNwG21cxCgumyikutyDl91eka6Pr68HZ2lS2nJaTEccnxrKt5cNg2blllZU5XB7wstTFk4f/fs5GX7b1",
-	"VFDsKjxi8DgC+KbLk1GkldtIk+rNiD/kBzaZgqfBNhdFywy8YVtNLs94wNSfDTjrqV+z5bAV6fcydJbt",
-	"ucotVnyOWFJdREYQ62UYnNOHVNxAe/SwDfzUcitBnvJ+Z8+NiRcyur9dJ0D2dOnRPxaOFZdO18Yl1pRD",
-	"zT9lUcqzma8ppo5t2Vrh4XLP7sa1xuKKg7q+NJM2Okk2rY4Sck1HLkobG9qEnU3imksmLrXj1RFGDuC3",
-	"wsqtxnWWoamXKKuJYaLcZDfC1VWATB6JH/vaRAtjOr+LiiQZ4N6b41CgPgs8r484izouizr1TSajJdtS",
-	"T+n6nvQDkpOPLbC7tTDYjX40m/2ZGVYmezfxComs+D/TpxuZqkyPbpbxEWKxliOQx2YhwSWBoSF9Ii4a",
-	"B1PMCj7BrhIIEoRJwhxitkJifGgJRYk3tpwwY6Xd2JFeiOYqJdbJFsBlwJ2Ebi0DH0khmqa15PyLhfNE",
-	"e8lH9HvgkFRnatmaiXuXPBoEEgCcsiWOHJ/IwpX6pgSQTiQ3q2w9uJwsSyw96+uSayWffUmu/Pq4q+i5",
-	"raCSJPFrno+ey8omnsBOwlypLedJqHXx2slbX21cdSryzVHrAoyRCCCiKCYC4dbFcuS37szUIDNPz7f5",
-	"udhg9I+qfyujcMtmKxX/xLmtx0eQXEiegYKjc7AlwnqVUN78dujfRByXpZdcPmY/jKbGPUpJV7i1U4sa",
-	"VygbQQCx3OnzCz1dfGq2cHNm01shxGmuxF0Tq3qgJI/iy7QQN22c+OreQuOER87PpHP+5NVZqegcemww",
-	"PSu5nz54aVEfl96+WY+cJ9mjd5DHnU7+3iosWyCBKcoI69rZLRkgGIp2NJaosbvA99AM+5Dbz7CPVbg3",
-	"CJHLpdi1e8zjbARxLmbo6BA5Y+xjRxJfZApBGzPuAd9OaIvWw+bD5KA9+VhrlP6stifXpUZ1VLru1r+2",
-	"unelZq3+1KqOjludWtgI66LOPn51aP1NfXowJp/a3uDTe3H3qb2yY+Xu0wfoOGk83D1dT+7C6wfnpNGZ",
-	"HDerlad2dXRy3XFOrr92S83u3VNz0jxtdxuK4Ef39hg6WNQcf34az2GOTvepVa3Nm9XRYfO0LupTb+zq",
-	"DpiDRmc0b3Wcw+YDbPiLe6729uG82RkdXj/Uj1vVSqlVq5Uancr8+sEptbrdw8bkrtQstc+vv45KzdMP",
-	"b4vhY/v8y1n4u3t5+MebtvPlU+vDtawefX3Pb//oVme83XzbwG/GF8PZaI1SHR0pjyZVVmyVrf//V6Xw",
-	"Jy58LRXe3hc+/99er7jmi//JcwqgMlVjZFYcsrWNM9tq93pzt3ZJIPnHrRSsZ79mrLomdFm2NPVqBN7r",
-	"vgyuvJVxVrrgquJvU2pVj7lkiANP6sejoRGCy4c9JnVGvwvteirjyhzCTEnxzfFa/9JNBFOrr/8kaFex",
-	"cNpkQgS5tWO7JYPKjH5/HXApnNqq2paRotIT4gQ+leENXPaEGfPrlvmcWllHwbpkBFCEviEaMxUzF2GG",
-	"0lWTco/1K4Ecc59+hVnKZpg21zu9oFQ6ciYkhD9IebevlUBfUrXK1kA9vTjJYylnKX7n058sC/0NJKMz",
-	"k6Sp9fq12u9Hp6VK7c3xyeHx0e8H70+q1drZ2cnZ7+/fHx68PewrzceQsfb1zO1u96hRasyvu93DZrUb",
-	"NquNo0a3ftCutc/ak7uD9oN7ev1Qf2p16m82YpC+oTPkUZ8PdkCZTJJkLvOiKaZMYsqIL6zczpUhD/y4",
-	"ohFVWvlwSHwBeSkfqOFwj5m5ibBMLt86NnHKGMse0/gGh96NaNZIYpkryboea758Rs4C5UXPZk6PDomk",
-	"U5Jfn02TsQ9D+uh5I1jS9D4CvvMMHStjxRA+RHt71PXI3h5SC5cNYONA/Qe7JMqwo+jMJ0JCTKK+gilW",
-	"07Zv4jhF42IGKgXxhqmvhOQzgebcnwD/JeLMIfkTz8ngHs/o/YSECwZsdkTszOFQJMw5bEKY/kIqREBs",
-	"3YTGfXACuVRENuU+YVPSJH2H1cnSZ6OZFwh1qFdh15ts4J0pBAnEmRdm25r4nEGiobbZY//6l6m1ZRpk",
-	"e6wGWqGRUTtKNtUKBpKzlQUw4aw23UZx5hxNyXRAfGiJUkv1VZQbQdW/CbVa4Ek7gvnmY9ARkw4xEkHb",
-	"oJEaR9xV6t1jfe36+2inD309Nuonjr36GDUI7BaRebiou7DoUhr/LoEvIip7jIpkXxe0I4joUz+GxPr6",
-	"FQTYRnNoCfAA7gbgXXEdppgSzNTpT1Gn+bU5XPYu0e4gVAI5TyBiPfYaJIZ2hnD1CfyzoVO/bsDAsoAz",
-	"gobuFiM1gAsUPab/D8XfdKoikKAjRly93B+Nymnh5o/K4cmbIur4RNcdpkrZ+Qx/CQjS4YUoq9258GOP",
-	"zaGwrG1nZJmxmMC+cdS0vbDGRM+pO+RetTcwNUMhD1RGbRIlRoheOG60UfqfWlziCUmYJXNU++ZQfwmI",
-	"H/aYSsWmRB22nWic0s2IFee1DrRXYCXfaKg+ApH6ACfBEmdm6DGYQpfZlSQqulXc0LOT7wF2EWEuQC2R",
-	"wpomRBu5ZEaYC0022v6bnfeYYVXZ2I2VDkEfVj/wVAys1HegFJaoE4+1IKPYGO6F2j029PkUtQ8Oi6Vi",
-	"CXEVP683sjt7e3AU9vZ2i6iChAwGmllUaE+Kwx4DZ60bH3f6kd+H0g0qFIBPBSjAhEjR/wwT9mONNnEs",
-	"bEX0orBWiYGShIJr4yXQTv9U994WOuFMsSnbamCjbues8O9dRSeWaMqFNFf8ij3W0CZPN3Gl2AYr+UQt",
-	"EmnMUt+VjQSH8MI0SUFnFID5bKevvbqO5vpwVPpJR68G43AXjrZAHg9cL0SUCUmwq0gdEKUNdMQ4tLPc",
-	"cCBIc8HEcsAHlyir40MbgYtcqnhPmPTCsiJKqzPEnZAkITmnDrH1ZUJDuk9g+8Alu8cwC+UY3DsoAZQl",
-	"gddakYyBZbqqNYXXyowxQwdvkEceiSeQS8hMKUffGWNfENnXhxeIZqgfyGHh333d+DAE3dLMXdFcEqnF",
-	"WboLpMf0RffIB4tF3XNCQgGkajO7widrVXJ4wNQ+ZioAcOBTj+2kAjI108LzR31A0BFFfOR4VFl07Lo+",
-	"EaKIdGEwvrahtkYZwspgMJfPbRO2mW0Yz6GkoBcHT63Opf5Sz5rlVY/l9c0ETFJPd+HBUmBsYD22iA2h",
-	"ATkZ0b5Ld470GPisMZ9r+k2FE3jlkaGEQ68d8TDwjNFzPIJ9Ed00V9v4TWjO6rTBow4xSIRJBhr1jmVb",
-	"ge+Z5EGU9/f5jDDBA98hRe6P9s2g/amuWEgqIVOOQvdKOtI3gaVlW4/EFzqZOCgeFEtqrJoZz6hVto6K",
-	"peIR1CzkGPLT/a3iRcBSuMjBKtpEBj7TMWBeDqI95cpYcydut9DSj61/++BEmefdIrox7nhdegmiXsov",
-	"9dk12h9qFGRlz0UiAzE+PL+Ztl9GhIJfpupA5vbR29Flwle66OHnpU76fsCoVHaixzIYT9z8MFxkwL+J",
-	"FPQDVqOTSIYSkTWE0XzONEqb5MTyyxIGRAUlAuCmusoioXFAoL29JWcpoc8AfKa7t6fiTGJ4E0FNxonq",
-	"QxG3etRdq2ydE/lKi7dlR/Xj99zd+s0vMd8rzL3CQkSdzotbNaY1KczZf7iyDTR58+aVtu/kp5U9/Imm",
-	"fN1GD2DCI2Eu92uLOmHyvh5B+mcleNN9Tdw4eN5Rp2QdJrK74Ra27Inf/CbPBl39L2k0VfoByb7w7LBU",
-	"2lIlvoOxOqP8Gfdl/6le/Ej14r/mlm4i6dVKvOba7rHW0rylY23eT7y7D4YcrB+y6q1KMP5o/fhMr6Ua",
-	"drDBsGzPJYw72WS5nM5MNfjw7frB2f7NF9s62YSt6S5PGLXBFnN6QZMoP1zxW4Xv/wV39hZm5ZzICClY",
-	"EwtZtiXxSCzfGbQ+q9X38zLrH43LoECk0kOWwmKzgUii1qQjqKVAxDQ3vBKJRAGEDhr29pL5vMqGIZff",
-	"2ytrVCqD7sJLPhawbo+pkXZUUYBp1HM8kEgF7zBaQw6yiExHAAQqEeiC4b0OjBTRzlkm7lzAAjiFbUQp",
-	"Ksy7CaopCDFIVHEXoBIWZ2qKXWr+eSqVi/az6GNNZmMqMwdfpJySRyeQa+e+MM9k5yTuEyXQbko8Txhw",
-	"LXUvSEVvQEhefAatZT8UhjljLgiLKp2Lk3EZ1TPVmYBnQG2Snvb7+tN0PHKY16oGNh1U9DV6Vij0j1O2",
-	"RM7GzinV4bd5aLTOqi5eLPLrHVXyzsA/PupX+aisOoP53KD89j3eJ0KzV3uhBp4ok28saMACAam+qZ9B",
-	"577BheAVIGC4i6jCQjPCwUzfQ9Ld/HaPgf0CexbfJFD6C4Y+gkh84vDpFOx0okqqawIJ5M/A7j3GCHGJ",
-	"i3wMaSuAdR6R0tRWp8Z1xf7MWFXTDQdJ9Y6pG9GobQ5A4kUVVr8iybwALrqugPUb8aLcGhwHzrwlD4ow",
-	"kdVPY7HmtiH3s9cFiz2Wf1ULyjz62oG5TsADz9Wd9GKSuIKlyx6JO1tC3+yfkJksp5EIlfkDALB4wxWV",
-	"qTeirL6kpesHaS5pXxVvX0jqeQgAcM6iS8bljGdeKhD0WBxRKC+rUmKzSp7bznN7yS7CH/J+iSOy9L63",
-	"6GAkHcs/SeXfmlRu/Za878QoXjfm8fv/fr0XXuSI/zjSzRzp8mHdxlEudYP8aMqW7CRZgZ6j9kFJg+c9",
-	"9qPoubHL39GltTKFzIWylXNZwrLj1zpEF5L5lEppbgwPCOp/e+mvSDN/BKd+h0aQtTMy70GDR/SvSIwJ",
-	"W4FhpzsSf0m+VEn3HURoQn7mlABlfz2cbKeklgSXt7Cv+T2dL8v/zMV/YWpzQcJ/Upq/BXZLdKKuR9oS",
-	"pvJVqw2LqIBYwBpZq+xhSR9JBAyMuZAQP+v0gC6OjY6M47YPGQzAToUqJo3xJcqExJ6n7fpOP6oBawOq",
-	"Hi04/rSgFtGmdF/NN6OKTXL/8TB6D7muIGd+tBRDzDaz22hB82iqVynPycD1LINRZBj18vnlfwMAAP//",
+	"7H3vcts4tuerYDlTFdlLy5L/pCdK7QfFltOKLSmW5TjpVtaESEiCRQFqArTMtF21T7MPdp/kFg5AiqQo",
+	"S3KSnqlb/WFqYpsADs45OH9/QP9puXw644wwKazan9aYYI8E8M93WFD3ZIx9n7ARUb/xiHADOpOUM6tm",
+	"9cYE/drrfUTwIXLjL2tIjgmaEjnmHiIPM+JKAb+akAhh/c/UuFCQgOEpQXMqx32GGSLTmYzQDAsx54FX",
+	"RnV/jiOBBGESPkJyTAUSEstQlPvMsi3ygKczn1g1TTQKCPan/6dvucEUh3LctyzbCsgfIQ2IZ9VkEBLb",
+	"Eu6YTLHa1gxLSQK1pf8Lw0vo8Z87lm3JaKamFDKgbGQ9PdnWO+5Fz3CkvmAC4kPYKKxCkKNGOpozbkA8",
+	"wiTFvkhzKiDDUBAP4UD9ajoggTCT9NmHq04bqQ0QIdGAe5GNGJcIM81ItUc1o4sVIWZNGwmOAiKDiLKR",
+	"5htmfebUQznmAf0G3zpICxy5mKkZx8Sfbclw7kXfwW/uRavZfU6iTrCG505W4v/1//5/33I01U6z/al+",
+	"0Ty9PW98cVApVkHKUJ4Jcyxi/u/YiAd95mT2VThr/eSkcXV12+ucN9q3zdNGu9c8aza6qZXUtNh1yUwS",
+	"762WpKN+FuJW8glhtxQUYUhJ4Ciy1DglXRjIuNz5S3W/BOMf1cZ3VsukqzSqPpQkWJbFFXE58wSSHM0x",
+	"lWhAhjwgyKggHmHK1uwovZ/DynOETymj03Bq1aoJlZRJMiKB9aToDIiYcSaIMWVeV58e9ZPLmSQM/oln",
+	"M98cm/07oTbxZ0yA0KsIQdnojBLfUz+LcDrFQQRnfYqZhyUPIjRUf0ZUIPO5ZVv32A+1tmKJrRoLfd+2",
+	"9CY1CZ6iOFalbuPyunHVs+wCExsfewoqge6xTz005IHmmzYeim9TIgRWJ8RKG4oamgV8RgIZob7FgxFm",
+	"VMB2+1aa4Cfg2YK7/wzI0KpZ/9hfeId9/Vex3wgCHnQNezWzV1PtcaLpnmLpjtF8jGXa6OnTIVDJybHC",
+	"2SlbT7bVZEo7sQ9rbik7asZm5XZFgnsSoCGmfhiQLSTVa3Tb9YvbRrfb6RYKSixmJp46A5iJOQlgu4Yd",
+	"WTnFBCICu/vhMsgSpFic3kPCYdCok4VT2prNRRMsGH4TcDZKvLyd+HXEA5RWyK0PzUm3AUa3fnFVKI/1",
+	"S8ZnKqCjcU42Ph9RZlj34yVTQBpmXpY2j6fOzeJ8pHatJGinI7abm5u9+iIWIKtoNUP2s64VaDXqcE6i",
+	"l6mBGbgQ/zWbMD5nyh9uLeHzxpdCyYIXT4yXjabYH/JgSkDAoV4wK84wRcUPl+Ym5KQkqKKR75ZcNjbP",
+	"ia4T1CHK6Kkg42VyzE2QP865iBPktq10V8RPhRLXUROCqAktoqace8nKnPHsMPiE6Jg7NcWI3hOmOfi3",
+	"Dm+lwypSBm6ukE6f5bx/aW3svKNj2u84GQU5Q/p0vORIkIeZjkHTOtEwv9xUH/RWG58/NruN00KN0Owb",
+	"Y4HMglnx6z/HtJgY1ydY5Cmr+wHBkLyYv26rskDqMySmI9EiGtUWBoSwBQU/XF0TQhI9tVVMPFL/b7TV",
+	"TpZP6R1szdlRims4iUpORjQ/w6l+xJHPsdfj/AIHOondQv1kathCypCfchXfvT5C5/TdxlL+WP9y0akr",
+	"VnRuL+rd941nsw5IR6k62xz5iorVqYb6TBN0fHz4Gg0iScTPSywyK0KlhX4jyKdTKlHJWdqkiXa7qROz",
+	"hQiKD1p32wPWOV/idYabW3HLrL7xSYn3AIWIgOhTjOI0GSnCgUUqQaIuuWb4HlMfD/xt9VUQIShnF0oU",
+	"+dwL/mKkFBDsjrfg3lWj+6l50ri9btc/1ZsX9XcXjefyMFPRMkkY4/OcqRrH2sKHyKf3ahxQJzSzgLa3",
+	"MddQyKA4B9wUmtdC8iDPpuW9wlcoTH3279uvyNBERZqst0gGka7RIDHmgfSjn5aRLpGKSk7BblWEMSAu",
+	"DgVBVIqEfC22hZSUNU//XW8viT30Mun94aEkAXKglLUHtSwHCV27yhn/1Cfr7H6qMAa7h0ijKUS4tbWR",
+	"y1F3XWvesu4kX1sk+lAhn+u0Qz+cf6pe0ouTD+PBe1f93Lz+1qy26Yc3ZRJ9qLqHTfXLP357/8Zv0jkd",
+	"HH5gzTtO3V/bw9/efzrQv/sUqt+1rpqiOf105J40XzfvGoed3nWl1fsyb53W1QKzL58vaYc2H9rfJtX2",
+	"aSNqn9bnajxm3Zka37m+rHR7Z2etu/ZJ9/TTSftb87B1enlweec3Livtk3bvt3etb+68dXdJh5flc7f3",
+	"IPCnRjUI8e3BYHLBxneDCf/lanI5aB8Fezfn8vbTWev+5rJpPf1sAwsCfE6jjVDsuHSb2FLC7onPZwTs",
+	"aY/zFmaRqT9uW12R44BL6eddTy/+tdFlU+OBqoXYIibt3Lbq7S9x0a2gjsI5mmIWISwlmc6kSB8jH0sS",
+	"5ANA870hqGgYZeiwEp+3H2xj8uRCdJfbpLPzl9uCa0Zlm8u67/P51uYgXBqctgvqr6B9oSABmuIIbF4o",
+	"Nvcz1+1m77bd6d3WLy46NyuSE1gmMankgQqpzG683gDW9/IJK5Wob73RpWYwxWYPP76gthF5qOTkN2vi",
+	"wmsmwtmMB5J4LeJR3IOOwlZiYlx+uOq0s/I548F0jzDFaQ9C1i2kcnX98WOn22uc3rYap836be/Lxw1i",
+	"9WkoYL95crOiMftCMpplP33Ym8/neyql2gsDP6bciC/h0c8P69Vy0PVUIiviBAguoQE4l6pZvYvqmQrV",
+	"CTD1Twt7HlU/Y/+jbotQJbwh9gXZvOzkoUEEAUdBFQxhnzOS6WP9aWW/uzUSnt1OiApVcPV/KRWcpQha",
+	"MeR5PhfsWBcJ4hba74Wzfk36Z3xwR1ypaMlw8h2X4xsciR/JPy7HCNqAWCLOXIJKJ91W+aTTQlhMBLS3",
+	"sEQq9FZ/Jztv9RCl3H02IKZin+1/bsJn21qUp6yaNcWR8hPKke25OPD2KpVK1bKtGRYiHn50eFD9afLJ",
+	"0rNm/EIozWTQJzAmTxmSn5/mIxZiY+XI0JdeZK3WNDP7+rHnLlW9xcyDHgocvtyx+0Gi/s+R0MtksYUk",
+	"MIs6Q6v2+8bbLLSzT/YW41PUbTUusUpPX/MalEypa/0uZyKckuCVyOhVGb1XWX/azMSgHTnnYJ1qfeYU",
+	"nApHG3kofztpCIfkIyLHJDBAkURCThndjAnTNgwHpM+g6WAvjBpKbFp2RqXeqXmQy6cEYYEwmmEa1IBo",
+	"tRgPpcaXcFifJnAWG2FfcMTIg9QtaVS4ozJSx84B+TvIp8JAtuQ4IKTPlDB8IgkSYzwDtlKhgznxAiP8",
+	"P9WYbnYIPyXh37Nm71XazL1FxgyIjFZl0D+rDNwUP1wQNpJjq3ZwfGxbU8rin6tLAB/bKo6b1tJaEApl",
+	"yct64S2JOjFHuL6IVM9JZBL0BNfzrGlLa2gxBGtj5VXJhlWziqKC1TNvrYyLlZ4frHLLZV++gpAiVwHx",
+	"ebGgb8YRwklsrnP6MopDtSTf8rgbTlU6oZwznzMNaAElEFBuFgRgjcps9Fn9Y/OVQC6W2OejkJT7rM8e",
+	"dfD8qPGMj2hKMKNshB777HFvby/5n/pyCSqEHtFRpYIewYZpdCSOcY2mQ2ngRiaxSFBISnZaYQ0QqZZq",
+	"fKr0Q81keqKQT1IhZsSXGvGl/gjJXOw35tAbh5yKB8gHhS4jx6RdDmJ4anwSjC+j7H7S0A7YU9XsaWu4",
+	"CIYhyutQd5x4NWXLFQs0mVQgj/h0oDhAfJ0nC0yXqALwZJqaGzJA9Y9NaBmDlPXZTKeRz7STS2odgC9o",
+	"DOsAC/L6SLGScbaXhf7upHvhObJWoi/TpK5w/ekAslRgucCzrwoyd/KggxxhusWYIWODbqVaMe7QxDNm",
+	"+5IFM86xMHjAQSgznWMzw1K1AyY5NJOYc028VeWTpKxU4oES6U66voSojJdRK5x1rttm/iP0iNo8gfhJ",
+	"HS7MsEx41Wr0fu2cLlN2bChT32oyBGxNLZlAHsFEmMlL2PfNvwWCtpayMx87V72deK3lVqBaqppjwnP9",
+	"xAU3CwsRMN3xiukU5U6+FuMsJJyvTarJDt6oyVZUUrWi6FryWw2zVdQWFzAT1cwA/9AjOk7sZQYk+DYN",
+	"VgRhq7iUyIAudKqoUQMzHmZnXGry1J5t4iRgEtOckmhCyEykunJsuaWzwfZVEMLCqXKKy2jbYihhFrqz",
+	"Hq6Ux03koR4FBdbkxFi2tXwYLLuwS7+yJFhUx18CrBa1E7/mYy3bethT7Nq7x+BxBPBNQ2fiSKsQM5pB",
+	"DiY/FAc2OTCOaZUtADW5arlttbk84yFT/2zBWc/8NY+uWFHNXe7E5OHFhb3vrzFLTheREcR6OQYXQG7L",
+	"G2iPHraBn1pGuhUp7wvhpSZeyOn+dkC1/OnSo78vHCsvna6N4T8Zh1p8yvRcm/qacubY1qwVHq7w7G4M",
+	"XSmvOKjrO/1Zo5Nm0+ooodB0FDb9EkObsrPpNtmSicvseHWEUdA/WmHlVrcJljsdT3FWk3QdClPYuE2r",
+	"AmRyT4LE16bQ+tn8Lu65564gsdD3HVvH/EOJeChrCOcmA8YvA24gFU6nqxXbUtNpQIm+9LKUsS2aRWv7",
+	"Llf603x+aGZYmQ5eJSuk8uZ/z6WV2JjlLqzkRbNJtWaR6eZ7UMs3+Yb0gXhoHE4x2wsI9pRA4NISYS4x",
+	"WyFJnWOpYpFsbDmlxkr/sSv9CM3hEhSkY4urUCntW75+lRaiqdCn518sXCTaCz6iLymYZK5p1KyZuPXI",
+	"vSlBK++iSDx0AyL3PqrfVALllmO5WTXrzuNkWWLZWZ+XXCf97VN65fX1Ofhuq2JKmvg138ff5WWTTJCi",
+	"1c5uuUhCnfPnTt56eMuqU5HTbn0Fz+mcO4gzJEKIOcqpULlzvhwbrjszDcjds/Ntfi42GP296t/JKdyy",
+	"2cpESEn26/MRpB+S50qa8TnYspqZFI0LaUgKDTqxyVwRFcgdE3ei0sERpkzIdGE49WWWTmhr2ZYKlLBU",
+	"dC8U8gWUx8eu+FbTK7G4uJ0hYtlA/AB68hjY2p8vd9g6WKRsVOypkw71K1Pi1DszUVifqUHJ3XWtczaa",
+	"Q/0tuQeOTc8ESc7LO5Cb/jTvn1iSLVy/YedWdfUsvxPo4iogsuRxVJ5Vj03Ri9+8G0Av+uT9mXTfP/hN",
+	"Vim7Bz4bTM8q3ucPflaJjipvXq/Rohx79A6KuNMr3lud5ZsfMIWKAAHAckMGCIaikq7A6opnGPhohgOo",
+	"iMxwgKVub3tcih27z3zORpAdYIYOD5A7xgF2JQmWLn1vyrg7fDOhHdqM2neTanfyqdGq/HbanVxWWqej",
+	"yuV181vn+kul3Wg+dE5HR51eI2pFTdFkn765tPm6Oa2OyeeuP/j8Tnz53F0JG/3y+QPAPlt3Xx4uJ1+i",
+	"yzv3uNWbHLVP6w/d09HxZc89vvx2XWlff3loT9on3euWIvjeuzkCGKma47fP4znM0bt+6Jw25u3T0UH7",
+	"pCmaU3/saRhqtdUbzTs996B9Bxv+w3uv9vbhfbs3Ori8ax51TuuVTqNRafXq88s7t9K5vj5oTb5U2pXu",
+	"+8tvo0r75MObcnTfff/HWfSLd3Hw6+uu+8fnzodLeXr47R2/+fX6dMa77Tct/Hp8PpyN1ijV4aGdvkj/",
+	"e33vN7z3rbL35nbv6//u98trfvHPIkcJKnNqzNeKQ7YWvbqtdq83pGuXBJK/30rBevZzxurahHPLlqZ5",
+	"Grc8NDiSKw9uHLhuxKucxLTg1WceGeLQl/rzeGhc9+bDPjMPOuwAZl7lqblDmOuzvj5a67muUwHm6vvB",
+	"KdpVfpA1mRBVb+0yb8igPqMv754uhZhb9ShzUlR6QtwwoDK6gkdLYMbibm8xp1Z2n555aAYzDy09M1PL",
+	"P41SM8O0uS71w0rl0J2QCP5BajuOVgL92IpVswbq68VJHks5y/C7mP50M+0vIBmdmcRVrec0Gr8cnlTq",
+	"jddHxwdHh79U3x2fnjbOzo7Pfnn37qD65sBRmo8hizfPrHSvrw9bldb88vr6oH16HbVPW4et62a12+ie",
+	"dSdfqt077+TyrvnQ6TVfb8Qgfe12yGOwLXZBmUziaN4wQVNMmcSUkUBYhfDRIQ+DpA8U96f5cEgCDSbk",
+	"AzUcXiFhXirUg9urBd5bOV7ZZ7oqpDE18ayxxLIPHJkutvnlY+aRn0czp0+HRNIpKe5qZ8nYhyEOetyo",
+	"mJt+O+YRQEFjxRA+RLu71PPJ7i5SC9dMmcuFrhn2SFx1iKOzgAgJMYn6FUyxmrZ9E8cpGhczUCmIP8z8",
+	"Skg+E2jOgwnw3wA+Cyeek8EtntHbCYkWDNjsiNi5w6FImHPYhDAgfypESGyNBOcBOIFCKmKbcpuyKVmS",
+	"XmB18vTZaOaHkDKsqvhvsoG3pn0mEGd+lIe7qTxFOVK1zT77xz9MhzJ3S6XPGqAVOpOx4wRcrWBeSbGV",
+	"BTDhrDbd5j0p5GgH7ZgXq1DJAWSS3WdO6pA69gIEsaO0V2VGJCDpXgDkT4q40Je2mlkRnsw75r6ntIfK",
+	"cp911FYV43QB3JBiLvmHUGq9J2aCtzCpvsMHRjTek/5Ip3l6SeaBo6dBsrbuf+psMZ0s6heeYuMkZDhA",
+	"gjBPmE/fJrZCzeATtRCVfcZDCY9yYeT6lDCpidWtDoAC7pRjhpY13I8uFWneqn/HW1CTUpFGLgIcJX43",
+	"DDlJwdMxCWickmqEHzRelP7AFFOCmbJjGclpyW9eDH2bgrsIHMVr6Hpnnz1X8ESlIVzL1nm1plO/rGQq",
+	"6VBFhrO2U44VGu5j9pn+f2j+Z5MugQQdMeLp5X5t1U/2rn6tHxy/LqNeQHTfaaqOLZ/hP0KCdKAkaiBQ",
+	"+GOfaV3VXiD2MVhMNEo9vgO28CtEz6kxoM9aTpiaoYiHShFNyscI0QsnQCt1kjOLSzwhKQNrjI5jzNMf",
+	"IQmiPlNJ5ZQos1GKxym7H7PifaMH8Bo4dvFQc9qM+gAnwafkZugzmELDLJQk6vrmmaGnVOzLdhCcEcoS",
+	"hTUwWxt5ZEYYHHBTdzM77zPDqpqxgCtdmz6SQeiraF6p70ApLFG2C2tBxlE+PFth99kw4FPUrR6UK+UK",
+	"4ioTWO8uSru7cBR2d3fKqK5PPjCLCh0T4KjPIOzQ0N6SkxgJEtwTtLcHfNqDBlyEFP2PMKGTaLSJyGEr",
+	"oh8H6EoMlKQUXJthgUrOib7Ks9eLZopNeaiJja57Z3v/2lF0YommXEjzYkC5z1rmnUEA8WXYBisFRC0S",
+	"a8wS7g6MGQSIeIGMg1YNKzk6Pokf2FNHxUmHLGowjnbgaAvk89DzI0SZkAR7itQBAXM/YhzgTFccCNJc",
+	"MFEp8MEjyuoEACPxkEcV7wmTflRTRGl1hgga0j0k59Qltn6bwJAeENg+cMnuM8wiOYZABZQA2tKmmqcU",
+	"yRhYpruaU3jebowZqr5GPrknvkAeITOlHI47xoEg0tGHF4hmyAnlcO9fTgqhbZi7Aly0UAv9cSqujP32",
+	"UaUau0IXB4FSEyf/aIVjq4PePTtBb6rVCioJ4kLMUq2WX5erO0kV2bhBAOrolyuNEY+9dbBMB5qTgNTQ",
+	"iocYx4QlCYfyGMZ2pCKkFCuWHpgpfobRzBmtfitTW61CZKW9HkNo59F8Kp7JvxJi3vRM3lEYUSFJQLxn",
+	"n+RUKjQI+FwoijUEo89mAZ/ONOiAyhqiUjMd1FMbfqN16TAf9JYQDyD+YOGwfOFzn71cMPNKaI5D+GH+",
+	"kCjiWRaO1mf6Qag4rBULAMaERAJI0/5+RZirbZrLQ6YO1EzF1C781GelTI6jZloE0zEgEaCZakM6osKe",
+	"FxAhykgjFJLryIoflCGstI95fG6bTMhsw4QwWMaLQ/CrHIT+pZ41f2hBKZYAfCGT1NdwYFgKvB6sxxbp",
+	"Ftz1SB+it1kIW5+BCoz5XNNvoBbAKxWFgvfREeEw9I33dX2CAxG/yKS28UpozupM3KcuMcU9k1+3mj3L",
+	"tsLAN/m4qO3v8xlhgoeBS8o8GO2bQftT3RiVVELxKY5ws9cF4lzNsq17Egidn4OHVWPVzHhGrZp1WK6U",
+	"D6E1KsdQ8tnfKgWD8iQXBeW/LpFhwHRaVZTW65BtZfpWSnBfWvpJGNKtHqtd7JTRlYkLN3nNeLlko8+q",
+	"0f5IFxZXgr/SD8LqYHLF27E1RKi+96MOZOEFHzt+JOOZC0vw56VLS07IqFRmrs9yZdMEhTVcFJVeiUw1",
+	"FaxGL1VfSCWrkJnyOdONjzQnlh8VGxAVHQuo4DZln2kEk0C7u0tRmwTAEwRv3u4uZJqGN3H11kRz+lAk",
+	"mLOmZ9Ws90Q+c9fEvKRLhFSmf9uH9RK+15mXbgEvbosbjGRUsP9oJR49faP8mfsnL7wM+fSkjjLzeNBY",
+	"wBHS71AQpP+sBG+ugRAvyeJK6pSsKzPubLiFLS/nbH5DfYPrRU/ZBoUMQpJ/ZPigUtlSJV7AWB3o/Yh3",
+	"YP5uCH5PQ/A/5vWZVPVFK/Ga52iOtJYWLZ1o837qvWwYUl0/ZNXrozD+cP34HOhbDatuMCwP/oZxx5ss",
+	"VwARV4MP3qwfnAeSP9nW8SZszcLNYdQGWywApacbZ3Bde1XL7PevT1/tlFl5T2RSKn0+FrJsS+KRWH4Y",
+	"wPqqVt8vKvF8b1wGPVc+VF+lQ/98IJJq3+oIaikQMUikZyKROIDQQcPubrqwRD2fQFFpd7emy6O5hgk8",
+	"XrfolPSZGmnHTTqYJr6UrYJ3GK1rX7KMDMgGApW4+ofhvTJGyqh0los7F/UpnCmyxbUSmHeTRoEgxJRE",
+	"yztQs2NJpqbYpeafZ1K5eD8LQH06Gwti6JNySj6dQNGn8JFqUyYiCWCdAO6d+L4wVd7MBUUVvQEhRfEZ",
+	"IFi/Kwxzx1wQFoMHFifjIoYIqDMB34DapD3ty2CwOh45KELEgk0HFX2OnhUK/f2ULZGzsXPKAIk3D43W",
+	"WdXFg3k/31GlLy/97aN+lo/KqzOYzw062i/xPnFbZbUXauGJMvnGgoYsFJDqm5Y0XCEydSF42g4MdxnV",
+	"WWRGuJjpC5H6WpHdZ2C/wJ4lV5qU/oKhj0skAXH5dAp2OgU80M2pVAna9H/6TFf1UIAhbYWqsU+kNHCF",
+	"qXFdiT8zVtWAViGpLpkGJhUFzUvoXCxADvoZUPNicnyHCusnpOM8G5wIzj0rDZ3B2ANkGwTmCjQP8neY",
+	"y31WfH8Ueo8aKGvuOPHQ9/T1HjFJ3QvVlejURVKhH1SZkJmsZasSWJhiwOIVVyozr/6tvjmqm1pZLmm/",
+	"lWxfSOr7CLoynMUvH9RyXnqpa9VnSXShPK5Kj80qRS68yAWmQbrf5QlTx2XpTeP4kKSdzN8J5l+aYG79",
+	"EvQL6xXPG/bkjeuf75EX+eLfTnUzp7p8WLdxmktgq+9N39JArRWVdNStVnQhvc++t5Ju7PILQJAr08nC",
+	"srZyLkt17eStmRglxKdUSvOMwYAg588nZ0XK+T0167doBBk8I/M+U24l/k+sjQlbUc/OAn5/Su5Uz4Jh",
+	"4spCcRaVKtD+/NKynZFautC8hX0thkw/Lf9n5v4D05xzEv2d3vwlJbgU0Ht91S1lKp+12rCICogFrJG3",
+	"yj6W9J7ERYIxFxLiZ50q0MWxif/Do4seP9ipSMWkSa2JMiGx72u7XnLifrA2oOrTPTeY7qlFtCndV/PN",
+	"qGKT3L8/iP/bPbqbnPsjvNJotpnfRgew2RkAXZGTgRuhpl6RY9TT16f/DgAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -34,7 +34,8 @@ func (s *recordingServer) GetConsumerApplicationKeyToken(_ context.Context, r ge
 func (s *recordingServer) Login(_ context.Context, r gen.LoginRequestObject) (gen.LoginResponseObject, error) {
 	s.login = r.Body
 	return gen.Login401JSONResponse{InvalidCredentialsJSONResponse: gen.InvalidCredentialsJSONResponse{
-		Status: gen.ErrorStatus{Code: gen.ErrorCodeInvalidCredentials, Description: "d", Message: "m"},
+		Body:    gen.ErrorResponse{Status: gen.ErrorStatus{Code: gen.ErrorCodeInvalidCredentials, Description: "d", Message: "m"}},
+		Headers: gen.InvalidCredentialsResponseHeaders{WWWAuthenticate: `Body realm="crmauth"`},
 	}}, nil
 }
 

@@ -198,7 +198,7 @@ func TestConsumerAccessTokenIdentifierRefused(t *testing.T) {
 		{"wrong pass code", gen.AccessTokenIdentifier{Identifier: ptr(cardIdentifier), PassCode: ptr("0000")}, 401, gen.ErrorCodeInvalidAccessTokenIdentifier, "no access token matches"},
 		{"unknown identifier", gen.AccessTokenIdentifier{Identifier: ptr("other"), PassCode: ptr(cardPassCode)}, 401, gen.ErrorCodeInvalidAccessTokenIdentifier, "no access token matches"},
 		{"both, one wrong", gen.AccessTokenIdentifier{AuthenticationCode: ptr(vendorCode), Identifier: ptr(cardIdentifier), PassCode: ptr("0000")}, 401, gen.ErrorCodeInvalidAccessTokenIdentifier, "no access token matches"},
-		{"identifier alone", gen.AccessTokenIdentifier{Identifier: ptr(cardIdentifier)}, 400, gen.ErrorCodeInvalidRequest, "access_token_identifier: give authentication_code, or identifier together with pass_code"},
+		{"identifier alone", gen.AccessTokenIdentifier{Identifier: ptr(cardIdentifier)}, 400, gen.ErrorCodeInvalidRequest, "access_token_identifier: identifier needs pass_code"},
 		{"nothing", gen.AccessTokenIdentifier{}, 400, gen.ErrorCodeInvalidRequest, "give authentication_code, or identifier together with pass_code"},
 		{"code and identifier without pass code", gen.AccessTokenIdentifier{AuthenticationCode: ptr(vendorCode), Identifier: ptr(cardIdentifier)}, 400, gen.ErrorCodeInvalidRequest, "identifier needs pass_code"},
 		{"code and pass code without identifier", gen.AccessTokenIdentifier{AuthenticationCode: ptr(vendorCode), PassCode: ptr(cardPassCode)}, 400, gen.ErrorCodeInvalidRequest, "pass_code needs identifier"},

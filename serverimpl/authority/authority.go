@@ -92,18 +92,6 @@ type AccessTokenIdentifier struct {
 	AuthenticationCode, Identifier, PassCode *string
 }
 
-// Incomplete enforces what the schema's anyOf cannot say: pass_code belongs with identifier.
-// (The anyOf itself, at least one way of identifying, is checked by request validation.)
-func (id AccessTokenIdentifier) Incomplete() *Failure {
-	switch {
-	case id.Identifier != nil && id.PassCode == nil:
-		return Fail(CodeInvalidRequest, "request body: access_token_identifier: identifier needs pass_code")
-	case id.PassCode != nil && id.Identifier == nil:
-		return Fail(CodeInvalidRequest, "request body: access_token_identifier: pass_code needs identifier")
-	}
-	return nil
-}
-
 // grant is what a check of credentials found: the session to open, and its token's claims.
 type grant struct {
 	method   sessions.Method

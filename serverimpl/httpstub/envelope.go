@@ -81,10 +81,12 @@ func methodNotAllowed(method, allow string) string {
 func writeFailure(w *echo.Response, f *failure) {
 	h := w.Header()
 	switch codeOf(f) {
-	case gen.ErrorCodeInvalidKey:
-		h.Set("WWW-Authenticate", wwwAuthenticate)
 	case gen.ErrorCodeTooManyRequests, gen.ErrorCodeServiceUnavailable:
 		h.Set("Retry-After", strconv.Itoa(f.RetryAfterSeconds()))
+	}
+	// Every 401 carries a challenge; one a route set itself (RequireToken's Bearer) stands.
+	if statusOf(f) == http.StatusUnauthorized && h.Get("WWW-Authenticate") == "" {
+		h.Set("WWW-Authenticate", challenge(codeOf(f)))
 	}
 	writeJSON(w, statusOf(f), envelopeOf(f))
 }

@@ -74,3 +74,7 @@ func okStatus() gen.OKStatus { return gen.OKStatus{Code: gen.OK} }
 
 // wwwAuthenticate is the challenge sent with INVALID_KEY.
 const wwwAuthenticate = `Basic realm="crmauth"`
+
+// bodyChallenge is the challenge sent with the other 401s of the CRM.COM methods, whose
+// refused credentials are members of the JSON body (the spec's BodyChallenge).
+const bodyChallenge = `Body realm="crmauth"`

@@ -29,7 +29,9 @@ func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.Log
 	case 400:
 		return gen.Login400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
-		return gen.Login401JSONResponse{InvalidCredentialsJSONResponse: gen.InvalidCredentialsJSONResponse(body)}, nil
+		return gen.Login401JSONResponse{InvalidCredentialsJSONResponse: gen.InvalidCredentialsJSONResponse{
+			Body: body, Headers: gen.InvalidCredentialsResponseHeaders{WWWAuthenticate: challenge(codeOf(f))},
+		}}, nil
 	case 403:
 		return gen.Login403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
 	case 429:
@@ -53,7 +55,9 @@ func (h *handlers) ReleaseToken(ctx context.Context, r gen.ReleaseTokenRequestOb
 	case 400:
 		return gen.ReleaseToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
-		return gen.ReleaseToken401JSONResponse{InvalidTokenJSONResponse: gen.InvalidTokenJSONResponse(body)}, nil
+		return gen.ReleaseToken401JSONResponse{InvalidTokenJSONResponse: gen.InvalidTokenJSONResponse{
+			Body: body, Headers: gen.InvalidTokenResponseHeaders{WWWAuthenticate: challenge(codeOf(f))},
+		}}, nil
 	case 429:
 		return gen.ReleaseToken429JSONResponse{TooManyRequestsJSONResponse: tooManyRequests(f)}, nil
 	case 503:
@@ -79,7 +83,7 @@ func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyToke
 		return gen.GetWebApiKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
 		return gen.GetWebApiKeyToken401JSONResponse{InvalidKeyJSONResponse: gen.InvalidKeyJSONResponse{
-			Body: body, Headers: gen.InvalidKeyResponseHeaders{WWWAuthenticate: challenge()},
+			Body: body, Headers: gen.InvalidKeyResponseHeaders{WWWAuthenticate: challenge(codeOf(f))},
 		}}, nil
 	case 403:
 		return gen.GetWebApiKeyToken403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
@@ -96,11 +100,7 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	ati := b.AccessTokenIdentifier
 	id := authority.AccessTokenIdentifier{AuthenticationCode: ati.AuthenticationCode, Identifier: ati.Identifier, PassCode: ati.PassCode}
 	x := exchangeFrom(ctx)
-	var t authority.Issued
-	f := id.Incomplete()
-	if f == nil {
-		t, f = h.authority.ConsumerToken(ctx, x.client, x.key, id, b.Unit)
-	}
+	t, f := h.authority.ConsumerToken(ctx, x.client, x.key, id, b.Unit)
 	x.noteIssued(t, f)
 	if f == nil {
 		return tokenAnswer(t.Token), nil
@@ -110,11 +110,9 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	case 400:
 		return gen.GetConsumerApplicationKeyToken400JSONResponse{BadRequestJSONResponse: gen.BadRequestJSONResponse(body)}, nil
 	case 401:
-		resp := gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{Body: body}}
-		if codeOf(f) == gen.ErrorCodeInvalidKey {
-			resp.Headers.WWWAuthenticate = challenge()
-		}
-		return resp, nil
+		return gen.GetConsumerApplicationKeyToken401JSONResponse{InvalidKeyOrAccessTokenJSONResponse: gen.InvalidKeyOrAccessTokenJSONResponse{
+			Body: body, Headers: gen.InvalidKeyOrAccessTokenResponseHeaders{WWWAuthenticate: challenge(codeOf(f))},
+		}}, nil
 	case 403:
 		return gen.GetConsumerApplicationKeyToken403JSONResponse{UnitNotAllowedJSONResponse: gen.UnitNotAllowedJSONResponse(body)}, nil
 	case 429:
@@ -127,17 +125,20 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 
 func internalError() *failure { return fail(gen.ErrorCodeInternalError, "internal error") }
 
-func challenge() *string {
-	s := wwwAuthenticate
-	return &s
+// challenge is the WWW-Authenticate of a 401 with this code (RFC 9110 §11.6.1 asks every 401
+// for one): HTTP Basic when the key was refused, the Body scheme when the refused credentials
+// are members of the JSON body, where a Basic challenge would invite a pointless retry.
+func challenge(code gen.ErrorCode) string {
+	if code == gen.ErrorCodeInvalidKey {
+		return wwwAuthenticate
+	}
+	return bodyChallenge
 }
 
 func tooManyRequests(f *failure) gen.TooManyRequestsJSONResponse {
-	s := f.RetryAfterSeconds()
-	return gen.TooManyRequestsJSONResponse{Body: envelopeOf(f), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: &s}}
+	return gen.TooManyRequestsJSONResponse{Body: envelopeOf(f), Headers: gen.TooManyRequestsResponseHeaders{RetryAfter: f.RetryAfterSeconds()}}
 }
 
 func serviceUnavailable(f *failure) gen.ServiceUnavailableJSONResponse {
-	s := f.RetryAfterSeconds()
-	return gen.ServiceUnavailableJSONResponse{Body: envelopeOf(f), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: &s}}
+	return gen.ServiceUnavailableJSONResponse{Body: envelopeOf(f), Headers: gen.ServiceUnavailableResponseHeaders{RetryAfter: f.RetryAfterSeconds()}}
 }

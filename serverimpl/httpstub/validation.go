@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -126,11 +127,16 @@ func requestErrorMessage(re *openapi3filter.RequestError) string {
 }
 
 func schemaErrorMessage(se *openapi3.SchemaError) string {
-	path := se.JSONPointer()
+	return schemaErrorMessageAt(nil, se)
+}
+
+// schemaErrorMessageAt is schemaErrorMessage for an error found inside the value at prefix.
+func schemaErrorMessageAt(prefix []string, se *openapi3.SchemaError) string {
+	path := slices.Concat(prefix, se.JSONPointer())
 	switch se.SchemaField {
 	case "anyOf":
 		if len(path) > 0 && path[len(path)-1] == "access_token_identifier" {
-			return at(path, "give authentication_code, or identifier together with pass_code")
+			return identifierMessage(path, se)
 		}
 	case "required":
 		// kin-openapi puts the missing member on the path and in the reason; say it once.
@@ -143,6 +149,29 @@ func schemaErrorMessage(se *openapi3.SchemaError) string {
 		reason = "does not match the schema's " + se.SchemaField
 	}
 	return at(path, reason)
+}
+
+// identifierMessage says why an access_token_identifier matches none of the anyOf's complete
+// shapes. kin-openapi checks anyOf before the members, so a member of the wrong type or length
+// fails the anyOf too: the members are checked again without the anyOf to name that member,
+// and only an identifier whose members are each right is a wrong pairing.
+func identifierMessage(path []string, se *openapi3.SchemaError) string {
+	members := *se.Schema
+	members.AnyOf = nil
+	var inner *openapi3.SchemaError
+	if err := members.VisitJSON(se.Value); errors.As(err, &inner) {
+		return schemaErrorMessageAt(path, inner)
+	}
+	given, _ := se.Value.(map[string]any)
+	_, identifier := given["identifier"]
+	_, passCode := given["pass_code"]
+	switch {
+	case identifier && !passCode:
+		return at(path, "identifier needs pass_code")
+	case passCode && !identifier:
+		return at(path, "pass_code needs identifier")
+	}
+	return at(path, "give authentication_code, or identifier together with pass_code")
 }
 
 // at prefixes a reason with the dotted path of the member it is about.

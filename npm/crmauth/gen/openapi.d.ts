@@ -47,7 +47,7 @@ export interface paths {
          *     whichever method issued it. CRM.COM recommends releasing tokens that are no longer
          *     needed rather than letting them expire.
          *
-         *     The answer has no data (`data` is `null`). A token that is unknown, forged, already
+         *     The answer has no data (`data` is `null` or left out). A token that is unknown, forged, already
          *     expired or already released is answered with `INVALID_TOKEN` or `TOKEN_EXPIRED`.
          *     `SERVICE_UNAVAILABLE` means the server could not ask the store where its sessions are
          *     kept: the token is as it was; release it again after the `Retry-After` seconds.
@@ -186,29 +186,68 @@ export interface components {
         /**
          * @description Identifies the consumer's access token. Give at least one of the two ways:
          *     `authentication_code` alone, or `identifier` together with `pass_code`. When both are
-         *     given, both must be right.
+         *     given, both must be right. `identifier` and `pass_code` come as a pair: one without the
+         *     other is refused, also next to an `authentication_code`. The `anyOf` lists the three
+         *     complete shapes this allows.
          * @example {
          *       "authentication_code": "p_kestora1!"
          *     }
          */
         AccessTokenIdentifier: {
-            /**
-             * @description The access token's authentication code.
-             * @example p_kestora1!
-             */
-            authentication_code?: string;
-            /**
-             * @description The access token's identifier; requires `pass_code`.
-             * @example maytemplate-card-0001
-             */
-            identifier?: string;
-            /**
-             * Format: password
-             * @description The pass code the `identifier` is checked against.
-             * @example 4321
-             */
-            pass_code?: string;
-        } | unknown | unknown;
+            authentication_code?: components["schemas"]["AuthenticationCode"];
+            identifier?: components["schemas"]["AccessTokenIdentifierValue"];
+            pass_code?: components["schemas"]["PassCode"];
+        } | components["schemas"]["AccessTokenByAuthenticationCode"] | components["schemas"]["AccessTokenByIdentifier"] | components["schemas"]["AccessTokenByBothWays"];
+        /**
+         * @description The access token's authentication code.
+         * @example p_kestora1!
+         */
+        AuthenticationCode: string;
+        /**
+         * @description The access token's identifier; requires `pass_code`.
+         * @example maytemplate-card-0001
+         */
+        AccessTokenIdentifierValue: string;
+        /**
+         * Format: password
+         * @description The pass code the `identifier` is checked against; requires `identifier`.
+         * @example 4321
+         */
+        PassCode: string;
+        /**
+         * @description The access token identified by its authentication code alone.
+         * @example {
+         *       "authentication_code": "p_kestora1!"
+         *     }
+         */
+        AccessTokenByAuthenticationCode: {
+            authentication_code: components["schemas"]["AuthenticationCode"];
+        };
+        /**
+         * @description The access token identified by its identifier and pass code.
+         * @example {
+         *       "identifier": "maytemplate-card-0001",
+         *       "pass_code": "4321"
+         *     }
+         */
+        AccessTokenByIdentifier: {
+            identifier: components["schemas"]["AccessTokenIdentifierValue"];
+            pass_code: components["schemas"]["PassCode"];
+        };
+        /**
+         * @description The access token identified both ways at once (CRM.COM asks for at least one); both must
+         *     be right.
+         * @example {
+         *       "authentication_code": "p_kestora1!",
+         *       "identifier": "maytemplate-card-0001",
+         *       "pass_code": "4321"
+         *     }
+         */
+        AccessTokenByBothWays: {
+            authentication_code: components["schemas"]["AuthenticationCode"];
+            identifier: components["schemas"]["AccessTokenIdentifierValue"];
+            pass_code: components["schemas"]["PassCode"];
+        };
         TokenData: {
             token: components["schemas"]["Token"];
         };
@@ -272,13 +311,16 @@ export interface components {
             status: components["schemas"]["OKStatus"];
         };
         ReleaseResponse: {
-            /** @description Always `null`; releasing has no response data. */
+            /**
+             * @description `null`, or left out: releasing has no response data. (CRM.COM's own example answer
+             *     has an empty object, which the schema allows too.)
+             */
             data?: Record<string, never> | null;
             status: components["schemas"]["OKStatus"];
         };
         /** @description The envelope of every failed request. */
         ErrorResponse: {
-            /** @description Always `null` on failure. */
+            /** @description `null`, or left out: a failed request has no response data. */
             data?: Record<string, never> | null;
             status: components["schemas"]["ErrorStatus"];
         };
@@ -314,6 +356,7 @@ export interface components {
         /** @description The username, password and organisation do not match (`INVALID_CREDENTIALS`). */
         InvalidCredentials: {
             headers: {
+                "WWW-Authenticate": components["headers"]["BodyChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -323,7 +366,7 @@ export interface components {
         /** @description The key is missing, malformed or unknown (`INVALID_KEY`). */
         InvalidKey: {
             headers: {
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                "WWW-Authenticate": components["headers"]["BasicChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -336,7 +379,7 @@ export interface components {
          */
         InvalidKeyOrAccessToken: {
             headers: {
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                "WWW-Authenticate": components["headers"]["KeyOrBodyChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -346,6 +389,7 @@ export interface components {
         /** @description The token is malformed, forged, unknown, released (`INVALID_TOKEN`) or expired (`TOKEN_EXPIRED`). */
         InvalidToken: {
             headers: {
+                "WWW-Authenticate": components["headers"]["BodyChallenge"];
                 [name: string]: unknown;
             };
             content: {
@@ -413,15 +457,30 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
-         * @description Seconds to wait before trying again.
+         * @description Seconds to wait before trying again. Always sent with this status.
          * @example 30
          */
         RetryAfter: number;
         /**
-         * @description The authentication scheme the method expects.
+         * @description The HTTP Basic challenge: the method expects the key as the HTTP Basic username with
+         *     an empty password. Always sent with this status.
          * @example Basic realm="crmauth"
          */
-        WWWAuthenticate: string;
+        BasicChallenge: string;
+        /**
+         * @description A challenge of the scheme `Body`: the credentials the method refused are members of the
+         *     JSON request body, not an HTTP authentication scheme, so retrying with an
+         *     `Authorization` header cannot help. Always sent with this status.
+         * @example Body realm="crmauth"
+         */
+        BodyChallenge: string;
+        /**
+         * @description `Basic realm="…"` with `INVALID_KEY` (the key in `Authorization` was refused), or
+         *     `Body realm="…"` with `INVALID_ACCESS_TOKEN_IDENTIFIER` (the key was accepted; the
+         *     `access_token_identifier` in the body was not). Always sent with this status.
+         * @example Basic realm="crmauth"
+         */
+        KeyOrBodyChallenge: string;
     };
     pathItems: never;
 }

@@ -39,6 +39,8 @@ func (s *Stub) newAdmin(clock advancer, declared []coverage.Key) (*admin.Admin, 
 		Declared:  declared,
 		ResetStub: s.resetStub,
 		Token:     s.opts.AdminToken,
+
+		AllowRemote: s.opts.AdminAllowRemote, // protected mode unless set
 	})
 }
 

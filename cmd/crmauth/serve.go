@@ -33,6 +33,7 @@ type serveConfig struct {
 	admin            bool
 	adminClock       bool
 	adminToken       string // never printed: not a flag default, not logged
+	adminOpen        bool   // --admin-allow-remote
 	journalSize      int
 	coverageReport   string
 	disableFaults    bool
@@ -76,6 +77,7 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.latency},
 		{"admin", "CRMAUTH_ADMIN", "serve the administration routes under /_crmauth/ (journal, sessions, reset, coverage, clock; described at " + serverimpl.AdminDocumentPath + ")", &c.admin},
 		{"admin-clock", "CRMAUTH_ADMIN_CLOCK", "former name of -admin: false turns the administration routes off", &c.adminClock},
+		{"admin-allow-remote", "CRMAUTH_ADMIN_ALLOW_REMOTE", "with no admin token, let every host call the administration routes (by default only loopback may: protected mode, refusing others with 403)", &c.adminOpen},
 		{"journal-size", "CRMAUTH_JOURNAL_SIZE", "requests the journal keeps, the newest (-1: no journal)", &c.journalSize},
 		{"coverage-report", "CRMAUTH_COVERAGE_REPORT", "at shutdown, write the coverage of the declared answers to this file as JSON and a short table to stderr", &c.coverageReport},
 		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.disableFaults},
@@ -237,6 +239,7 @@ func (c serveConfig) options(logger *slog.Logger) (serverimpl.Options, error) {
 		Latency:            c.latency,
 		Admin:              c.admin && c.adminClock,
 		AdminToken:         c.adminToken,
+		AdminAllowRemote:   c.adminOpen,
 		JournalSize:        c.journalSize,
 		FixturesFile:       c.fixtures, // read again by POST /_crmauth/reset
 		DisableFaults:      c.disableFaults,
@@ -331,7 +334,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
 		"login_idle_timeout", c.loginIdleTimeout, "key_token_lifetime", c.keyTokenLifetime,
 		"login_expiry", c.loginExpiry, "upstream", c.upstream, "forward_auth", c.forwardAuth, "state", shared,
-		"admin", opts.Admin, "admin_token", c.adminToken != "", "journal_size", c.journalSize)
+		"admin", opts.Admin, "admin_token", c.adminToken != "", "admin_access", adminAccess(opts), "journal_size", c.journalSize)
 	fmt.Fprintf(stdout, "crmauth stub: %s (CRM.COM methods under %s)\n", srv.URL, srv.BaseURL)
 
 	select {

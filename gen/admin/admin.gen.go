@@ -311,8 +311,7 @@ type EndSessionEnvelope struct {
 	Status OKStatus `json:"status"`
 }
 
-// ErrorCode Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the
-// fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
+// ErrorCode Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
 // reached or failed), `GATEWAY_TIMEOUT` (`504`: the upstream did not answer in time).
 type ErrorCode string
 
@@ -325,8 +324,7 @@ type ErrorResponse struct {
 
 // ErrorStatus defines model for ErrorStatus.
 type ErrorStatus struct {
-	// Code Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the
-	// fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
+	// Code Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
 	// reached or failed), `GATEWAY_TIMEOUT` (`504`: the upstream did not answer in time).
 	Code        ErrorCode `json:"code"`
 	Description string    `json:"description"`
@@ -542,6 +540,9 @@ type StatusFilter = int
 
 // TokenQuery defines model for TokenQuery.
 type TokenQuery = string
+
+// AdminRemoteRefused The envelope of every failed request.
+type AdminRemoteRefused = ErrorResponse
 
 // AdminTokenRequired The envelope of every failed request.
 type AdminTokenRequired = ErrorResponse
@@ -1700,6 +1701,8 @@ type GetClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *GetClockResponse401Headers
 }
@@ -1717,6 +1720,11 @@ func (r GetClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetClockResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetBody returns the raw response body bytes
@@ -1767,6 +1775,8 @@ type AdvanceClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1788,6 +1798,11 @@ func (r AdvanceClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r AdvanceClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdvanceClockResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -1843,6 +1858,8 @@ type GetCoverageResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -1866,6 +1883,11 @@ func (r GetCoverageResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetCoverageResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCoverageResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -1926,6 +1948,8 @@ type ClearRequestsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -1949,6 +1973,11 @@ func (r ClearRequestsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ClearRequestsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearRequestsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2009,6 +2038,8 @@ type ListRequestsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2032,6 +2063,11 @@ func (r ListRequestsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListRequestsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRequestsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2092,6 +2128,8 @@ type CountRequestsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2115,6 +2153,11 @@ func (r CountRequestsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r CountRequestsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CountRequestsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2175,6 +2218,8 @@ type ResetResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *InvalidFixtures
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2200,6 +2245,11 @@ func (r ResetResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ResetResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -2265,6 +2315,8 @@ type ListSessionsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2288,6 +2340,11 @@ func (r ListSessionsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListSessionsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSessionsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2348,6 +2405,8 @@ type EndSessionResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *SessionNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2373,6 +2432,11 @@ func (r EndSessionResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r EndSessionResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EndSessionResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -2627,6 +2691,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	}
 
 	switch {
@@ -2679,6 +2750,13 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
@@ -2749,6 +2827,13 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2827,6 +2912,13 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2903,6 +2995,13 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2981,6 +3080,13 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3057,6 +3163,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest InvalidFixtures
@@ -3142,6 +3255,13 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3218,6 +3338,13 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest SessionNotFound
@@ -3564,6 +3691,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 }
 
+type AdminRemoteRefusedJSONResponse ErrorResponse
+
 type AdminTokenRequiredResponseHeaders struct {
 	WWWAuthenticate string
 }
@@ -3697,6 +3826,20 @@ func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	return err
 }
 
+type GetClock403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response GetClock403JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type AdvanceClockRequestObject struct {
 	Body *AdvanceClockJSONRequestBody
 }
@@ -3744,6 +3887,20 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response AdvanceClock403JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3809,6 +3966,20 @@ func (response GetCoverage401JSONResponse) VisitGetCoverageResponse(w http.Respo
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCoverage403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response GetCoverage403JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3888,6 +4059,20 @@ func (response ClearRequests401JSONResponse) VisitClearRequestsResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearRequests403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ClearRequests403JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -3972,6 +4157,20 @@ func (response ListRequests401JSONResponse) VisitListRequestsResponse(w http.Res
 	return err
 }
 
+type ListRequests403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ListRequests403JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRequests500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListRequests500JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
@@ -4052,6 +4251,20 @@ func (response CountRequests401JSONResponse) VisitCountRequestsResponse(w http.R
 	return err
 }
 
+type CountRequests403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response CountRequests403JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CountRequests500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CountRequests500JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
@@ -4127,6 +4340,20 @@ func (response Reset401JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Reset403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response Reset403JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4225,6 +4452,20 @@ func (response ListSessions401JSONResponse) VisitListSessionsResponse(w http.Res
 	return err
 }
 
+type ListSessions403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ListSessions403JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSessions500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListSessions500JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
@@ -4302,6 +4543,20 @@ func (response EndSession401JSONResponse) VisitEndSessionResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndSession403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response EndSession403JSONResponse) VisitEndSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4636,148 +4891,154 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19c9s40udXQXG3KvIdJcsvSW6UmrpyHGXGzyR21pE3uzvKmTAJSYgpQAuAVjQZf/crNAASpEBZyjiT",
-	"u9rnj92JRRCvjX79dfNLlPL5gjPClIwGX6IZwRkR8M+TNOUFU/KSpITe4Zuc6F8zIlNBF4pyFg2i0Yyg",
-	"lDNZzIlAit8S9kQibF9EonwT0YwwRSeUCNRJsKDJ3guEbyRhCnE1I2JJJelFcSTTGZljPZBaLUg0iKQS",
-	"lE2j+/s4OslzvgzP4efR6B2aEzXjmURqRtACqxlS+JZI1Ll4Nzq7OH8fowkX6PTiUv+LCqn29IDkM54v",
-	"9NKistlPw1EUR4L8u6CCZNFAiYJsntlLggURpzOc54RNW/YJOiAwO8ELRRD5vCCpkjHCLEPLGVZoiSVa",
-	"Cs6maEn1/GfEbCrqXL4+Rc+eP+035mwGRoLgfP7jOErFHBdqNo5iRITg4sdxRNkdzml2Df2Mo69a2CX5",
-	"d0GkGuou19f2Xh/ickaYN19R5AQJMikkycyKTRfVQp5IlLi52YfJVy/OdgDL27ScU84UTtWWdJya1oiy",
-	"CRdzrJvW6TilX0XH5/y94qLtNs1IeqsvEZNLIhCViHGFFEc3BKU4nZEMdRLGu1J3YXasGouwYh4Nfo3c",
-	"8+hjHBj/QkwxoxKbUUOTcDvAvZaok3AxbZ7RQl5n5G5HqrokSqxOJooEqSnlTF9ijpaYKnRDJlwQpMSK",
-	"sinCU0xZbQYHm4aeU0bneksOyn2gTJEpETCP90TKB/dAmkbo7BXqJJ8UNTvQPuZfBZlEg+gv+xVj3TdP",
-	"5b4d8OwVDH/FqNo8dsGo0vtesOa+H+y45VcytNm1sSTQdCFFc6xPGSc7DXcfRwss8JwoK0pOeUZe0zx4",
-	"4BcsXyHClKBEouWMS+JoP8VCUOAfVKJEKqwK2Ut5RpIG4/4liiOq+/p3QcQqiiOG5/qBblu7H3P8+Q1h",
-	"UzWLBs+O9SSVIkK/+H9+Pen+6/rj//xrFLowr7lYYpGR7OryLLyJXNApZTh3fO6JRFeXZ6gzEphM6O3e",
-	"C0SVRAnsdYJgmqjcIn3JBcFZzy3DCOFqHf/oljPoXgn6AHu5WBABN3arHecTs7/cvYU6yRs+pSyJUXJJ",
-	"coIlGcG0Y5T8RNQHcnOyoL+Qlf1xzPSvp5Z3niwWOU2hn7LJXoy4ANkLHNIIv2pgkNSdZH9GcK5mvyV7",
-	"vTGrHa8/iZaDLiffdtqHT5/Gmhu4vw/CfNEc4s6nzKaUff7DZ+yG7+rxNx+x5SM7HbDjYx3lXfqKoYW2",
-	"1b4SfR17e09Zut2tx0pTCNYCwcyVMqkwUzG6WYH2IFVxowVyztNbo0IcHR390GBTh/3DZ93+Ubd/MDo4",
-	"HPT7g37/X20L01OrLctI+GgQZViRrqJzEuQE74EJbbcoYGIkc6oclUZLtXzMn/phv98yT2jbJGoj0p7+",
-	"8EPsCTjdRUDEwa35G/Tazv1jhCU6vXzbO714+0Rq/bfSpfEtQVS1UYiylzJ46Y77PzyLQ8JBELngTBJj",
-	"ZmRzymCal6WA0VYJU4SBeMQVT9n/JI24tlsHHTBuWMPgSySL+RzrpUbnHEjKatNYj4HcZO9wXhjtCysc",
-	"DViR57Hbahg60xM+O//7yZuzV9eji1+G51HctndOQwNFVG/TnEiJp7A5M2JGplJZ3mp5HyMkQyeFmnFB",
-	"f4MnA2S13XHR7x+l3oThB6I37n7bewiK+qXdZLPlAXNEFTfIynRNrf4mgUXiq+0ZzWCVkrgHdDpTiDMy",
-	"Zp2ktlWOgXuW5IcPH7p6tVp1TrEibfO3r+w3zSlYwUuc/YQVWeLVjvRhzZA6fZxyxkhqzsQ+35YwXp68",
-	"uv7pZDT8cPLPIFkUC6kEwXOU8iI323ajdxKU9zqFlE0PDp/3+r1+72Bw3D/oB998fArYOFGQ2ZjmYG94",
-	"S9bSwpyGtQp3PI0bnL1zQrF+JCeetAShRezt1bx552t7Ofzb1fD9KHhCjqr9qwsKCnBpw/rqB1XNbGyH",
-	"HEeIMivlZxguEFilAwTzRBN6Rwb6V2ujooor38eRWvLa9ZeNrfCfIbAu1ZKCyPqeu1CflrmtCFQLptAh",
-	"0lJTDgyPoJo5pI/MtmoUIoBCbni2cisAF0rlXsFpShZKgvbZ4QyRO31W5pmhrzHTTHAP3klqi0uaq5uD",
-	"ETrDDJaFKp5nd9hwvfs4OtU6yhZ3Yrstgd6G7I7kfLGRkz+RsP1wN19xRna8lZl9pSJB6GRbcgMLrD6x",
-	"GuHsRAZ65E1L1s9f6DMTxJw8cvoE0pOELbCSYkTnhBe7sihp3YzVZlw5Tqk4R/B4252xXPN6dPZ2eHE1",
-	"2iwwnJR1vh9mz3QbkRF+9xsKjfCAqJM0lmwFxhnTpjbOSyfiDgdC7bv1Q3lPxB0xQqoQu7DG0fDy/OTN",
-	"9fDy8uIyeCCy6plkSHG3Rk8jqh+Km6ARAd9IV7PToUyrtXilWaw7gwkXRBISI4xuiilwJ3+R4KRE4BHU",
-	"PEyhFDMr7bG81X1KlDztHyX2pEAUvKafVSGI3F2+v6Y5aYr2ie0NTWhuJ5FxYvj2Agu5u2h7ffaP0dXl",
-	"8H3wBOvDuW3KOW5INNeut8LzfIDM/+eUEXQ0qHaXssw660mGbsnq8Q+4fb4vSgMY3RKykOBkKJtXcsht",
-	"h71ub0F8n3MFQZOdbaqM5EQ1JcLwzXA01NdBz8i4a4y7euuzezsc/Xzx6vr8YnR98ubNxYfhq+DpGd2j",
-	"IhAjyT0bOqSc2OlZXQCbZSMtJV6gQhKI6jz6uYHzCnQEcUeyGN0Uyl3ItemiTrK+fn01FSwZ1jFm2vJK",
-	"4NASJPEKLWc0nZXmOFUmqLVmYpWxsU12lWl0b2IQ6jUv2O62dvWaJx7ZLeNLBruxNS3oTXh9cXUeJIFS",
-	"tNutw6pyFtaPvdZmPxVzvKD7gki1f3e4byM4cj+nUj3u6Z9zJIt05vRJZp1s+p52knJt9ja+wyt9l0ec",
-	"v8FiuqtyprzXqk1/qTVffmfFUk7nVG299+9O/vnm4kQb7BfXb04ufxpuNBCcjq2Vn1xPpH4CzWYwp4P+",
-	"8f96+vwZulkpIh//3gXH1PswNYrfE2l2BHWStbUmezE6QG/pS3SzQhmZ4CJXY9ZJ7Ku9U84mdNp7iz/r",
-	"LX6pF6Bf0dYFccP4XMjo/VoboSm5YvgO09xFy3fROl1M0NNwQGJnfLm91+r98PLvZ6fD66vzk7+fnL05",
-	"eflmuEnFsYqA1W8YX657sD7xAlQbKlFRLe4FUmJlwnFIzrhQ+eqxbT2jr1hPAFysptrSSQLLTfYG5g3j",
-	"jJYx8lYRj5mCUO8dEXiq/1EwZZtYRdL+5gxM8Dk/kUjOsCAZ4pOJJCou490rhAUZs1stn3ihJM1MhH8h",
-	"eEqkRJ1LklG5Bw416uk8Zsf9XTTu7wRio10IjiZjJk00tIc+lLatpXyzA3O80hPV/9G9zvAdQTeEMKQN",
-	"OtTB2jTS06WaOQu1N9BdmqmYUGpTjnjDPyRNvCjuvReU+ErJUhgZEhYsVSDij8qWcxDOBcvWpIiLj/zw",
-	"6nh4MDw8evnq6cvnh8/7x89e/vDq9PTl02cnR8/7h8ffSLuf8TwDiefmUYUNIPLcFCng8z4BxWgr7W5L",
-	"f4NW5x7yN5R+75zekRdoOeOanuSC4FsJmg9EcJyWqGkFdSa8xp+NBQA0vGd0HspQos80MW0xMqOuO5NP",
-	"cToj3VPOlOD5QzTqoBb3cfSP7qkBkHQdsKlbRzZt1JzWsVC1Lj1gyaZuXLPau004xqYOam1rvXhYhk0d",
-	"uGa1dx0QYdOL0Kb+lnyYR0Cb+zIQdVm54ndgDeTzwoWFKtYwtD9uyxIgNnE9/Me7s8sWq8OQ9QxLZAds",
-	"yEJ47OYCa2qLPP3ZgSZmhwT82JTeEVZ5YbH0YFnNoHTHC/XtxQjbZnMyv6mc8P/1/uLcKFqddxfv/fb6",
-	"nrKWOJaNb9t4H0TwGyd46X79EyNy5RGDkCzn9diWgY2qcoG0GAZeZyelWSZqRsxilNTI00TkHzuAVsZY",
-	"iVTWx7Ozl1i9J9O5be27dzKIDcIjx/orTXwns/DbRC5KSCiEalBPH02v56ZcxmRgixqxmNGSo4xOJkRA",
-	"GMa0+M6rCUxpAKRGWfttjxFmBoFTa1W/7PqevzDMgzPy7Qw3g+2SKLQU1LEThAXE5bzitSANF0afDwNz",
-	"gKM5PI5dpn8XMTKghNjEgloiQPXIj4kmefS9h7ChLNDXMEp6eloo6fVAfTdXoiVc9Ah3vAbNhT13sYoT",
-	"sDDCqA/nxC9xpjFaYCm1fcO0xKB6jwYIs5WFq2hTwv6rtMbMm3LMqJIknxiFUCqSIQy2Rgzvz0lGMVKr",
-	"BYnBdek0wptCARb7iTTbaYNY+ietEELXRpk0OmBFhxY1codZSrwYNM4yqpeI83eCL4hQVDOtCc4l8aA2",
-	"XyJrUkWD54f9/n0cLbzW3tPmtv3Ml2iCBVIczfkdqWxDMK7sa6gzERhQBdJ5IIGVV+giXmjdMa5gPEcH",
-	"T4+e9fv9vgfmqaA8rNBUGxkh6tAxv5azrOC9/OYTMYpl27lfMIJuqb7XE2fv8wkwjRI9p6da3w7DxkIk",
-	"tIbHbOB84gg05vBG8omycHGgpKk2W7UJQVmqf8ICAGFgu9a2jzL17DgK7lQZXtdcJ82xVRjrY3+YEWCA",
-	"CV8QhhcU3P4Jsi8A3TtDpbYpdowbznOCQXmuOH1LMkIF8wqgsmpn6TBeFq1azt7tYPsh/0IACxM+srXz",
-	"qECSoafVgh6Ybw1rWZt7aKJ1g7LSJyrJ+SXiNQOogpQ7q38QPWiTx1EBNgzgogswTAxs+f7rotXNe+Cm",
-	"GjDe8Zw4JTupjKP/4eSHXL9ULj/mWuyaWQOZMyjNMZ2H0w4Cl3CXjAfIaNipf751LgFkD5i+gz3JzQZs",
-	"AGPqDn3zqAXbNGrxIC4eEPGtPawxZueogo4b+2MnHLonFZFuWvzFLwaAujYu0GfZS+tF9MRlnSSVs2Mf",
-	"hG+GutZi8JW9Id79ZnzZgOUeV7DcgtHP0eDg+fPDo+daAK5dOdaW6+XBXSoscIyuRqcNWduO5HXDt15o",
-	"ytAVo5+dXA8KoQf4JAOUCIzzsW3TfMYYZjgPgoNg3/8UAtI86+EJe+dvFYCD+3WtolUzmGud0UGo51il",
-	"sy1EaLuc/BN2xUQSmqKtVEEO4wg8MpBzwMidZje/tro0PBndzHtwSznuH9x/9FpK6M9qzH7fIObcGfha",
-	"kU3fsf2BFtw6Ift+v/395nyaM9cPC1a9/evHdenaqrCVJOEsAiyIU9eyEGWUu93akzV0XSdlz0siiHGe",
-	"IayQXoCBMIZHsScZYiBrPUNb0zXg6BWZP0iSlYJXcVwsBF7VNLmAAvpO6/XueWxBj40pQTTKPLE/7Da5",
-	"MsOopP7AJP0zD22T2x2z5SYeIAgY5v4B/9HdatNetdZqSKWmcptzrc1+07X/gwzc275vzqlqsMqvmu45",
-	"/9OEzZBlVtF7eMpNA34XNVKPtcRyy9Z6OWSDzqd7+i5SCNw/p0Fb/cNshXDpdjMYwkHDAH4iUYoVzvm0",
-	"ICYbfR1WhjrJ8eFhMjC+sna8GoKMCknUXoxqeQOokzzt2w7CqQdjtpZ7oDtp4kmho+NmR2E4qksmtHnR",
-	"6+7Yprxrhon8SHIQvRaC0lydv7969+7icjR8df12+Ors5Hr0z3dDbzQPu7gGRw0jOOpJJ01U8Vqadxx9",
-	"7upFd++wYHiur8avDtjpjIAS6ek0DPhvFVcrA/kBNOE6pCmOrpgsFgsuFMnekozikZ7ROpy0CQUOQmdq",
-	"6T5rcO6PjuRLb3NQwhDLOrTIN9LOQmg9DO82Zv5JvsQriRJW5Hmi6dsiRXrGj+e7G/txpFsZk97oSV/J",
-	"DWB9f4whvC8HCnuIHhweOErTjR/wHZWuky8PmMeli6vqr3o7tI6fAWX6gP/IQFFXpWJqgT/R4OiRvT/1",
-	"X8thv4T8g+Uk1gscmCdoRvJsC+PGDeP1+V1kzM88z0Iq74cZLwPHFQYkRhPB5+DxB9dJPeG13efXcOPZ",
-	"NFPnyvsGfrTH9Zp9Yx/Z4/i7zKY+ms+r7HJ7b5fVJDdz2q9kryWJN50RW97+thCI0yEufglUVfmePHLd",
-	"GltjVaV34Msu9tRG07OlQoJ7fJY9TDh+JMHNMLRAF+NkKpTFfsGqqHIjNmksSJ8IcgrghahMnnKxC0sZ",
-	"s5LJfR2DyrEiLF1d6y3u9w4P9Mlp1Ukb5hegcG7w8ABOYhA1Qey4CgpTzvbhju5b6MquURLP6RNH4BsN",
-	"1U142jt8+q/ATbC7F2SK8OyJRDjLBABf9VmMTt+hBSHiiYwhPs4LhbSGuNfCdduCjeY4nzSqwJQhiokB",
-	"IrmopgfDdSpgcDxAfm8R3dT9p66Qgxfjea3fTywWmDOCllgGB6qoatOlswK2QUUhP1bO2RSW5/LSODdh",
-	"6DnNc1rGonGWkQzZzhBlaV5k7QHp9uBzRcQPlF4LS7/NHMOWnbA9PJE+C6kdsF88JjiQuT6hMa4u3wBG",
-	"I7auuBJb8miBqC3DwTW+tO5UNBcyELRmdei3ENRkG61XR9k2AtJgxbaRPWe7l15816PI2PGBDaxa7uq1",
-	"2Ski4OViJJDlkYS30+7X9mKvJmge8iSaKXujfBet/JJIsltUZlLmdUaCaBOeZOusfuIlf9aPJHEvWQdM",
-	"3RO0xKbMkc0uQAm4WJtN9RUYM+P4pQz9xFEnuYABZM/5CRKTM4EFQbdkoXooIfMbklUDuz/HzObwyKpx",
-	"zenjGnoO33LhHx+6GOVGfJfTbS1Qd1KmCahaAkFD38kIznLKmlL+qArD/lGFh2Y5uS5BU0fPoJKRlAXJ",
-	"roEFtRRl+qTodgpLjqW6LuSG+k6lghXSk+z26tdzehewIasdCrJdqhBhmRygguVaq4F6liZfx2Qp5Hxa",
-	"Fs3pEJzOINd0zu8MmggwmVlOxgzC1ZztxQhDdqp9/5aszNuGZrcLXu+qT9QPqQ3Z1pi9CZKZ3alrWvoi",
-	"a8WCToirT7DOfD0i+LLlsoAodhC6FW2ExK5+CsvhE3BD2DPSy4K5GQBBwRTNTTlYONwdIASblKK6VuNQ",
-	"p3pHbDEtx5xaiLbx85LcXOMFvb4lq7Ymzitx7YG4vfYhk9XejD8Q+tAn5mkNli79w/dOKa4umxt7A887",
-	"e7WJ6529KrMVXBU7465AnaNDVCwWRHRTLAmakc84Iymd4xxldEqVbFSN24IH+WUi+90fTrqvP345Orz/",
-	"a4goatu1Ljw1E0oGlhRiCFjYjBL7B8tIpmWd+VE3VbK8hhakG7vcRJPEOWbwlk32cLkrKHHZDcmgTHTQ",
-	"GiOAcOGgoB+nQ0JXdcEJHDMu02+8PI6P7St/dNXPeT130/18/+tWup8XENxK7fuezlhYX1oIqlbvoah0",
-	"o5BeS2XCskYz6AtaVQOobWnZdrtQAq5rEfOdxBAFnS/ynlPPqkGSvUETM/9QETsInljcQaAunqE+UyY7",
-	"GkQ30Fd1ujOlFgbiTtmEu9QV66Z1FV+NaY7mmDKFKSNCRsE8BNfQ2k586WrzaRvxs3JVLia8EA1mDhU1",
-	"6/HTgSk9hcdMaftMFlQRLU2gijGWt96m63YzvFgQBmgMqC5jAM8gfuF98JxjlOYEMzAc9c6cA1Lb1vIk",
-	"n6lUEsD6UB67nCIUzsxzA1weszH73RYo+N0MDcB+kOK/j9nv3W4X/qebJT8NR2j/2u7LvrNqEvR7zfa0",
-	"edSDqthWzd8WazNA6X+9QMl6b/twe8ChgjRlTaygQp2xZsmpylegMtULz1alNJOLXxKLEh+Noz0Umrm7",
-	"mG7mJf+oa8ovUGIrhqy/uv/lk6L3Cah+MB84kYpNIvAvmcEhJc5fqSRKD32D01tHReaA4SQHXoqvpjXu",
-	"YpJaxsyhXJmpcmoSzdFvRPC4zMHXBFPmruvmq7hhgFXGV3Bz3MsJEARNZ+toJYuPAsr3K+qXSP0YzRyE",
-	"35Wu1x0Z10pwUL2gJF7bK/h9H5tMjvK4PGeG6X7O7yibWmz+EosMSe4yhYxsKn2LS0yVbvu7Jv1Ra/lN",
-	"bSdy5pV/AIJMSp6gDzmBsflkAp2PmeOOP0JGSfLCGq6uBAByGdutTDPpoQ8BNgsJTCtXiBPtyFB7aOQm",
-	"oNUHQVIuMlMkyqt6YDKsdQO4f+a5IwVgE3/5CzLZWbaQmvObjtnQh4kZ2pDEbST1y8a6d6CaLGVrPNKl",
-	"dwOARBBZ5Cp2QXUnmlzdF83rbP0FsJUMGMRAU4xY1PIJvLPxmCUef9d0ZqMlyV7ccOQC/+AMySJNiZRu",
-	"6RfgWmxcAE2IY/YKer6xlYSATrQkz4kijEhptLYpYURgs6+KIz2W0auoRBlPC5MDpvAUHNjFDczZEnNX",
-	"k5yetM0nc+Ur/PpKJgUOUuVsb3Al55Lkd1pi2a7GrG4TWGtN6IspoSTF51VclnZ1mfjalBWcKZMXVAFq",
-	"7MH2xuzEfk2jtpyykkVOpUId02uVW2elVRNntKefO3Y+Zslx/zhBXm0D1ElqqlJZKXjfoVFMLTOYkM02",
-	"0wcTuxjAz6PRuzGzZpebHslsJlmMkuP+0wSFCjG1D91EvyR7Y2ay/VhZqskmCzI8p9Y3v1ayCb3k+h1R",
-	"ZmmWwQm4e2W+7Jjp1RkuBc0+p2RhuIEb1R2Sw3fCdhRMzyBpho8SSLUzqC2Ppz9BUE4Jkv4Uh73ZUOEG",
-	"rsl/WSnknLFajhpxlgqitIpitwHkmsk+NfYBMvynLNfj+NTASg0MM1lykcXolqxMNiLco3iNqOF2cYGW",
-	"M57biHUPXUycORgjrnVdbeWsf7nBEf+YGQuoUbeiU0hjFVWesBi+wWBhZDlNiUUbWX3z7dkoiqNC5FY/",
-	"lYP9fU3ykhciJT0upvv2pf25qZ+gqMp9TdWoTzUxFcWRvrFGWT3o9Xt9G0fRNykaREe9fu/IOulB8/dE",
-	"KpRjG3y5j6OGnNXtpqQNPUDnxJISSFRADFNpqiNj41b04jLRIPqJKFPptFHN+7DfbzN7qgtl3ryPo+Nt",
-	"WnulhuGVg4dfCdQUB6OpSuqu55FoIwNPpbHvTGGRj/fre+h0FTBiuQxs5tvSdWa0OMuZ4wdVlgFKvoxd",
-	"Xuc4GiDITjUq6JiZoyl9hc6VxPjS8A6rMmrCN867ctybFcIKzblUSBGGVgQLLfYuCTiJpMVdp+A60Dwb",
-	"yBFqHdWqH1lttEMZMgWNtAGg9U3qFZMcs3SG2VRbAdUOSIVXUst3Qaz14QRQ9YUbU3sSrlidymyWb0Vp",
-	"QAYvebZ6tIo3jUTi+7otrkRB7v+/IfE4eto/evjVAN6yfjveugTn2ncXLE1tcVc8HEqQ5bzm1tvs2xoN",
-	"KzuuJyi0Zex2SplvI6wuDb+m92lp4ApZQOmB1Z5nxbQkIkOXXiayb+xQ5bI68B15EcplAPd5U1kau6wC",
-	"EO5WNTFmg7PDBsgYGL2GPYK6XbevXUEWXCj0+uzNMBmzpaAKmI6+SUbHxtJUbcEKyVmhMr5koesFH26x",
-	"ZxUm8scpKtVMlmipDVFatlCH7jvcnS1Gq2OXH+3GfQjb4jXCrF08e2qNm+dfkqYW4EfDq/KudYI4zQl2",
-	"JSXkV4l2KBv+H3V0w/lCrXxr2zsn98vH+7hd+XKlCREjS3D/USHVwJWrb0O2mUhW0L8xZljSjOzFqFg4",
-	"F5Qd5IlEkv5GUCfpdu1PXf1DEpeukIN+3O/3XyCjIJdfsxFkzDLBFwuS7fWQ8QoYX5/levNCKpuxiRLr",
-	"56MSuOwmCMeYOT9+gEG9oVJ55Oh/VOzX8MFVTfab38G6jx98pfZ5ny3ae98126b32lebtnnB+4KSbt6I",
-	"hjm9DsoEeVts1C9DTfVv5bV8ZsgVj63YuSUG+12hsljJQb/fKFUS+rDex28oS9YARi2yxFEbyGJLcv79",
-	"+g+TL/oi+X58uc5QgmwrKEH2y5Bdq3bnO/cHFQ/41PAgwMG43ByPmfTQOHq7QnixKEOXUGYIuSJ8LlSQ",
-	"guM151NeqHGEqByzlkCGmfT/LvnLj36IYVz0+4fPtK7448Uv5g9QAX80fteRC1+ZvaJsOmaGxQ3QQZBx",
-	"QbL8f3Mu0/zjN9Ut/aoELczAAFkhDWyNLfyHMQLYryYncHuxDQuQ5sqH3R/nwdhW18a2atWWG56F34jg",
-	"UGSMKAUfjDY25w1Ob8cMApc2Wm3SOmtFnUuPQqOss4mQ9dCHZtzbWnbO9sL1GJqtBg3eDR/NCE4ckpkI",
-	"U/kGIwTq9kJIQ/f6Avpb+8gF5MZ6zm8E6bShRFu3GhOACH30ARimmul5kFzaaepdxHluXsVl6mudLwFc",
-	"NPqm8tnHo24qeGyKBFfnagLdf/5tPD483OY21pNYv/MtviSqEB5NgwO/tpEPe2l8hExQjhsd3znRZyTP",
-	"BqZ8KWfEfrTcAI/0382vlBhcnZoRKir4kuRjZhyOkJUgAJ4n8cpYCRAHdQCogAHRhv9psRscHmld+gag",
-	"MSVIgJYfcgBqbP8sJ9n1q6glgm7zBBzEw3yOWYWT8sIfaA5N1UvO++oP4z5seLjZP4K18f+WubEGamvj",
-	"aBXIpLI3KENcZEbxAI/9f6rR0QLB8XhUhaYLMymDyKm7rhrcimVS8xXNoOxbILCxhWOlmCFJCLATzSu1",
-	"bZHyBXxz3KkHBtwDqB+qemNm8BpY/lhCKc2NtPRqPhyIF4sn0oDGLNpY+ZWoPXnfP0jGrFH6GXXGbVWp",
-	"x9EeQCnMhyGw+/2FdRhj+aNDiSKqxmxtrGZRaYPLsGBoOidohjMkCoZ4oXrIzyhwYfwxyzmbEmF2lUqU",
-	"k4kq68O+8KM40kR5DMRsiWWIK1dFXR7iyd6VAqjv2ierq9xk4DA2XcnlJgAq+RG+0B/CpHr0DJTSJiOw",
-	"DLO4CkRbAW39nyzYNpCY8i35XKDezmZOV36t2yB0Yk9rxYpYItAc8IZMuPguel3/eBseVv9myff2JbNM",
-	"Myy7xSHUYTvPbMA+vpg4GvDMjXfthK2a6Qom1RJqXpfhuTUwD+pQBR+eARQuZSjZB1xT7ZtbBuppVYI9",
-	"E6yuo1AqrEsTKwQ0NWYAGuQsXw3K+uX+R9VK0JjP/J4mcYlv4kLbXxbZXqpM9S+DBdlImdbQzknWrqg+",
-	"CIPc+s3GX9yi7H30f3JRGg/Orc9H8x0fy/3rR331DQ20McsamkQ3NSgkD7DVK3Eq++CRsVS0nvWEW9Lo",
-	"HXO1joF17jhql/Te+yXVrndwaWxYZ8y7dFYH7bZmzPp7LcGzqqBfrZey5NqG2qI++A4mVOHuOjXA356/",
-	"MlXchLoF6Q5dyRAiD8qRFGp2bR0yUD7+tYm1n+gzbR/RhxAGRq6gmebaOERahfry8X43ZEaB/ahqwhvG",
-	"ttcruv94/38DAAD//w==",
+	"7H19c9s21u9XwXB3xvK9lCy/JLmVp3PHsZXWTxM7jy1vdrfKNWERklBTgBYAraipv/sdHAAkSIGylDrN",
+	"7jz9Y7exSLwfnNffOfwcjfhszhlhSka9z9GU4JQI+OfJaMRzpuQVGRH6gO8yon9NiRwJOleUs6gXDaYE",
+	"jTiT+YwIpPg9YTsSYdsQiaIloilhio4pEaiVYEGT3WOE7yRhCnE1JWJBJelEcSRHUzLDeiC1nJOoF0kl",
+	"KJtEj49xdJJlfBGew4+DwXs0I2rKU4nUlKA5VlOk8D2RqHX5fnB+eXEdozEX6PTySv+LCql29YDkE57N",
+	"9dKi4rUf+oMojgT5V04FSaOeEjlZP7PXBAsiTqc4ywibNOwTdEBgdoLniiDyaU5GSsYIsxQtplihBZZo",
+	"ITiboAXV858Ss6modfXmFL189aJbm7MZGAmCs9n3w2gkZjhX02EUIyIEF98PI8oecEbTW+hnGH3Rwq7I",
+	"v3IiVV93ubq2a32Iiylh3nxFnhEkyDiXJDUrNl2UC9mRKHFzsw+TL16c7QCWt245p5wpPFIb0vHIvI0o",
+	"G3Mxw/rVKh2P6BfR8QW/Vlw03aYpGd3rS8TkgghEJWJcIcXRHUEjPJqSFLUSxttSd2F2rByLsHwW9X6O",
+	"3PPoYxwY/1JMMKMSm1FDk3A7wL03USvhYlI/o7m8TcnDllR1RZRYnowVCVLTiDN9iTlaYKrQHRlzQZAS",
+	"S8omCE8wZZUZ7K8bekYZnekt2S/2gTJFJkTAPK6JlE/ugTQvofMz1Ep+UdTsQPOYfxVkHPWiv+yVjHXP",
+	"PJV7dsDzMxj+hlG1fuycUaX3PWf1fd/fcstvZGizK2NJoOlcivpYv6ScbDXcYxzNscAzoqwoOeUpeUOz",
+	"4IFfsmyJCFOCEokWUy6Jo/0RFoIC/6ASJVJhlcvOiKckqTHun6I4orqvf+VELKM4YnimH+h3K/djhj+9",
+	"JWyiplHv5ZGepFJE6Ib/7+eT9j9vP/7vv0ahC/OGiwUWKUlvrs7Dm8gFnVCGM8fndiS6uTpHrYHAZEzv",
+	"d48RVRIlsNcJgmmiYov0JRcEpx23DCOEy3X8vV3MoH0j6BPs5XJOBNzYjXacj83+ctcKtZK3fEJZEqPk",
+	"imQESzKAacco+YGoD+TuZE5/Ikv745DpX08t7zyZzzM6gn6KV3ZjxAXIXuCQRviVA4OkbiV7U4IzNf01",
+	"2e0MWeV4/Uk0HHQx+abTPnjxItbcwP29H+aL5hC3PmU2oezT7z5jN3xbj7/+iC0f2eqAHR9rKe/Slwwt",
+	"tK22SfRl7O2astFmtx4rTSFYCwQzV8qkwkzF6G4J2oNU+Z0WyBkf3RsV4vDw8LsamzroHrxsdw/b3f3B",
+	"/kGv2+11u/9sWpieWmVZRsJHvSjFirQVnZEgJ7gGJrTZooCJkdSpclQaLdXyMX/qB91uwzzh3TpRG5H2",
+	"4rvvYk/A6S4CIg5uzX9Dr83cP0ZYotOrd53Ty3c7Uuu/pS6N7wmiqolClL2UwUt31P3uZRwSDoLIOWeS",
+	"GDMjnVF2RWZckSujMOpfte5FGIhHXPKUvV+kEdd266ADAW0/UDXluTJcovc5kvlshvWqozeCzxBmhvlM",
+	"uVRG4XZ0haZY61gI63kgt6AHnOVGQ8MKRz2WZ1nsjgOml+pFnV/87eTt+dnt4PKn/kUUN+2v0+JAWdVb",
+	"OSNS4gls4JSYkalUlv9a/miFINc0lXE+v8Oje6AlniuEmT/fniYqocolAcm12/BK21oQp1fvTm4GP96e",
+	"nL07vzAz3oWNkISl6CRXUy7orzCFHrKq9zDvdg9H3kjwAwGGXhkDa9OsbU6iPtTJ27eXH26v+u8uB/3v",
+	"teqwq5U7PjcGw0z/QR40s9RnownkcVN+AwbJlSUmQ1rVE3gvuCIjRVI04ynpVSyREZ4RNK7TBmphNCdE",
+	"IJymgkhpZZaaYjZk7hiOETbGAWVE7Eg0z+8yKrVqPudCIWv9YlnpeTdEdUPmbW6MJEeYLTkjWhHS8mI0",
+	"JRLEius4S0GMQD+/8FwwnMWIwCkC79U6+5DN+IMxNC3HTCqEmvQC665SFFAsISlJi8syZN68maZsY6vs",
+	"dtB1gPqSCvklqKXnlQSIMPGokCq9a8lWxJgANWpyGrLCtpZVqkKcoXku5lq5rM7OJ9xkyFrJE7Rr1JPH",
+	"2LAt4DZXhV68FdtiPMCrLjhIQusE+HdjSZoituMUz3udB47CrCki61Trbpi74ylNYZVAXPCATqaaGog+",
+	"6uqlsHqn5wD78OFDW69WW/wjrEjT/G2TvboXCFbwGqc/YEUWeLm1WCuEYUkfp5wxMjJnYp9vShivT85u",
+	"fzgZ9D+c/CNIFvlcKkHwzHIZvW13xPKgGoUUr+4fvOp0O93Ofu+ou98Ntnx+Clg7UTA1MM3ATeItWSu5",
+	"5jSsM2vL07jD6Xuny1eP5MRT8kHXJvb2apVy62t71f/vm/71IHhCjqr9qwt2FSiXRmOrHlQ5s6Edchgh",
+	"yqxxMgUJZZxpPQTzRGP6QHr6V+taQ6Uy+RhHasEr11/WtsJ/hsApphYUNO1vuQvVaZnbisAiYgodIK3s",
+	"y14hgLg2DZ6VaCsUIoBC7ni6dCsAz2/pFcajEZkrCVKtxZmVYuaZoS8jiXehTVVWJvXVzcB3NsUMluUp",
+	"AnaHC3F2qhWFDe7EZlsCvfXZA8n4fC0n35Gw/XA3zzgjW97K1DYpSRA62ZTcwHFUnViFcLYiAz3yuiXr",
+	"58f6zAQxJ4+cGYT0JGELrKQY0Bnh+bYsStroSLkZN45TKs4RPN50ZyzXvB2cv+tf3gzWCwwnZZ3Lmtkz",
+	"3URkhNt+RaERHhC1ktqSrcA4Z4poJbuIfWxxINS2rR7KNREPxAipXGzDGgf9q4uTt7f9q6vLq+CByLJn",
+	"kmoF2K7R04iqh+ImaETAV9LV7HQo02otXmoW685gzAWRhMQIo7t8AtzJXyTEVhAEMjQP0yYbs9Iey3vd",
+	"p0TJi+5hYk8KRMEb+knlgsjt5fsbmpG6aB/b3tCYZnYSKSeGb8+xkNuLtjfnfx/cXPWvgydYHc5tU8Zx",
+	"TaK59zpLPMt6yPx/RhlBh71ydylLbYyRpOieLJ//gJvne1yag/eEzI0RW7xeyiG3Hfa6vQPxfcEVxHq3",
+	"tqlSkhFVlwj9t/1BX18HPSPjZTaW68Zn964/+PHy7PbicmAMwv5Z8PSM7lESiJHknusvpJzY6VldAJtl",
+	"Iy0ljlEuCQSjn/3cwOcOOoJ40Cb+Xa7chVyZLmolq+vXV1PBkmEdQ6YtrwQOLUESL9FiSkfTwotIlYnF",
+	"r5hYRUh/nV1lXno0oVP1hudse1u7bOaJR3bP+ILBbmxMC3oT3lzeXARJoBDtduuwKmMc1WOvvLM3EjM8",
+	"p3uCSLX3cLBnA89yL6PP7RG74Ejmo6nTJ5mNDeh72kqKtdnb+B4v9V0ecP4Wi8m2ypnympWb/lprvvzB",
+	"iqWMzqjaeO/fn/zj7eWJNtgvb9+eXP3QX2sgOB1bKz+Znkj1BOqvwZz2u0f/58Wrl+huqYh8/nsXHFPv",
+	"w8QofjvS7AhqJStrTXZjtI/e0dfobolSMsZ5poasldimnVPOxnTSeYc/6S1+rRegm2jrgrhhfC5k9H6t",
+	"jdARuWH4AdPMgXy20TodlMHTcEBip3yxudfqun/1t/PT/u3NxcnfTs7fnrx+21+n4lhFwOo3jC9WPVjW",
+	"Oap3OS8Xd4yUWBoUAZJTLlS2fG5bz+gr1hMAF6uutrSSwHKTXeOedn7cuOLiNa7NkaYXPCHWw2xesYqk",
+	"8zpbAxMcvzsSySkWJEV8PJZExQVMZ4mwIEN2r+UTz5WkqfEXzwUfESlR64qkVBrPLPV0HrPj/i6aqF0C",
+	"kI42YDqSIZMGxNFBHwrb1lK+2YEZXuqJ6v/oXqf4gaA7QhjSBh1qYW0a6elSzZyF2u3pLq1/GBAgdTni",
+	"Df+UNPHAJ49eLPULJUtuZEhYsJTx098rWy5AOOcsXZEiLqz73dlRf79/cPj67MXrVwevukcvX393dnr6",
+	"+sXLk8NX3YOjr6TdT3mWgsRz8yijnQCYqYsU8HmfgGK0kXa3ob9Bq3NP+RsKv3dGH8gxRFioQnJO8L0E",
+	"zQcCz05L1LSCWmNe4c/GAgAa3jU6D2Uo0WeamHcxMqOuOpNP8WhK2qecKcGzp2jUIcQe4+jv7VODe2s7",
+	"PGa7CshcqzmtQjgrXXp4uHXduNcqbesosnUdVN6t9OJBsNZ14F6rtHX4qXUN4Z1qK/k0j4B3Hov4+ZfF",
+	"pcmnuQsLlayhb3/clCVAbOK2//f351cNVoch6ymWyA5Yk4Xw2M0F1tQUefqjA03MDgmw1wl9gEB2GQYs",
+	"0aR1LE3LQyjsxgjb12Zkdlc64f/r+vLCKFqt95fX/vv6nrKGOJaF5ViYAgCPaid45X79AyNyxRGDkCzm",
+	"9dyWgY1Cc4EgwKt5nZ2UZpkrYeQYJRXyNECi5w6gFTFWIpX18WztJVbXZDKzb/vunRRig/DIsf5SE9/K",
+	"LPw6kYsCyQ6hGtTRR9PpuCkXMRnYolosZrDgKKXjMREQhjFvfOPVBKbUA1KjrPm2xwVOofJW9bLre35s",
+	"mAdn5OsZbgaSKlFoKahlJwgLiIt5xStBGi6MPh/GEwJHczBCu0z/LmJksFSxiQU1RICqkR8TTfLoexdh",
+	"Q1mgr2GUdPS0UNLpgPpurkRDuOgZ7nglowD23MUqTsDCCIPVnBO/gMfHaI6l1PYN0xKD6j3qIcyWFmWn",
+	"TQn7r8IaMy3lkFElSTY2CqFUJEUYbI0Y2s9ISjFSyzmJwXXpNMK7XEEKyY4022mDWPonrRBC10aZNDpg",
+	"SYcW7PaA2Yh4MWicplQvEWfvBZ8ToahmWmOcSeIhBD9H1qSKeq8Out3HOJp7b3tP69v2I1+gMRZIcVQF",
+	"BYFxZZuh1lhgQBVI54EEVl6CInmudce4RB8e7r84fNntdrseBrFEILJcU21khKhDx/xczLLMSuB3vxCj",
+	"WDad+yUj6J7qez0uIHFjYBoF6FdPtbodho2FSGgFRl6DJ8YRaMzhjeRjZbNcgJIm2mzVJgRlI2IheFwY",
+	"27WyfZSpl0dRcKeK8LrmOqMMW4WxOvaHKQEGmPA5YXhOwe2fINsA6N4ZKpVNsWPccZ4RDMpzyekbcqhK",
+	"dGoATFo5SwdNtSD7YvZuB5sP+ScCWJjwka2cR4ntDj0tF/TEfCsQ8crcQxOtGpSlPlFKzs8RrxhAZSaM",
+	"s/p70ZM2eRzlYMNAOkcOhonJtnj8smh1/R64qQaMdzwjTslOSuPofzn5IVcvlUvruxXbJgRCwh8aZZjO",
+	"wtlSgUu4TaIWJGJt1T/fOAUKkp5M38Ge5HoDNgCNd4e+ftScrRs1fzKdBxJ5GntYYczOUQUd1/bHTjh0",
+	"T0oiXbf4y58Mbn5lXKDPopfGi+iJyypJKmfHPok6D3WtxeCZvSHe/WZ8UcsmOCqzCXJGP0W9/VevDg5f",
+	"aQG4cuVYU4qqB3cpUxhidDM4rcna5gQEN3zjhaYM3TD6ycn1oBB6gk8yQInAOB+bNs1njGGG8yQ4CPb9",
+	"DyEgzbOenrB3/lYB2H9c1SoaNYOZ1hld5scMq9F0AxHaLCf/gF0xkYS6aCtUkIM4Ao8MpEox8qDZzc+N",
+	"Lg1PRtfTtdxSjrr7jx+9NyX0ZzVmv28Qc+4MfK3IZh3a/kALbpyQbd9tbl+fT33m+mHOytY/f1yVro0K",
+	"W0ESziLAgjh1LQ1RRrHbjT1ZQ9d1UvS8IIIY5xnCCukFGAhjeBR7kiEGstIzvGu6hvQfRWZPkmSp4JUc",
+	"FwuBlxVNLqCAviei1F1jC3qsTQmiUeaJ/WG7yRWJkQX1Bybpn3lom9zumC038QBBwDD3D/j37laT9qq1",
+	"VkMqFZXbnGtl9uuu/e9k4N72fXVOVYFVftF0L/gfJmz6LLWK3tNTrhvw26iReqwFlhu+rZdD1uh8uqdv",
+	"IoXA/XMatNU/TJcIF243gyHs1QzgHYlGWOGMT3Ji0pRWYWWolRwdHCQmtt4MV0OQUCGJ2o1RJW0AtZIX",
+	"Xdc+mHkwZCupB7qTOpwUOjqqdxRGo7oUaFvNYdUbWxd39SiRH0gOgtdCSJqbi+ub9+8vrwb9s9t3/bPz",
+	"k9vBP973vdE86OIKGjUM4KjmnNRBxSvFKeLoU1svuv2ABcMzfTN+drhOZwMUQE+nYMB/y7BaEccPgAlX",
+	"EU1xdMNkPp9zoUj6jqQUD/SMVtGkdSRwEDlTyfZZQXN/dBRfOJuDAoZYzqElvhF2FkHrQXg3sfJPsgVe",
+	"SpSwPMsSTd8WKNIxbjzf29iNI/2WseiNmvSFzADW9/v4wXUxUNhB9OTwwFDqXvyA66jwnHx+wjouPFxl",
+	"f2Xr0Dp+BJDpE+4jg0RdFnqpxf1EvcNndv5Ufy2G/RxyDxaTWC3LYtNLpyRLN7Bt3DBen99ExPzIszSk",
+	"8X6Y8iJuXEJAYpMYS5U0npNqmn6zy6/mxbPJ8c6T9xXcaM/rNPvKLrLncXeZTX02l1fR5ebOLqtIrue0",
+	"X8heCxKv+yI2vP1NERCnQ1z+FKgF9S155KoxtsKqCufA523MqbWWZ0NdF/f4PH2acPxAgpthaIEuxMlU",
+	"qPbGJSuDyrXQpDEgfSLIKGAXoiJ3yoUuLGVMCyb3ZQwqw4qw0fJWb3G3c7CvT06rTtouvwSFc42DB2AS",
+	"vaiOYcdlTJhytgd3dM8iV7YNkng+nzgC12io2suLzsGLfwZugt29IFOEZzuyqPYAMd3B6XuoAbEj46Lg",
+	"htYQdxu4blOs0RznTq12VRGhGBsckgtqeihcpwIGxwPg9wbBTd3/yJWf8UI8b3T7xEKBodQElsGBSqpa",
+	"d+msgK1RUciNlXE2geW5tDTOTRR6RrOMFqFonKYkRbYzRNkoy9PmeHRz7Lkk4icKRoal33qOYYvl2B52",
+	"pM9CKgfsl7wKDmSuT2iMm6u3ANGIrSeugJY8Wxxqw2hwhS+t+hTNhQzErFkV+S0ENclGqzWdNg2A1Fix",
+	"fcmes91LL7zrUWTs+MAaVi23ddpsFRDwUjESSPJIwttp92tzsVcRNE85Es2UvVG+iVZ+RSTZLigzLtI6",
+	"I0G0CU/SVVY/9nI/q0eSuEZBT9ACm+JsNrkAJeBhrb+qr8CQGb8vZegHjlrJJQwgO85PYIvZYEHQPZmr",
+	"DkrI7I6k5cDuzyGzKTyyfLni9HEvev7eYuEfn7oYxUZ8k9NtLKt5UmQJqEr+QE3fSQlOM8rqUv6wjML+",
+	"XoWHphm5LTBThy+h/pqUOUlvgQU1lJL7RdHNFJYMS3WbyzVV6QoFK6Qn2e3VzTP6ELAhyx0Ksl2qEGGp",
+	"7KGcZVqrgSq8Jl3HJClkfFLUzGkRPJpCqumMPxgwEUAy04wMGUSrOduNEYbkVNv+nixNa0Ozm8Wut9Un",
+	"qofUBGyrzd7EyMzuVDUtfZG1YkHHxJUnWGW+HhF83nBZQBRbCN2SNkJiVz+F5fAxuCHsGellwdwMfiBn",
+	"imamiDUc7hYIgnVKUVWrcaBTvSO2BKBjTg1EW/t5Qe5u8Zze3pNl0yvOK3HrYbi990Mmq70ZvyPyoU/M",
+	"0xosXfqH751SXF42N/Yannd+to7rnZ8VyQqu9qZxV6DW4QHK53Mi2iMsCZqSTzglIzrDGUrphCpZq3W5",
+	"AQ/yi9t229+dtN98/Hx48PjXEFFUtmtVeGomlPQsKcQQsLAJJfYPlpJUyzrzo35VyeIaWoxu7FITTQ7n",
+	"kEErm+vhUldQ4pIbkl6R56A1RsDgwkFBP06HhK6qghM4Zlxk33hpHB+bV/7sql9Rjm8r3c/3v26k+3nx",
+	"wI3Uvm/pjIX1jXJB1fIaSuGX5T+LfKRAPdWisrypLYilQdoWlm29zmBiiILO5lnHqWflIMlurw6Zf7LA",
+	"ICqqMIXK4hnqM8X9o150B32VpztVam4Q7pSNuctcsW5aV6famOZohqktKimjYBqCe9HaTnzhSvNpG/GT",
+	"ckUuxjwXNWYOdYCr4dOeqTyFh0xp+0zmVBEtTaB2Ipb33qbr96Z4PicMwBhQXMbgnUH8QntTUhKNMoIZ",
+	"GI56Zy4AqG0rEJNPVCoJWH0o6l9MEcr9ZpnBLQ/ZkP1m6xP8ZoYGXD9I8d+G7Ld2uw3/068lP/QHaO/W",
+	"7sues2oS9FvF9rRp1L2y1lbF3xZrM0Dpfx2jZLW3Pbg94FBBmrLGVlCh1lCz5JHKlqAyVctllwWAk8uf",
+	"EgsSHwyjXRSaubuYbuYF/6hqyscosQVDVpvuff5F0ccEVD+YD5xIySYR+JfM4JAR569UEqWHhiKzlorM",
+	"AcNJ9rwMX01r3MUktYyZQbUyU2nU5JmjX4ngcZGCrwmmSF3Xry/jmgFWGl/BzXGNEyAIOpqugpUsPAoo",
+	"3/8OSAHUj9HUIfjdBzd0R8a1EhxULyiJV/YKft/DJpGjOC7PmWG6n/EHyiYWmr/AIkWSu0QhI5sK3+IC",
+	"U6Xf/U2T/qC5ILCAgh1l9QcgyKTgCfqQExibj8fQ+ZA57vg9JJQkx9ZwdRUAkEvYbmSaSQd9CLBZyF9a",
+	"ujqc21ZsNX3qpZs8Q7IMVjsesjmBLOx5pYwvVKuG+gRoiuVuoJhtvLY+75A5p2JcGTs56h4mK0mOu86I",
+	"CpeMhcKzQGqzDhoUhRW0ViTIiIvUlL7yK1LoE9LPgauYx47Agfn95S/IpJzZ6nDOGzxkfR/7ZiheFgVv",
+	"qV/C27WBvaJshfO7nHXIIBNE5pmKHVTACVxXzEZzcFtUAixAA3ExeBsj7PWugc85HrLEk1r69tgYULIb",
+	"19zTwBU5QzIfjYiUbumXcIq1a62v15CdQc93tjwSUL/WTzKiCCNSGl10QhgR2Oyr4kiPZbRFKlHKR7lJ",
+	"bFN4Am75/A7mbK9oW18kPWmbJOdqcvhFo0xeH+T/2d7M6UuSPWg5bLsasqqlY21QodmNhDobn5ZlHXJX",
+	"XkAb6IIzZZKdSpiQPdjOkJ3YLxtVllOU58goVLBmaSVh0MrgOnhqVz93QmrIkqPuUYK8gg2olVQUwKJq",
+	"+57D2JgCbTAhm0KnDyZ2kY0fB4P3Q2aNSTc9ktr0uFhfuBcJClWXah66julJdofMpDCyov6UzYBkeEZt",
+	"xGGlDhV6zXUbUaSeFiEXuHtFEvCQ6dUZ3guvfRqRueFxblR3SA60CtuRMz2DpB4USyB/EC6dL6l2ENSI",
+	"gkxGxWFv1pTtgWvyX5aZOBez1g6MkB4JorTiZbcBpLVJqTVWj+U/RQ0ix6Z6VhZimMmCizRG92RpUizh",
+	"HsUrRA23iwu0mPLMxuE76HLsjNzY8HNtu61+RaesK27suloxjlYuja1X+vdi+B6OBcdldEQshspq0e/O",
+	"B1Ec5SKzWrfs7e0Bd+a5GJEOF5M922hvZopCKKoyX/82SmFF+EZxpG+sUcH3O/udro0O6ZsU9aLDTrdz",
+	"aEMPYM94igLUmOt9foyjmvag35uQJkwEnRFLSqAnAAyaSlPyGRtnqRdtinrRD0SZ8q21LyscdLtNxlx5",
+	"oUzLxzg62uRtr34yNNl/ukmgUDo0PdywafXTEGBFlknu1bwabXXhiTQGrym08vFxdfud8gZWPZeBc3hX",
+	"+BKNWmuZevykDtdDyeehy3MdRj0E2bpGJx8yc6qF89T51hhfGLZjdWh9Z4w3sxj3bomwQjMuFVKEoSXB",
+	"QkvMKwJeM2lx6CPwpWh2D5QMtZ8q1aCset6izChQu9oi0go49YprDtloitnEqkd2UlLhpdSqgSDWHHOy",
+	"q/xQmanFCbezSqA267kkUqCg1zxdPlsFoFpi9WPVOaFETh7/J9yOOHqxSdMAdrV6sd65XPHKl3csOW5w",
+	"zTxMT5DRveHWc+/bbTWPRVzN9WhKfm4VmoaNVruKBhVtU8sgVxMEqjgsdz2LsCGnG7r0krp9w5EqlyCD",
+	"H8hxKC0EQhF1FW3oEjRApbAKkTHBnE3bQ8ZY69RsO9Ruu31tCwIfBHlz/rafDNlCUPjkBXwnzWj2WJoC",
+	"OFghOc1VyhcsdDPh0132rML343nqc9XzThrKbBReAijp95917TaYaBVC/myX9UPYJVKh6cqdtQdeu7T+",
+	"/aqrLT4ooSyyW6Wl04xgV9hDfpEuAsXb/zz1zU69P5urpe9Y8I7Y/fLxMW5WNIvPBzGyAAcuFVL13PcG",
+	"mrCJJhYZ9FANGZY0JbsxyufOiWgH2ZFI0l8JaiXttv2prX9I4sKZtd+Nu93uMTLGQPEVNUGGLBV8Pifp",
+	"bgcZD4jx1lpeO8ulsim3KLGeWiqBt68D4QyZi8QE2OJbKpVHyf7HLH8OH1z5yl79+4uP8ZNNKp+V2+B9",
+	"73uam/Re+VrgJg28L/fp12vxTKeIQp0nb4uNvmioqfqN1obP27nqv6UQscRgv2dXVJvZ73ZrtWZCH3T9",
+	"+BUl2ApErEGCOWoDDcCSnH+//pRqm/I3fQf9II5c5UVBjheUW3tFvLZRHfUjO72SffxSc7TAmbrELI8P",
+	"ddAwerdEeD4v4tZQYgq5AowuTjQCr3vGJzxXwwhROWQNUSwz6f9bsKbv/fjSMO92D15q5fb7y5/MH6Cz",
+	"fm+c7gMXuzR7RdlkyAx37KH9IM+DQgl/Mj3z+sevqgz7FSka+IhBMUMO4ApH+ZOHbMpDYKvrTMRt4ybc",
+	"QxpuEfYSXQRjom0bE60U6a45YH4lgkNtOqKUnra1r03QCwLe0n3Sk860QlWPHwWqgZvIagd9qOMlrBXr",
+	"7Excjb3aIuLgBPJRsODrIqmJTBYtGCGp+W6lINDrMfS38m0UyKn2wgsIsrBD+dn+RzGHLPStEOC1aqrn",
+	"QTJpp6l3EWeZaYqLlOkqSwOYcfRVtQIfx7yuTrapLV2eqwFI/Edd5KODg00ucjVv+hszgCuicuFdB4iu",
+	"VM7gaWeWD8oKag/GKHERjinJ0p4pmMuZVoqhaglg3fTf9e/iGCinmhIqSsSc5ENmXLqQCCMAESrx0pg1",
+	"ELR2mLuAxdMEOWswdBwEblXmB9BYBS6FFp8OAUJu/n412fbz4QVoc/0EHKool0TUPmpe5oHWYJOA/w5P",
+	"1csH/eIvyD9tKbnZP4N59O9lH63gKJuYYYlrKg0kyhAXqVF3ICbyp4aztZXUABjz2FuJ/QzzN4Mfq3r4",
+	"aoyOpVKzJM3bbCvzzWoLHhxhhiQhwIk0m9XG0IjPifRAnAaKBhg1qjpDZtBFWH5fAH/NZbakbr5yiefz",
+	"HWkgjhYbr/yy6Z6W0d1PhqwG4UGtYVMJ9WG0CxAZ8xUT7H4/ti55LL93mGZE1ZCtjFWvgG7wNha6T2cE",
+	"TXGKRM4Qz1UH+fkvDp4xZBlnEyLMrlKJMjJWRTHjYz/EJk0IzgAiF1iGGHpZgegpdu7dRgCmVzhoCU0v",
+	"WLtNrnOZNIChr0bYtuTz52chnvmjEXDF1IitYxhikFiGuWMJ+S5h4f5PFhoeSKP6miwyUBxqPZO0VOmQ",
+	"V7GnK2NFLBFo5nlHxlz8p2mT3aNN2F/12zzf2uXOUs3r7OmE4LXN7LaGBPpsgpzAbtde0xO2rOflGKAj",
+	"1HYvYqcr+C7Uogo+sGSBkCjZA6hb5dtyBtNsFZFdA0KoApNK+FMdPgbkOGSAjuUsW/YKCKb/8cACR+jz",
+	"zRdJXEDeuNAGo03hKBS16hfwghyoyN9pZkIrt1sfhAHz/WojXG5R9ir7P7k4mJe3oM9Hsyw/aeHnj5pr",
+	"GBpo4rMVgJF+1QDTPAxfp4Au7YH3yVLRanofbqgX4fiy9WSsMtZBs5LgtS+odrWDK2N0O++Dy9t2OQzW",
+	"eFpt1xCeLAtXVnopSguuqaHr4zFhQiUUs1XBgO76K1P5XahbUAygKxkCaULdnVxNb60HCT6T8MYAIU70",
+	"mTaP6KNKAyOXaF1zbRxIsQQC+hDQOzKlwH5UOeE1Y9vrFT1+fPz/AQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -25,7 +25,9 @@ func build(src source, p platform, out string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags(src.Version), "-o", abs, mainPackage)
+	// -buildvcs=auto: the commit is recorded wherever git can name it (`crmauth version` shows
+	// it), whatever GOFLAGS says; a source tree without git still builds.
+	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=auto", "-ldflags", ldflags(src.Version), "-o", abs, mainPackage)
 	cmd.Dir = src.Root
 	cmd.Env = buildEnv(os.Environ(), p)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

@@ -21,7 +21,7 @@ type file struct {
 	mode os.FileMode
 }
 
-// members are an archive's files, in name order: the binary, LICENSE, README.md.
+// members are an archive's files, in byte order of their names: LICENSE, README.md, the binary.
 func members(src source, p platform, bin string) []file {
 	fs := []file{
 		{p.binary(), bin, 0o755},

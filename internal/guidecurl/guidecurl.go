@@ -2,7 +2,7 @@
 // README's "The stub server" section and docs/stub.md. cmd/crmauth runs them against
 // `crmauth serve` as it starts by default, internal/releasetest against the container image.
 //
-// Each sh block that calls curl must succeed under `set -e`, each curl must print one envelope
+// Each sh block that calls the stub with curl must succeed under `set -e`, each curl must print one envelope
 // (a curl inside $(...) feeds a variable and prints nothing), each envelope's status.code must
 // be one the block's comments name, and a "Retry-After: N" the comments name must be in the
 // output.
@@ -28,8 +28,9 @@ var stubGuides = []string{"README.md", "docs/stub.md"}
 // AnswerCode finds the status.code of each envelope in an output.
 var AnswerCode = regexp.MustCompile(`"code":"([A-Z_]+)"`)
 
-// StubBlocks returns the sh blocks of the stub guides that call curl; root is the repository's
-// root directory.
+// StubBlocks returns the sh blocks of the stub guides that call the stub (at DefaultURL) with
+// curl; root is the repository's root directory. A block that downloads a release calls curl
+// too, but not the stub.
 func StubBlocks(t testing.TB, root string) []string {
 	t.Helper()
 	var text string
@@ -52,7 +53,7 @@ func StubBlocks(t testing.TB, root string) []string {
 	var blocks []string
 	for _, part := range strings.Split(text, "```sh\n")[1:] {
 		block, _, _ := strings.Cut(part, "```")
-		if strings.Contains(block, "curl ") {
+		if strings.Contains(block, "curl ") && strings.Contains(block, DefaultURL) {
 			blocks = append(blocks, block)
 		}
 	}

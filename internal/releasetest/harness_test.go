@@ -36,6 +36,7 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	removeImage()
 	if tmpDir != "" {
 		os.RemoveAll(tmpDir)
 	}

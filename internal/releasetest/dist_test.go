@@ -195,6 +195,13 @@ func TestDistReproducible(t *testing.T) {
 			t.Errorf("%s differs between two builds of the same tree", name)
 		}
 	}
+	if t.Failed() {
+		// A $CRMAUTH_DIST from another commit differs too: say which commits were built.
+		for _, d := range []string{dir, again} {
+			out, _ := exec.Command(binary(d, hostLinux), "version").Output()
+			t.Logf("%s: %s", d, out)
+		}
+	}
 }
 
 var versionLine = regexp.MustCompile(`^crmauth (\S+) `)

@@ -6,7 +6,7 @@ GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -
 
 .PHONY: all generate check-generate lint vet staticcheck fmt-check spec-check test test-race check fuzz
 .PHONY: bench bench-load bench-go bench-smoke bench-compare
-.PHONY: spec-lint docs breaking release-spec generate-web check-generate-web
+.PHONY: spec-lint docs breaking release-spec generate-web check-generate-web dist image
 
 all: check
 
@@ -124,6 +124,17 @@ fuzz:
 	done && \
 	echo "fuzz: executions per target (FUZZTIME=$(FUZZTIME), 0 failures):$$summary" && \
 	printf '  %-24s %12d\n' total "$$total"
+
+## dist: the release binaries and archives in dist/ (internal/cmd/dist; docs/releasing.md), reproducibly;
+## `make dist PLATFORMS=linux/amd64` builds a subset
+PLATFORMS ?=
+dist:
+	$(GO) run ./internal/cmd/dist -out dist $(if $(PLATFORMS),-platforms "$(PLATFORMS)")
+
+## image: the container image (Containerfile, FROM scratch) with podman, or docker where it has an engine;
+## IMAGE names it (default crmauth:<version>, also tagged crmauth:latest)
+image:
+	scripts/image.sh
 
 ## check: everything CI runs
 check: check-generate lint breaking docs test

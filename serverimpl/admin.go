@@ -31,6 +31,8 @@ func (s *Stub) newAdmin(spec *openapi3.T) (*admin.Admin, error) {
 		Declared:  declared,
 		ResetStub: s.resetStub,
 		Token:     s.opts.AdminToken,
+
+		AllowRemote: s.opts.AdminAllowRemote, // protected mode unless set
 	})
 }
 

@@ -3,6 +3,7 @@
 //
 //	crmauth serve     run the stub (see crmauth serve -h)
 //	crmauth version   print the module version and VCS commit (also: crmauth --version)
+//	crmauth health    exit 0 when a running stub's /healthz answers 200
 //	crmauth help      list the commands
 package main
 
@@ -29,6 +30,7 @@ var commands = map[string]command{
 	"release": {"release a token at a CRM.COM server (or the stub)", runRelease},
 	"version": {"print the module version and VCS commit this binary was built from", runVersion},
 	"admin":   {"ask a running stub what happened, reset it, see its coverage", runAdmin},
+	"health":  {"ask a running stub's /healthz: exit 0 when healthy (the image's health check)", runHealth},
 }
 
 func main() {

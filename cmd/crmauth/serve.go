@@ -62,6 +62,7 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"allowed-origins", "CRMAUTH_ALLOWED_ORIGINS", "comma-separated CORS origins (default: any origin)", &c.allowedOrigins},
 		{"latency", "CRMAUTH_LATENCY", "latency added to every CRM.COM method call", &c.opts.Latency},
 		{"admin", "CRMAUTH_ADMIN", "serve the administration routes under /_crmauth/ (journal, sessions, reset, coverage, clock; described at " + serverimpl.AdminDocumentPath + ")", &c.opts.Admin},
+		{"admin-allow-remote", "CRMAUTH_ADMIN_ALLOW_REMOTE", "with no admin token, let every host call the administration routes (by default only loopback may: protected mode, refusing others with 403)", &c.opts.AdminAllowRemote},
 		{"journal-size", "CRMAUTH_JOURNAL_SIZE", "requests the journal keeps, the newest (-1: no journal)", &c.opts.JournalSize},
 		{"coverage-report", "CRMAUTH_COVERAGE_REPORT", "at shutdown, write the coverage of the declared answers to this file as JSON and a short table to stderr", &c.coverageReport},
 		{"disable-faults", "CRMAUTH_DISABLE_FAULTS", "ignore the " + serverimpl.FaultHeader + " and " + serverimpl.LatencyHeader + " request headers", &c.opts.DisableFaults},
@@ -325,7 +326,7 @@ func (c serveConfig) start(ctx context.Context, logger *slog.Logger, stderr io.W
 		"url", srv.URL, "base_url", srv.BaseURL, "fixtures", fixtures,
 		"login_idle_timeout", opts.LoginIdleTimeout, "key_token_lifetime", opts.KeyTokenLifetime,
 		"login_expiry", opts.LoginExpiry, "upstream", c.upstream, "forward_auth", c.forwardAuth, "state", shared,
-		"admin", opts.Admin, "admin_token", opts.AdminToken != "", "journal_size", opts.JournalSize)
+		"admin", opts.Admin, "admin_token", opts.AdminToken != "", "admin_access", adminAccess(opts), "journal_size", opts.JournalSize)
 	return srv, closeState, true
 }
 

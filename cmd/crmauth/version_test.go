@@ -39,6 +39,22 @@ func TestVersionLine(t *testing.T) {
 	}
 }
 
+// TestVersionLineStamped: the version `make dist` stamps replaces the module version, and the
+// commit Go recorded stays in the line.
+func TestVersionLineStamped(t *testing.T) {
+	const rev = "2c1b7bc9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f"
+	defer func(v string) { version = v }(version)
+	version = "1.0.0"
+	info := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Version: "v0.0.0-20260301120000-2c1b7bc9d0e1"},
+		Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: rev}, {Key: "vcs.modified", Value: "false"}}}
+	if got, want := versionLine(info), "crmauth 1.0.0 commit "+rev+" (clean) go1.26.0"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got, want := versionLine(nil), "crmauth 1.0.0 (no build information in the binary)"; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
+
 // TestVersionCommand: `crmauth version` and `crmauth --version` print this binary's
 // versionLine (a test binary's build information has no VCS settings, hence the formatting
 // test above), and the command is listed by `crmauth help`.

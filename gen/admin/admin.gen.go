@@ -311,8 +311,7 @@ type EndSessionEnvelope struct {
 	Status OKStatus `json:"status"`
 }
 
-// ErrorCode Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the
-// fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
+// ErrorCode Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
 // reached or failed), `GATEWAY_TIMEOUT` (`504`: the upstream did not answer in time).
 type ErrorCode string
 
@@ -325,8 +324,7 @@ type ErrorResponse struct {
 
 // ErrorStatus defines model for ErrorStatus.
 type ErrorStatus struct {
-	// Code Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the
-	// fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
+	// Code Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
 	// reached or failed), `GATEWAY_TIMEOUT` (`504`: the upstream did not answer in time).
 	Code        ErrorCode `json:"code"`
 	Description string    `json:"description"`
@@ -555,6 +553,9 @@ type StatusFilter = int
 
 // TokenQuery defines model for TokenQuery.
 type TokenQuery = string
+
+// AdminRemoteRefused The envelope of every failed request.
+type AdminRemoteRefused = ErrorResponse
 
 // AdminTokenRequired The envelope of every failed request.
 type AdminTokenRequired = ErrorResponse
@@ -1828,6 +1829,8 @@ type GetClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1849,6 +1852,11 @@ func (r GetClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetClockResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -1904,6 +1912,8 @@ type AdvanceClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -1925,6 +1935,11 @@ func (r AdvanceClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r AdvanceClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AdvanceClockResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -1980,6 +1995,8 @@ type ResetClockResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *ServiceUnavailable
 	// Headers401 the parsed response headers for an HTTP 401 response
@@ -2001,6 +2018,11 @@ func (r ResetClockResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ResetClockResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetClockResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
@@ -2056,6 +2078,8 @@ type GetCoverageResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2079,6 +2103,11 @@ func (r GetCoverageResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetCoverageResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCoverageResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2139,6 +2168,8 @@ type ClearRequestsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2162,6 +2193,11 @@ func (r ClearRequestsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ClearRequestsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ClearRequestsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2222,6 +2258,8 @@ type ListRequestsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2245,6 +2283,11 @@ func (r ListRequestsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListRequestsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRequestsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2305,6 +2348,8 @@ type CountRequestsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2328,6 +2373,11 @@ func (r CountRequestsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r CountRequestsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CountRequestsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2388,6 +2438,8 @@ type ResetResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *InvalidFixtures
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2413,6 +2465,11 @@ func (r ResetResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ResetResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResetResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
@@ -2478,6 +2535,8 @@ type ListSessionsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -2501,6 +2560,11 @@ func (r ListSessionsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListSessionsResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListSessionsResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -2561,6 +2625,8 @@ type EndSessionResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *AdminTokenRequired
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *AdminRemoteRefused
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *SessionNotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -2586,6 +2652,11 @@ func (r EndSessionResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r EndSessionResponse) GetJSON401() *AdminTokenRequired {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r EndSessionResponse) GetJSON403() *AdminRemoteRefused {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -2861,6 +2932,13 @@ func ParseGetClockResponse(rsp *http.Response) (*GetClockResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2930,6 +3008,13 @@ func ParseAdvanceClockResponse(rsp *http.Response) (*AdvanceClockResponse, error
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
@@ -3001,6 +3086,13 @@ func ParseResetClockResponse(rsp *http.Response) (*ResetClockResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
 		var dest ServiceUnavailable
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3070,6 +3162,13 @@ func ParseGetCoverageResponse(rsp *http.Response) (*GetCoverageResponse, error) 
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -3148,6 +3247,13 @@ func ParseClearRequestsResponse(rsp *http.Response) (*ClearRequestsResponse, err
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3224,6 +3330,13 @@ func ParseListRequestsResponse(rsp *http.Response) (*ListRequestsResponse, error
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -3302,6 +3415,13 @@ func ParseCountRequestsResponse(rsp *http.Response) (*CountRequestsResponse, err
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3378,6 +3498,13 @@ func ParseResetResponse(rsp *http.Response) (*ResetResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest InvalidFixtures
@@ -3463,6 +3590,13 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -3539,6 +3673,13 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest AdminRemoteRefused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest SessionNotFound
@@ -3912,6 +4053,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 
 }
 
+type AdminRemoteRefusedJSONResponse ErrorResponse
+
 type AdminTokenRequiredResponseHeaders struct {
 	WWWAuthenticate string
 }
@@ -4045,6 +4188,20 @@ func (response GetClock401JSONResponse) VisitGetClockResponse(w http.ResponseWri
 	return err
 }
 
+type GetClock403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response GetClock403JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type GetClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response GetClock503JSONResponse) VisitGetClockResponse(w http.ResponseWriter) error {
@@ -4107,6 +4264,20 @@ func (response AdvanceClock401JSONResponse) VisitAdvanceClockResponse(w http.Res
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AdvanceClock403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response AdvanceClock403JSONResponse) VisitAdvanceClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4176,6 +4347,20 @@ func (response ResetClock401JSONResponse) VisitResetClockResponse(w http.Respons
 	return err
 }
 
+type ResetClock403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ResetClock403JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetClock503JSONResponse struct{ ServiceUnavailableJSONResponse }
 
 func (response ResetClock503JSONResponse) VisitResetClockResponse(w http.ResponseWriter) error {
@@ -4237,6 +4422,20 @@ func (response GetCoverage401JSONResponse) VisitGetCoverageResponse(w http.Respo
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetCoverage403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response GetCoverage403JSONResponse) VisitGetCoverageResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4316,6 +4515,20 @@ func (response ClearRequests401JSONResponse) VisitClearRequestsResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ClearRequests403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ClearRequests403JSONResponse) VisitClearRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4400,6 +4613,20 @@ func (response ListRequests401JSONResponse) VisitListRequestsResponse(w http.Res
 	return err
 }
 
+type ListRequests403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ListRequests403JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListRequests500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListRequests500JSONResponse) VisitListRequestsResponse(w http.ResponseWriter) error {
@@ -4480,6 +4707,20 @@ func (response CountRequests401JSONResponse) VisitCountRequestsResponse(w http.R
 	return err
 }
 
+type CountRequests403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response CountRequests403JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CountRequests500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response CountRequests500JSONResponse) VisitCountRequestsResponse(w http.ResponseWriter) error {
@@ -4555,6 +4796,20 @@ func (response Reset401JSONResponse) VisitResetResponse(w http.ResponseWriter) e
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type Reset403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response Reset403JSONResponse) VisitResetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4653,6 +4908,20 @@ func (response ListSessions401JSONResponse) VisitListSessionsResponse(w http.Res
 	return err
 }
 
+type ListSessions403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response ListSessions403JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListSessions500JSONResponse struct{ InternalErrorJSONResponse }
 
 func (response ListSessions500JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
@@ -4730,6 +4999,20 @@ func (response EndSession401JSONResponse) VisitEndSessionResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("WWW-Authenticate", fmt.Sprint(response.Headers.WWWAuthenticate))
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EndSession403JSONResponse struct{ AdminRemoteRefusedJSONResponse }
+
+func (response EndSession403JSONResponse) VisitEndSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(403)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5090,156 +5373,162 @@ func (sh *strictHandler) EndSession(ctx echo.Context, jti SessionID, params EndS
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H19c9s40udXQXG3KvIdJcsvSW7kSl05tpPxM4mdx5Y3uzvMmRAJSRhTgJYArWgy/u5XaAAkSIGylDiT",
-	"q5r7Y3dikXhv9Ouvm1+ChM/mnBEmRTD4EkwJTkkO/zxOEl4wKa5IQug9HmVE/ZoSkeR0LilnwSAYTglK",
-	"OBPFjORI8jvCngmETUOUly0RTQmTdExJjjoxzmm8c4TwSBAmEZdTki+oIL0gDEQyJTOsBpLLOQkGgZA5",
-	"ZZPg4SEMjrOML/xz+Hk4/IBmRE55KpCcEjTHcookviMCdS4/DM8vL65DNOY5Orm8Uv+iuZA7akDyGc/m",
-	"amlB+drbs2EQBjn5T0FzkgYDmRdk/cxeE5yT/GSKs4ywScs+QQcEZpfzQhJEPs9JIkWIMEvRYoolWmCB",
-	"FjlnE7Sgav5TojcVda7enKAXL5/3G3PWA6Oc4Gz2KgqSfIYLOY2CEJE85/mrKKDsHmc0vYV+ouCrFnZF",
-	"/lMQIc9Ul6tru1aHuJgS5sw3LzKCcjIuBEn1inUX1UKeCRTbuZmH8VcvznQAy1u3nBPOJE7khnSc6LcR",
-	"ZWOez7B6tU7HCf0qOr7g15LnbbdpSpI7dYmYWJAcUYEYl0hyNCIowcmUpKgTM94Vqgu9Y9VYhBWzYPBr",
-	"YJ8Hn0LP+Jf5BDMqsB7VNwm7A9x5E3Vink+aZzQXtym535KqrojMl8djSbzUlHCmLjFHC0wlGpExzwmS",
-	"+ZKyCcITTFltBnvrhp5RRmdqS/bKfaBMkgnJYR7XRIhH90Dol9D5KerEv0mqd6B9zL/nZBwMgr/tVox1",
-	"Vz8Vu2bA81MY/oZRuX7sglGp9r1gzX3f23LLb4Rvs2tjCaDpQuTNsX5LOdlquIcwmOMcz4g0ouSEp+QN",
-	"zbwHfsmyJSJM5pQItJhyQSztJzjPKfAPKlAsJJaF6CU8JXGDcf8ShAFVff2nIPkyCAOGZ+qBerd2P2b4",
-	"8zvCJnIaDF4cqklKSXLV8P/8etz99+2n//n3wHdh3vB8gfOUpDdX5/5N5DmdUIYzy+eeCXRzdY46wxyT",
-	"Mb3bOUJUChTDXscIponKLVKXPCc47dllaCFcreOf3XIG3ZucPsJeLuckhxu70Y7zsd5fbluhTvyOTyiL",
-	"QxRfkYxgQYYw7RDFb4n8SEbHc/oLWZofI6Z+PTG883g+z2gC/ZSv7ISI5yB7gUNq4VcNDJK6E+9OCc7k",
-	"9Pd4pxex2vG6k2g56HLybae9//x5qLiB/XvPzxf1IW59ymxC2edvPmM7fFeN/xgDxWLD89U3Ks6hRaxl",
-	"GmWgJAmCFjxPRYjohHHVOUqwIAP79ivyea4ufByxMVU8mdyrNYFYx5k6QMyQeUezkebRmYctp6ZH+aYj",
-	"Mwx1K0q3DL0jHe5XcXbfTE2T4Ov4/DVlyWbsD0t1VbCSjHqulAmJmQzRaAlqlJDFSGkmGU/utC51cHDw",
-	"U4Nf7/f3X3T7B93+3nBvf9DvD/r9f7ctTE2ttiyt6gSDIMWSdCWdES9LvAZuvNmigJuT1Oq0VGh13TB0",
-	"d+r7/X7LPOHdJqlo2f78p59CR9KrLjyyHtjHf0Ov7WIwRFigk6v3vZPL98+EMgQqowLfEURlG4VIw528",
-	"pHzY/+lF6JOSORFzzgTR9lY6owymeVVKWmWeMUkY6Am4Yq67vwmtt5itgw4Y1zxy8CUQxWyG1VKDCw4k",
-	"ZcwKrMZAdrL3OCu0GoolDgasyLLQbjUMnaoJn1/84/jd+ent8PKXs4sgbNs7q6qCRq62aUaEwBPYnCnR",
-	"I1MhjZAxQoARkqLjQk55Tn+HJwNk1P6o6PcPEmfC8ANRG/ew6T0Ei+XKbLLeco9dJosRMsqNolZ3k8A0",
-	"c+2XlKawSkHsAzqZSsQZiVgnrm2VlWSOSf3x48euWq2yIRIsSdv8TZPdpl0JK3iN07dYkgVebkkfxh6r",
-	"08cJZ4wk+kzM800J4/Xx6e3b4+HZx+N/ecmimAuZEzxDCS8yvW0jtZNgxdQppHx1b/9lr9/r9/YGh/29",
-	"vrfl01PA2omC8oJpBoaXs2QlLfRpGPN4y9MY4fSD1Q7qR3LsqA0gtIi5vYo3b31tr87+++bseug9IUvV",
-	"7tUFTQ24tGZ99YOqZhaZIaMAUWbUnSmGCwTm+QDBPNGY3pOB+tUY66jiyg9hIBe8dv1FYyvcZwjMbLmg",
-	"ILJ+5C7Up6VvKwLVgkm0j5TUFAPNI6hiDskTs60aheRAISOeLu0KwJdU+ZlwkpC5FKCGdzizahw80/QV",
-	"McUEd6BNXFtc3FzdDKzxKWawLFTxPLPDmus9hMGJ0lE2uBObbQn0dsbuScbnazn5MwHbD3fzlDOy5a1M",
-	"TZOKBKGTTckNTNH6xGqEsxUZqJHXLVk9P1JnlhN98sjqE0hNErbASIohnRFebMuihPG3VptxYzml5BzB",
-	"4013xnDN2+H5+7PLm+F6gWGlrHWCMXOmm4gMf9vvKDT8A6JO3FiyERjnTJKc4az0pm5xINS0rR/KNcnv",
-	"iRZSRb4NaxyeXV0cv7s9u7q6vPIeiKh6BhPPrtHRiOqHYieoRcB30tXMdChTai1eKhZrz2DMcyIICRFG",
-	"o2IC3MldJHhrEbhGFQ+TKMHMSHss7lSfAsXP+wexOSkQBW/oZ1nkRGwv39/QjDRF+9j0hsY0M5NIOdF8",
-	"e45zsb1oe3P+z+HN1dm19wTrw9ltyjhuSDT7Xm+JZ9kA6f/PKCPoYFDtLmWpiVqQFN2R5dMfcPt8j0oD",
-	"GN0RMhfgbSlfr+SQ3Q5z3d6D+L7gEqJHW9tUKcmIbEqEs3dnwzN1HdSMtN9K++03Prv3Z8OfL09vLy6H",
-	"t8fv3l1+PDv1np7WPSoC0ZLcsaF9yomZntEFsF42UlLiCBWCQHjryc8NvHigI+T3JA3RqJD2Qq5MF3Xi",
-	"1fWrqylhybCOiCnLK4ZDi5HAS7SY0mRamuNU6ujeiolVBgnX2VX6pQcdjJFveMG2t7WrZo54ZHeMLxjs",
-	"xsa0oDbhzeXNhZcEStFutg7LymtaP/baO7tJPsNzupsTIXfv93dNKEvsZlTIpz39C45EkUytPsmMk03d",
-	"005crs3cxg94qe7ykPN3OJ9sq5xJp1m16a+V5svvjVjK6IzKjff+w/G/3l0eK4P98vbd8dXbs7UGgtWx",
-	"lfKTqYnUT6D5Gsxpr3/4v56/fIFGS0nE098775hqHyZa8Xsm9I6gTryy1ngnRHvoPX2NRkuUkjEuMhmx",
-	"Tmya9k44G9NJ7z3+rLb4tVqAaqKsC2KHcbmQ1vuVNkITcsPwPaaZhQ1so3Xa4Kij4YDETvlic6/V9dnV",
-	"P85Pzm5vLo7/cXz+7vj1u7N1Ko5RBIx+w/hi1YP1Gy9AtaECFdXijpDMlzouicSU5zJbPrWtp/UV4wmA",
-	"i9VUWzqxZ7nxzkC30M5oESJnFWHEJMS870mOJ+ofBZPmFaNImt+sgQk+52cCiSnOSYr4eCyIDMvA/xLh",
-	"nETsTsknXkhBUw11mOc8IUKgzhVJqdgBhxp1dB694+4uavd3DEHiLkSJ44gJHRbuoY+lbWsoX+/ADC/V",
-	"RNV/VK9TfE/QiBCGlEGHOliZRmq6VDHnXO4MVJd6Kjqm3JQjzvCPSRMnnP3gBCW+UrIUWob4BUsViPhW",
-	"2XIBwrlg6YoUsfGRn04Pz/bO9g9enz5//XL/Zf/wxeufTk9OXj9/cXzwsr9/+J20+ynPUpB4dh5V2ABC",
-	"8E2RAj7vY1CMNtLuNvQ3KHXuMX9D6ffO6D05QospV/Qk5gTfCdB8IIJjtURFK6gz5jX+rC0AoOEdrfNQ",
-	"hmJ1prF+FyM96qoz+QQnU9I94UzmPHuMRi3m5CEM/tk90UiarkV4desQr7Wa0yoorNalg7BZ1419rda2",
-	"iUtZ10Ht3VovDqhjXQf2tVpbi8hY1xDeqbcSj/MIeOehDERdVa74LViDDafWWMNZGWPdjCVAbOL27J8f",
-	"zq9arA5N1lMsbHC3IQvhsZ0LrKkt8vRnB5qYGRKAdBN6T1jlhcXCwac1o/MdJ9S3EyJsXpuR2ahywv/X",
-	"9eWFVrQ6Hy6v3ffVPWUtcSwT6DfxPoAyNE7wyv76J0bkyiMGIVnO66ktAxNV5TlSYhh4nZmUYpmoGTEL",
-	"UVwjTx2Rf+oAWhljJUIaH8/WXmJ5TSYz87br3kkhNgiPLOuvNPGtzMLvE7kosbEQqkE9dTS9np1yGZOB",
-	"LWrEYoYLjlI6HpMcwjD6jR+8Gs+UBkBqlLXf9hBhpqFItbfql13d8yPNPDgj389w0yA3gXxLQR0zQVhA",
-	"WM4rXAnS8Fzr836EEnA0C0wyy3TvIkYalBDqWFBLBKge+dHRJIe+dxDWlAX6GkZxT00Lxb0eqO/6SrSE",
-	"i57gjtcwyrDnNlZxDBaGH/Vhnfgl4DZEcyyEsm+YkhhU7dEAYbY0cBVlSph/ldaYbikiRqUg2VgrhEKS",
-	"FGGwNUJoPyMpxUgu5yQE16XVCEeFBFD6M6G30wSx1E9KIYSutTKpdcCKDg1q5B6zhDgxaJymVC0RZx9y",
-	"Pie5pIppjXEmiAO1+RIYkyoYvNzv9x/CYO687TxtbtvPfIHGOEeSoxm/J5VtCMaVaYY64xwDqkBYDySw",
-	"8gpdxAulO4YVjOdg7/nBi36/33fAPBWUhxWKagMtRC065tdylhXOmY9+I1qxbDv3S0bQHVX3emztfT4G",
-	"plHCCNVU69uh2ZiPhFaAqQ2cTxiAxuzfSD6WBjcPlDRRZqsyIShL1E84B0AY2K617aNMvjgMvDtVhtcV",
-	"10kybBTG+tgfpwQYYMznhOE5Bbd/jEwDoHtrqNQ2xYwx4jwjGJTnitO3ZGVUMC8PKqt2lhbjZWC75ezt",
-	"DrYf8i8EsDD+I1s5jwot6ntaLeiR+dZAp7W5+yZaNygrfaKSnF8CXjOAKmy9tfoHwaM2eRgUYMMAQLwA",
-	"w0Tjtx++LlrdvAd2qh7jHc+IVbLjyjj6H1Z+iNVLZROFbvNtU4wghQglGaYzf/6F5xJuk/oBqR1b9c83",
-	"TqqANArdt7cnsd6A9WBM7aGvH7Vg60YtHk0QgNSA1h5WGLN1VEHHjf0xE/bdk4pI1y3+8hcNQF0ZF+iz",
-	"7KX1Ijrisk6S0tqxj8I3fV0rMXhqbohzvxlfNGC5hxUst2D0czDYe/ly/+ClEoArV461Jb05cJcKCxyi",
-	"m+FJQ9a2I3nt8K0XmjJ0w+hnK9e9QugRPskAJQLjfGrbNJcx+hnOo+Ag2Pc/hYAUz3p8ws75GwVg72FV",
-	"q2jVDGZKZ7QQ6hmWyXQDEdouJ/+EXdGRhKZoK1WQ/TAAjwwg+Rm5V+zm11aXhiOjmwkgdimH/b2HT86b",
-	"AvozGrPbN4g5ewauVmTymEx/oAW3Tsi077e3b86nOXP1sGBV618/rUrXVoWtJAlrEeCcWHUt9VFGudut",
-	"PRlD13ZS9rwgOdHOM4QlUgvQEEb/KOYkfQxkpWd4V3cNOHpJZo+SZKXgVRwX5zle1jQ5jwL6Qen19nlo",
-	"QI+NKUE0Sj8xP2w3uTLVqqR+zyTdM/dtk90dveU6HpATMMzdA/7W3WrTXpXWqkmlpnLrc63Nft21/0YG",
-	"7mzfd+dUNVjlV033gv9pwuaMpUbRe3zKTQN+GzVSjbXAYsO31XLIGp1P9fRDpBC4f068tvrH6RLh0u2m",
-	"MYSDhgH8TKAES5zxSUF0Wv4qrAx14sP9/XigfWXteDUEGRWCyJ0Q1fIGUCd+3jcd+FMPIraSe6A6aeJJ",
-	"oaPDZkd+OKrNqjQJ4qvu2Ka8a4aJ3EiyF73mg9LcXFzffPhweTU8O719f3Z6fnw7/NeHM2c0B7u4Akf1",
-	"IzjqSSdNVPFKvnsYfO6qRXfvcc7wTF2NXy2w0xoBJdLTahjw3yquVgbyPWjCVUhTGNwwUcznPJckfU9S",
-	"iodqRqtw0iYU2AudqaX7rMC5P1mSL73NXglDDOtQIl9LOwOhdTC8m5j5x9kCLwWKWZFlsaJvgxTpaT+e",
-	"627sh4F6S5v0Wk/6Sm4A6/s2hnBdDuT3ED06PHCUphvf4zsqXSdfHjGPSxdX1V/V2reOnwFl+oj/SENR",
-	"l6ViaoA/weDgib0/9V/LYb/4/IPlJFYrPegnaEqydAPjxg7j9PlDZMzPPEt9Ku/HKS8DxxUGJETjnM/A",
-	"4w+uk3rCa7vPr+HGM2mm1pX3HfxoT+s1+84+sqfxd+lNfTKfV9nl5t4uo0mu57RfyV5LEm86Iza8/W0h",
-	"EKtDXP7iKS/zI3nkqjW2wqpK78CXbeyptaZnS6kI+/g8fZxw3EiCnaFvgTbGyaQvi/2SVVHlRmxSW5Au",
-	"EWQUwAtBmTxlYxeGMqYlk/s6BpVhSViyvFVb3O/t76mTU6qTMswvQeFc4+EBnMQgaILYcRUUppztwh3d",
-	"NdCVbaMkjtMnDMA36qub8Ly3//zfnptgds/LFOHZM4FwmuYAfFVnMTz5gOaE5M9ECPFxXkikNMSdFq7b",
-	"FmzUx/msUQ6nDFGMNRDJRjUdGK5VAb3jAfJ7g+im6j+xhRycGM8b1T42WGDOCFpg4R2ooqp1l84I2AYV",
-	"+fxYGWcTWJ7NS+Nch6FnNMtoGYvGaUpSZDpDlCVZkbYHpNuDzxURP1KDzi/91nMMU3bC9PBMuCykdsBu",
-	"FR3vQPr6+Ma4uXoHGI3QuOJKbIm3H1OfxWtJuwjsBRa2doAGWGeYMltaBjtAiZQkVJ0ElagT6VBLxAyQ",
-	"cIAKBtXi1BJf7KEZZWqBYZXUgahAL/pRUFVcK4vO6eA5vQdMOSO9iJ1LjQWHoCSyDCqsVTQLob5WqGu/",
-	"AMydqlf01mAkSJITiTqMR2yOhVALCtEdWYZI3QZooJZgTOsnieNtGE2vsfVVn6zmZ56YP6sj5/Oc6mSt",
-	"1eIyWwSQjONhdcA3AF9OcJbVEM8lwCasOy6059MWi1E0MuVqliwFVqlIKWLGScpR3O3alk4NPgtaMEvh",
-	"C8sMRWjrFomSAXjPrSGazarNvTd3y4n3OxwqtHJhjegW23rxtooQObk5MVyZ2E8fhgA2V4NqisdjnmU9",
-	"ZWeUH2KlXRFBtovSjcs83yAnGccpSVdF/9hJBq4fSWwbGYdc3TOoeSROTbYJioGQm68q0rc0Thl6y1En",
-	"voQBRM/6jWKdQ4Nzgu7IXPZQTGYjklYD2z8jZnK6RPVyzQloX3QCAOXCPz12McqN+CGn21q58bhMG5G1",
-	"hJKG/psSnGaUNbW+gyos/60KME0zcluC6A5eQGUrIQqS3gJPbSnS9ZukmymwGRbythBr6n2VCrdPbzbb",
-	"q5pn9N7jU6h2yCtHqESEpUJJ7UxpuSC6df6WzlrJ+KQsotQhOJlC7vGM32t0GWB004xEDOALnO2ECEO2",
-	"sml/R5ZuTbnNZNG2+mX9kNqQjo3Z66Cp3p265q0uslI06ZjYehWrzNchgi8bLguIYgstoqINnx6hnsJy",
-	"+BjcUuaM1LJgbhpQUjBJM10nGQ53C0jJOiW5ruVaFLLaEVNczTKnFqJt/Lwgo1s8p7d3ZNn2ivVS3Tqg",
-	"fud9nwvD3IxvCIWpE3O0BkOX7uE7pxRWl82OvYbnnZ+u43rnp2X2iq1qqN1XqHOwj4r5nOTdBAuCpuQz",
-	"Vvr4DGcopRMqRaOK4AY8yK2f2u/+dNx98+nLwf7D331EUduuVeGpmFA8MKQQQgDLGAbmD6YUNhTbkpQD",
-	"IF27b0anDG2uqk7qjRi0Msk/NpcJxTbbJR6UiS9KBQZQNhwU9GOVYuiqLjiBY4ZOdcsyf+ZT+8qfXPWz",
-	"XvDtdD/XH7+R7ucEiDdS+36kcx7WlxQ5lctrqLbeKKzYUqmybkcqVQ2g16Wno9uFkoBdk0HRiTVR0Nk8",
-	"61n1rBok3hk0cygeK2oIwTSDQ/HUSdTUp+vHB4NgBH1VpzuVcq5THigbc5vKZNz2thSydtWgGaZQAJbk",
-	"IvDmpdgXHQtKuxqUYfxZ2qonY17kDWYOFVbr8fSBLkWGIyaVwSkKKomSJlDeG4s7Z9PVe1M8nxMG6Byo",
-	"NqQB8CB+oT1EUjBKMoIZWMJqZy4AuW9qu5LPVEgByRtQN76cIhRSzTINZI9YxP4wBSv+0ENr94KS4n9E",
-	"7I9utwv/U6/Fb8+GaPfW7MuutWpi9EfNmDZ59YOq+FrN/xoqM0Cqfx2heLW3Xbg94GBDirLGRlChTqRY",
-	"ciKzJahM9YrMlbUcX/4Sm6yBYRTsIN/M7cW0My/5R11TPkKxqSCz2nT3y2+SPsSg+sF84EQqNonA36gH",
-	"hxRJd6WCSDX0CCd3lor0AcNJDpyUb0Vr3MaolYyZQfk6XfVWFx5Av5Och2VNBkUwZS0D9foybBhglfHl",
-	"3RzbOAaCoMl0Fb1m8HJA+e6nJsrMjRBNbUqH/aaD6kj7k7yDqgXF4cpewe+7WGf2tD4vd7TpuwmVokrZ",
-	"xGRxLHCeIsFtTpmWWqUXeoGphNQvNWF7NnB1QA30Tbugu3ZYpVzxjAwg92tCkJjyBdTpzzK7X3jE1dYo",
-	"mRmiUUEzpfwDOZsa1KYU7B/qVg5bK8UqE5Yzp1IJ3JW4ZFeK/mJYBB+PYXURs4z7FSQ/xUfGprbVKpAt",
-	"LtDKz+Me+uiRAJBrt7Q1Y9GWvL6HhnYCSrPJScLzVNczcwp06GIA6gVgDfq5pVLgYH/7G9KJhKbmn3Xx",
-	"R+zMRTTqY6j2mboVjm0b8NNStsK+bSUCwDrlRBSZDC3+w0pNW6KIkbJUCJhxGrekUVRaYivRCYGEMGKx",
-	"I3oUiZvAXrwTNmIOwNo4Q6JIEiKEXfoleMEbd1PdgoidQs8jU/QK6EQpGRmRhBEhtEI5IYzkWO+r5Nqj",
-	"CyofFSjlSaHTFSWeQKylGMGczW3qKpJTkzYuTVtpxS0Fpp2bkNVpegNuMRMku1fC1HQVsbq5YgzJXPEM",
-	"AdVTPi/DsgqxdaEqKzvnTJoa7KUL1RxsL2LH5gs4teWURVcyKiTq6F6rNFAjSJuQuB313EqaiMWH/cMY",
-	"OWU4UCeuaXFlUetdC5zSZfdgQiYxUh1MaMNVPw+HHyJmLEI7PRMJAP/8Yf95jHw1w9qHbgK14p2I6cRU",
-	"VlYVM3mtDM+oCSOtVBdDr7lqk5cJxWUcDe5emdodMbU6zaXgtc8JmWtuYEe1h2ShyLAdBVMziJuRzhiy",
-	"QjXA0BE3zxBU/gL3ueSwN2uKMcE1+S8jIK2fWIl4LWmTnEilPZltAJGrE6W16YI0/ykrS1k+NSgDJI2g",
-	"iPoT7lG4QtQ2XrKY8syAK3rocmwt1VBLBGWArX5txRJ/xLRx1iix0imENtiacR0TlsloQgwwzqjC78+H",
-	"QRgUeWZUZzHY3VUkL3iRJ6TH88muabQ706U+JJWZq0Rrza4mpoIwUDdW69F7vb1e34T81E0KBsFBr987",
-	"MPEDMEocaQ6VAwdfHsKgIeLVexPSBnRR4lmTEoh0ALdToQt541T00BUBh4cwkZUEzGB1yWH+UMfJrewU",
-	"MaNadShDTrUm0JyUDT3OiZhWCfmaJSiFV+lX1C2mqZqYZPLqO0a6sCYcihPaDAbBWyJ1seBGQfz9fr/N",
-	"Uqwuum75EAaHm7ztVOuGJnuPN/GU5X8Ig+f9g8ebevCcYKJWJRXqWVzKpMMToa1pXdbn08MqWVjNEFwG",
-	"XHjo433pqNQ6sxE24aNq4ADFXyKbVR0FAwS54Vrhj5imttIzax13jC80OzQKurrL2lVajjtaIizRjAuJ",
-	"JGFoSXCuJPmWFIpWCNRHfRFLpphNiKZAMykh8VIolSUnxtazMnUDAjU59hWRAgW95unyyepNNdL4H+qe",
-	"D5kX5OEvdzve2/ICta+eGJra9K6AldR+U24YKEXW9wKHMPDRHBVgchoTsoORIFLCpw2r4gdveYgmnIiI",
-	"WUMKRBoYuRqEj659xfjq5qsi+oyMbcUisBSOIlaa6+bWacKvKHyBBcJKlkN5XPWA5qWDdEUawN0yNQDb",
-	"LhdYcRMOVuGRj83X7ll5jyLWepEgKPsX5fUfCrlKzCsG9wZk7YAbvcrBG25CVq7DouGqC+tZb21lIDql",
-	"dm5wJ7a2S81CU0RuqyNBPZvljuMKaaluAV065S1cjwmVNlUQ35MjX4IcxOCaZk1kU9X0FdJGhDbwrTNn",
-	"gLQroNfwHKBu1+5rNydznkv05vzdWRyxRU4lyFIlILQ1jIUuBQbXqJApX7A2tcaelZ/an6ZSYTMDr6Xg",
-	"UMlfoLjpD7hEG4xWT4h5sqv30e/QqxFm7eKZU2vcPPeSNPV1F1JT1QyvE8RJRrCtUyS+igHCtyj+Ukd3",
-	"NpvLpSsrnXOyv3x6CNvNJFvvFjGygBgCzYUclJ+ya4FL63C41xMZMSxoSnZCVMytH9sM8kwgQX8nqBN3",
-	"u+anrvohDkun5V4/7Pf7R0ibsuUn0pQsTnM+n5N0p4e0/04HDAzXmxVCmjIAKDbBAiqAy67DgUXMBgM9",
-	"DOodFdIhR/eTnb/6D656Zbf5lcmH8NEmtW/GbfC+89XQTXqvfQpwkwbOZ/k2eL32zUX1fiMEb80bqFXn",
-	"HInWjjT11b9c2/KtO1vBvGL/hnjMx+3Kill7/X6jXpbvM7efvqPsWUE1tsgeS50guw2JuvfxLyaP1MVz",
-	"g4dilQF52ZxX4uyWOIFWbdCNKA4qnvFbwzcIB2MTRB3m00NR8H6J8Hxe4iWg1h2ylWBtfDKBkErGJ7yQ",
-	"UaBNAX/0VE/6f5f86JUb14yKfn//hdItX13+ov8AlfGVjqgMbcxc7xVlk4hpljhAe15GBxVb/j+n+zpO",
-	"9+m76q5uKZ0W5qGzLyB3eYWN/MUYB+xXk3PYvdiEZaz1hVx4A/BdE4CvfSKg4TMAz8iKTwSs24gBuqLm",
-	"Bll1fni+RaDD+D30sQnOMZajte1wPdBvPmEAvgoXcg2+T5KCl7NqwQiBYvMQ3FS9HkF/K19mgoIOThgM",
-	"QQ0IX3UIuxodivR9qQgYrJyqeZBMmGmqXbSJEgKX9Ro87pPgu8pzFzS/rkq/rmxfnatG4/z5t/Fwf3+T",
-	"21ivvPCDb/EVkUXu0HTNT6jxn496gVwYn1fuaxvChtOmJEsHuuY2Z0onhcJHgI5Ufzc/raXBv3UXIhI8",
-	"YtpPD6l0OWCIBV5qKwQ8lRal6TFQ2kCKLXaJ9ZOuSmsPfq9yjZZfHwJqbP+WNNn2U94lzHf9BCwOrRAk",
-	"b3xgvMokbwBtIWPAP1Uno/yrv5H+uKFiZ/8E1sn/W+bJCvK2jaNVSLjKPqEM8TzVige43P+qRkoLTtDh",
-	"URXk18+kNGyw7hprcCuWCsVXFIMyrUBgY4MZTTBDghBgJ4pXKlsk4XMiHOyuRiACNJHKXsQ0cguLVyXe",
-	"W99IQ6/6a7d4Pn8mNLLVpERI9/MJjrzv78URa3yvoExjXf2UQhTsAKhKf80I29+PjEMai1cWyo6ojNjK",
-	"WM0vIWiElsnYoDOCpjhFecEQL2QPuWlPFtATsYyzCcn1rlJRBpUg/nnkBm2EDo5qHOwCCx9XriqRPcaT",
-	"nSsF+Qg1NlhlJJT82eRU2gQqSJ2oxz63ZNbnpz7G97OWUuXUiKln6uNyWPhZXIX0r7IB3J9MRoAne+57",
-	"8jlPkbj1nM5QpcXqhY7WiiUxRKA44IiMef5D9Lr+4SY8rP6hrR/tq2YppI3rLfZBozfgmQVthhYKuvsF",
-	"C0Hkg3nSAIt90TE94K9r7+UxWzbzr3QtAfioQxkqXIEAog7V2fSQVkAZincBDVn7qKTGrhv1YUfjQerY",
-	"tQoh10QYAv1FDFDOnGXLQfmBDveroSXU1GWUz+OwREXyXNlqJlWnVK/qn770spwyT6ud66xcZ3UQGu/5",
-	"uzkWuyhzd92fbMTIyU9R56N4lJuc8usnxSY0vbQx1hoGTb2qsYsOzLNXott2wXtjKG41jRO31ImxjNg4",
-	"EVY56bBdK3DalxS+2sGVtnet4W8LDthcFWPyrLZrCeRVFWtrvZQ1RdcUz3YhuzChCq3bqcGEd9yVyWLk",
-	"6xY0AehK+HC8UG+rkNNb47yBmhNvNJzlWJ1p+4gu8NgzcgXo1tfG4lgrrKiLEh6RKQVWJasJrxnbXK/g",
-	"4dPD/w0AAP//",
+	"7H17c9s2vuhXwXB3JvK9lCw/ktzKk7nj2Erq08TOseVNd8tcEyYhCTUFaAnQipr6u9/BDwAJUqAspU5z",
+	"dqZ/7DYW8cbv/cKXIOGzOWeESREMvgRTglOSwz+Pk4QXTIpLkhB6j28zon5NiUhyOpeUs2AQjKYEJZyJ",
+	"YkZyJPkdYc8EwqYjysueiKaESTqmJEedGOc03jlC+FYQJhGXU5IvqCC9IAxEMiUzrCaSyzkJBoGQOWWT",
+	"4OEhDI6zjC/8a/hxNPqAZkROeSqQnBI0x3KKJL4jAnUuPozOLs6vQjTmOTq5uFT/ormQO2pC8hnP5mpr",
+	"Qdns7XAUhEFO/l3QnKTBQOYFWb+y1wTnJD+Z4iwjbNJyTjAAgdXlvJAEkc9zkkgRIsxStJhiiRZYoEXO",
+	"2QQtqFr/lOhDRZ3LNyfoxcvn/caa9cQoJzibvYqCJJ/hQk6jIEQkz3n+Kgoou8cZTW9gnCj4qo1dkn8X",
+	"RMihGnJ1b1fqEhdTwpz15kVGUE7GhSCp3rEeotrIM4FiuzbzMf7qzZkBYHvrtnPCmcSJ3BCOE90aUTbm",
+	"+QyrpnU4TuhXwfE5v5I8b8OmKUnuFBIxsSA5ogIxLpHk6JagBCdTkqJOzHhXqCH0iVVzEVbMgsEvgf0e",
+	"fAo981/kE8yowHpW3yLsCXCnJerEPJ8072gublJyvyVUXRKZL4/HknihKeFMITFHC0wluiVjnhMk8yVl",
+	"E4QnmLLaCvbWTT2jjM7UkeyV50CZJBOSwzquiBCPnoHQjdDZKerEv0qqT6B9zr/nZBwMgr/tVoR1V38V",
+	"u2bCs1OY/ppRuX7uglGpzr1gzXPf2/LIr4XvsGtzCYDpQuTNuX5NOdlquocwmOMcz4g0rOSEp+QNzbwX",
+	"fsGyJSJM5pQItJhyQSzsJzjPKdAPKlAsJJaF6CU8JXGDcP8UhAFVY/27IPkyCAOGZ+qDalvDjxn+/I6w",
+	"iZwGgxeHapFSklx1/H+/HHf/dfPpf/898CHMG54vcJ6S9PryzH+IPKcTynBm6dwzga4vz1BnlGMypnc7",
+	"R4hKgWI46xjBMlF5RArJc4LTnt2GZsLVPn7ulivoXuf0EfJyMSc5YOxGJ87H+ny57YU68Ts+oSwOUXxJ",
+	"MoIFGcGyQxS/JfIjuT2e05/I0vwYMfXriaGdx/N5RhMYp2yyEyKeA+8FCqmZXzUxcOpOvDslOJPT3+Kd",
+	"XsRq1+suouWiy8W33fb+8+ehogb27z0/XdSXuPUtswlln//wHdvpu2r+xwgoFhver8aoOIceseZplIGQ",
+	"JAha8DwVIaITxtXgKMGCDGzrV+TzXCF8HLExVTSZ3Ks9AVvHmbpAzJBpo8lI8+rMx5Zb07P8oSszBHUr",
+	"SLcEvSMd6ldRdt9KTZfg6+j8FWXJZuQPS4UqWHFGvVbKhMRMhuh2CWKUkMWtkkwyntxpWerg4OCHBr3e",
+	"7++/6PYPuv290d7+oN8f9Pv/atuYWlptW1rUCQZBiiXpSjojXpJ4BdR4s00BNSeplWmp0OK6Ieju0vf7",
+	"/ZZ1QtsmqGje/vyHH0KH06shPLweyMd/w6jtbDBEWKCTy/e9k4v3z4RSBCqlAt8RRGUbhEhDnbygfNj/",
+	"4UXo45I5EXPOBNH6Vjqj7JLMuCSXWnJWvyqEJQzkBFwR191fhZZbzNHBADn0/UjllBdSk8vBl0AUsxlW",
+	"uw7e5HyGMNNUeMqF1JqHhSs0xUrYRFitA9kN3eOs0KIqljgYsCLLQnsdsLxUbers/B/H785Ob0YXPw3P",
+	"g7DtfK04C1K7OsoZEQJP4ACnRM9MhTSMyDAKIw1wBVMZ5/NbnNwBLPFCKgrkrHeggCqX1ZYA5LpdaNI1",
+	"qtTJ5fvj69GPN8en78/O9Yp34CAEYSk6LuSU5/Q3WMIAGR0kKvr9g8SZCX4gwNlqc2Clo3b1TTSnOn73",
+	"7uLjzeXw/cVo+ErJUDtKyuVzrTnN1B+awqq7UQDysCm9Ac3s0gCTBq36DXzIuSSJJCma8ZQMaipZgmcE",
+	"jZuwgToYzQnJEU7TnAhhmLecYhYxew1HCFuOQvJnAs2L24wKpaPMeS6RMQNgURt5xwd1EXMON0SCI8yW",
+	"nBHFvxTjTKZEAH+1A2cp8FMY51de5AxnISJwi0B7lfISsRm/1xq3oZhxDVDjgWffdYgCiCUkJWmJLBFz",
+	"1s0UZGulbaeHrjzQF9fAL0Ydta7YA4SxA4VUqlOLtwLGGKBRgVPESiODqEMV4gzNi3yuZIL66lzAjSPW",
+	"iR+BXS2nPYSabAG1uSwVhK3IFuMeWnXOgRMaa8j/NJKkIGI7SvG06DyyEGZ0MtGEWothFsdTmsIuAbjg",
+	"A51MFTQQddV1pDACuGMJ/PjxY1ftljCpLpK0rd902W2aw2AHr3H6FkuywMut2VrJDCv4OOGMkUTfifm+",
+	"KWC8Pj69eXs8Gn48/qcXLIq5kDnBM0Nl1LHdEkODGhBSNt3bf9nr9/q9vcFhf6/v7fn0ELB2oaBzYZqB",
+	"vcjZshJy9W0Yq96Wt3GL0w9WqalfybGj7YCsTQz2KpFya7S9HP739fBq5L0hC9Uu6oKCCcKlltjqF1Wt",
+	"LDJTRgGizGhpU+BQ2qo4QLBONKb3ZKB+NTZGVAmTD2EgF7yG/qJxFO43BNZBuaAgaX/PU6gvS2MrAo2I",
+	"SbSPlLAvBiUD4ko1eFKgrUFIDhByy9Ol3QGYwCvzOE4SMpcCuFqHM6t9wjcNX5oT70CfOq+Mm7ubgRFx",
+	"ihlsyxEEzAmX7OxECQob4MRmRwKjDdk9yfh8LSV/JuD4ATdPOSNbYmVqulQgCINsCm5gQasvrAY4W4GB",
+	"mnndltX3I3VnOdE3j6wahNQi4QgMpxjRGeHFtiRKGDdRdRjXllJKzhF83vRkDNW8GZ29H15cj9YzDMtl",
+	"re2emTvdhGX4+35DpuGfEHXixpYNwzhjkighu3QCbXEh1PStX8oVye+JZlJFvg1pHA0vz4/f3QwvLy8u",
+	"vRciqpHBMmX36EhE9UuxC9Qs4BvJamY5lCmxFi8VibV3MOY5EYSECKPbYgLUyd0kOJkQeHQUDVMqGzPc",
+	"Hos7NaZA8fP+QWxuCljBG/pZFjkR2/P3NzQjTdY+NqOhMc3MIlJONN2e41xsz9renP08ur4cXnlvsD6d",
+	"PaaM4wZHs+16SzzLBkj/f0YZQQeD6nQpS42zlaTojiyf/oLb13tUqYN3hMy1Els2r/iQPQ6Dbu+BfZ9z",
+	"CU7vrXWqlGRENjnC8N1wNFTooFakze1ac9347t4PRz9enN6cX4y0Qjg89d6elj0qANGc3DH9+YQTszwj",
+	"C2C9baS4xBEqBAGv/JPfGzgfQEbI75WKf1tIi5Ary0WdeHX/CjUlbBn2ETGlecVwaTESeIkWU5pMSysi",
+	"lTooYUXFKmMb1ulVutGD9iHLN7xg2+vaVTeHPbI7xhcMTmNjWFCH8Obi+twLAiVrN0eHZeXsqV97rc1u",
+	"ks/wnO7mRMjd+/1d44EXuxl9aovYOUeiSKZWnmTGN6DwtBOXezPY+AEvFS6POH+H88m2wpl0ulWH/lpJ",
+	"vvzesKWMzqjc+Ow/HP/z3cWxUtgvbt4dX74drlUQrIythJ9MLaR+A81msKa9/uH/ef7yBbpdSiKeHu+8",
+	"c6pzmGjB75nQJ4I68cpe450Q7aH39DW6XaKUjHGRyYh1YtO1d8LZmE567/FndcSv1QZUF6VdEDuNS4W0",
+	"3K+kEZqQa4bvMc1stNM2UqeN6XAkHODYKV9sbrW6Gl7+4+xkeHN9fvyP47N3x6/fDdeJOEYQMPIN44tV",
+	"C5YxjqpTLqrNHSGZL3U4BRJTnsts+dS6npZXjCUAEKsptnRiz3bjHW2etnbcsGbi1abNRMELnhBjYdZN",
+	"jCBprc5GwQTD7zOBxBTnJEV8PBZEhmW80hLhnETsTvEnXkhBU20vnuc8IUKgziVJqdCWWerIPPrE3VPU",
+	"XrsYYlu6ENwSR0zoaJYe+ljqtgby9QnM8FItVP1HjTrF9wTdEsKQUuhQByvVSC2XKuKcy52BGtLYhyEU",
+	"pslHnOkf4yZOFM6D40v9Ss5SaB7iZyyV//SP8pZzYM4FS1e4iHXr/nB6ONwb7h+8Pn3++uX+y/7hi9c/",
+	"nJ6cvH7+4vjgZX//8BtJ91OepcDx7DoqbydEDjVZCti8j0Ew2ki629DeoMS5x+wNpd07o/fkCDwsVCIx",
+	"J/hOgOQDjmcrJSpYQZ0xr9FnrQEADO9omYcyFKs7jXVbjPSsq8bkE5xMSfeEM5nz7DEYtaFyD2Hwc/dE",
+	"BwB2bWBqtx6ZulZyWo1lrQ3pBAauG8Y2q/VthtOtG6DWtjaKE4u2bgDbrNbXBpKt6wht6r3E4zQC2jyU",
+	"/vOv80vbKJAaaRiWoSGbkQTwTdwMf/5wdtmidWiwnmJhY1IavBA+27XAnto8T3+2o4mZKSH+d0LvwZFd",
+	"uQGrsNpmUFHHiVDYCRE2zWZkdlsZ4f/r6uJcC1qdDxdXbnuFp6zFj2Xik0yYAkRgNW7w0v76J3rkyisG",
+	"Jlmu66k1A+OF5jkCB6+idWZRimSuuJFDFNfAUwcSPbUDrfSxEiGNjWdrK7G8IpOZae2ad1LwDcInS/or",
+	"SXwrtfDbeC7KkH5w1aCeuppezy659MnAETV8MaMFRykdj0kObhjd4jvvxrOkAYAaZe3YHpZxCrVWdWRX",
+	"eH6kiQdn5Nspbjo2VyDfVlDHLBA2EJbrClecNDzX8rw/sBIomo2nNNt0cREjHUsVal9Qiweo7vnR3iQH",
+	"vncQ1pAF8hpGcU8tC8W9HojvGiVa3EVPgOO11Ao4c+urOAYNwx+sZo34ZZ5AiOZYCKXfMMUxqDqjAcJs",
+	"aaLslCph/lVqY7qniBiVgmRjLRAKSVKEQdcIof+MpBQjuZyTEEyXViK8LSTk0jwT+jiNE0v9pARCGFoL",
+	"k1oGrODQBLvdY5YQxweN05SqLeLsQ87nJJdUEa0xzgRxIgS/BEalCgYv9/v9hzCYO62dr81j+5Ev0Bjn",
+	"SHJUDwoC5cp0Q51xjiGqQFgLJJDyKiiSF0p2DKvow4O95wcv+v1+34lBrCIQWaGgNtBM1EbH/FKuskrP",
+	"4Le/Ei1Ytt37BSPojiq8HpchcWMgGmX0s1pq/Tg0GfOB0Eo8fSM8MQxAYvYfJB9Lk+4DkDRRaqtSIShL",
+	"iAnB47nWXWvHR5l8cRh4T6p0ryuqk2TYCIz1uT9OCRDAmM8Jw3MKZv8YmQ4A91ZRqR2KmeOW84xgEJ4r",
+	"St+STFZFp3qCSWt3aUNTTbZBuXp7gu2X/BOBWBj/la3cRxXk7vtabeiR9dZi5Wtr9y20rlBW8kTFOb8E",
+	"vKYAVSlBVusfBI/q5GFQgA4DeS0FKCY67eTh67zVTTywS/Uo73hGrJAdV8rR/7L8Q6wilc1vvMm3zYyE",
+	"zEeUZJjO/GljHiTcJmMNMtK2Gp9vnAsG2V96bO9IYr0C6wmNt5e+ftaCrZu1eDSvCTKaWkdYIczWUAUD",
+	"N87HLNiHJxWQrtv8xU86bn5lXoDPcpRWRHTYZR0kpdVjH4069w2t2OCpwRAHvxlfNLIJDqtsgoLRz8Fg",
+	"7+XL/YOXigGuoBxry9V1wl2qFIYQXY9OGry2PQHBTt+K0JSha0Y/W77uZUKP0EkGUSIwz6e2Q3MJo5/g",
+	"PBocBOf+pwCQolmPL9i5fyMA7D2sShWtksFMyYw282OGZTLdgIW288k/4VS0J6HJ2koRZD8MwCIDCUiM",
+	"3Cty80urScPh0c28NbuVw/7ewyenpYDxjMTsjg1szt6BKxWZ9EszHkjBrQsy/fvt/Zvraa5cfSxY1fuX",
+	"T6vctVVgK0HCagQ4J1ZcS32QUZ5260hG0bWDlCMvSE608QxhidQGdAijfxZzkz4CsjIytNVDQ/qPJLNH",
+	"QbIS8CqKi/McL2uSnEcA/UDySnYNTdBjY0ngjdJfzA/bLa7MEC2h37NI9859x2RPRx+59gfkBBRz94L/",
+	"6Gm1Sa9KatWgUhO59b3WVr8O7f8gAXeO75tTqlpY5Vct95z/acxmyFIj6D2+5KYCv40YqeZaYLFha7Ud",
+	"skbmUyN9Fy4E5p8Tr67+cbpEuDS76RjCQUMBfiZQgiXO+KQgOk1pNawMdeLD/f1Y+9bbw9UQJFQIIndC",
+	"VEsbQJ34ed/292YeRGwl9UAN0gwnhYEOmwP5o1FtLrgpa7FqjW2yu6aXyHUke4PXfJE01+dX1x8+XFyO",
+	"hqc374enZ8c3o39+GDqzOaGLK9Go/gCOes5JM6h4pUpHGHzuqk1373HO8Exhxi82rtPqAGWgpxUw4L+V",
+	"W63043uCCVcjmsLgmoliPue5JOl7klI8UitajSZtRgJ7I2dq2T4r0dyfLMSXxmYvgyGGciiOr5mdiaB1",
+	"Qng30fKPswVeChSzIstiBd8mUKSnzXiutbEfBqqV1ui1mPSVxAD298fowVU5kd9A9Oj0QFCaVnyP6ai0",
+	"nHx5RDsuLVzVeFVv3z5+hCDTR8xHOhJ1WcqlJu4nGBw8sfGn/ms57RefebBcxGp9GpNeOiVZuoFuY6dx",
+	"xvwuLOZHnqU+iffjlJd+4yoEJNSJsVQKbTmpp+m3m/waVjyTHG8ted/AjPa0RrNvbCJ7GnOXPtQnM3mV",
+	"Q25u7DKC5HpK+5XktQTxpi1iQ+xv84BYGeLiJ09RrO9JI1eVsRVSVRoHvmyjTq3VPFsK3NjPZ+njgOM6",
+	"EuwKfRu0Lk4mfbU3LljlVG64JrUC6QJBRiF2IShzp6zrwkDGtCRyX0egMiwJS5Y36oj7vf09dXNKdFJ6",
+	"+QUInGsMPBAmMQiaMey48glTznYBR3dN5Mq2ThLH5hMGYBr1VXt53tt//i8PJpjT8xJF+PZMlNUewKc7",
+	"OvkANSCeibAsuKEkxJ0Wqtvma9TX+axRxKv0UIx1HJJ1ajpRuFYE9M4Hgd8bODfV+IktP+O4eN6o/rEJ",
+	"BYZSE1h4J6qgah3SGQbbgCKfGSvjbALbs2lpnGsv9IxmGS1d0ThNSYrMYIiyJCvSdn90u++5AuJHKmf6",
+	"ud96imGK5ZgRngmXhNQu2K395Z1Io49vjuvLdxCiERpLXBla4h3HVJXyKtJuAPYCC1s6QMdXZ5gyWxAL",
+	"O3ESKUmougkqUSfSnpaImTjCASoY1LhUW3yxh2aUqQ2GVU4HogK96EdBVSeyLJWpfef0nuhCIr2InUkd",
+	"Cg4+SWQJVFirwxhCVcBQV6yCKHeqmuijwUiQJCcSdRiP2BwLoTYUojuyDJHCBuigtmBU6ydx423oTK+R",
+	"9VWTrKZnHpc/qwfO5znVuVqrJbG28B8Zw8PqhG8gejnBWVYLeC7ja8K64UIbPm2JKwUjpoqMroGjQCli",
+	"xkbKUdzt2p5O5VAbs2C2wheWGIrQVlsTJQHw3luDNZtdG7w3uOW4+x0KFVq+sIZ1i22NeFs5iJzUnBhQ",
+	"JvbDhwGAzcWgmuDxmGFZL9mZ5btoaZdEkO2cdOMyzTfIScZxStJV1j92coHrVxLbTl7LoKaRODXJJigG",
+	"QG42VaBvYZwy9JajTnwBE4ietRuZ4kY4J+iOzGUPxWR2S9JqYvtnxExKl6ga14yAtqFj/y83/ukxxCgP",
+	"4rvcbmu92eMya0TW8kka8m9KcJpR1pT6Diqv/B8VgGmakZsyhu7gBdTjE6Ig6Q3Q1JbSgr9KupkAm2Eh",
+	"bwqxpkphKXD75GZzvKp7Ru89NoXqhLx8hEpEWCoU186UlAusW6dv6aSVjE/KGkodgpMppB7P+L0OLoMQ",
+	"3TQjEYPoBc52QoQhWdn0vyNLtxLmZrxoW/myfkltgY6N1WufqT6duuStEFkJmnRMbLmKVeLrAMGXDbcF",
+	"QLGFFFHBhk+OUF9hO3wMZilzR2pbsDYdT1IwSTNd3R0ud4uIknVCcl3KtUHI6kRMSUhLnFqAtvHzgtze",
+	"4Dm9uSPLtibWSnXjxPQ77X0mDIMZf8ATpm7MkRoMXLqX79xSWCGbnXsNzTs7XUf1zk7L5BVbi1Wbr1Dn",
+	"YB8V8znJuwkWBE3JZ6zk8RnOUEonVIpG7dMNaJBb9bnf/eG4++bTl4P9h7/7gKJ2XKvMUxGheGBAIQQH",
+	"llEMzB9MCWwotoV0BwC69tyMTBnaVFWd0xsx6GVyf2wqE4ptsks8KPNelAgMMdlwUTCOFYphqDrjBIoZ",
+	"OjV5y/SZT+07f3LRryzPuJXs59rjN5L9HP/wRmLf9zTOw/6SIqdyeQVvRFTlYMv8NE993boeqUQ1iLwu",
+	"LR3NupOxBgo6m2c9K55Vk8Q7g2YKxaMFJ1FZlctXJlFDn371IhgEtzBWdbtTKec644GyMbeZTMZsbwu4",
+	"a1MNmmFqioyKwJuWYhs6GpQ2NSjF+LO0RU/GvMgbxBzqQtfd6QNdiQxHTCqFUxRUEsVNoJYmFnfOoat2",
+	"UzyfEwbBOVBsSMe/A/uF/rrEKEoyghlowupkziFw31SkJp+pkAJyN+C1i3KJUP45y3Qce8Qi9rupV/G7",
+	"nlqbFxQX/z1iv3e7Xfifaha/HY7Q7o05l12r1cTo95oybdLqB1XttZr9NVRqgFT/OkLx6mi7gD1gYEMK",
+	"ssaGUaFOpEhyIrMliEz1OvKVthxf/BSbpIFRFOwg38otYtqVl/SjLikfodgUkFntuvvlV0kfYhD9YD1w",
+	"IxWZRGBv1JNDhqS7U0GkmhqKDhso0hcMNzlwMr4VrHHro1Y8ZgbV63TlWV13AP1Gch6WJRkUwJSlDFTz",
+	"ZdhQwCrly3s4tnMMAEGT6WrwmgmXA8h3H8gpEzdCNLUZHfYlGjWQtid5J1UbisOVs4Lfd7FO7Gn9Xp5o",
+	"03YTKkGVsolJ4ljgPEWC25QyzbVKK/QCUwmZX2rB9m4AdUAM9C27oLt2WiVc8YwMIPVrQpCY8gW8LpJl",
+	"9rzwLVdHo3hmiG4LmkldgFqraKKsrvu7wspRe+3qHGrLVIVKAFfiklwp+IthE3w8ht1FzBLuV5D7FB8Z",
+	"ndoWq0C2tkArPY976KOHA0Cq3dKWjN22uLAeU529ToklS29h7ojNCRQMmNcqToNFFUppoCkWO566y+Ha",
+	"UtIRs+avsDZ3fNg/iFfycXesfuevbgw1kgELZj00KmuAKIEtJwnPU12lzS2eom5IfQeCpz9b3AO6/Le/",
+	"IZ0daQoZWsdFxIZumKYGrgp6qFtt3vaBs6JshSnZ8gqQ7JgTUWQytFEtVhawdZcYKeufgHKqo7F0aJiW",
+	"Q9SpgXskjFjsMFSFuMZdGe+EDU8KEGzOkCiShAhht34Bt9igOAq3I3YKI9+aSl4A/Up0yogkjAihxeQJ",
+	"YSTH+lwl13ZqEGSpQClPCp2DKfEEPEjFLazZ0IiuQiS1aGOoteVj3Ppm2mQLqapmNH37gmT3SkQwQ0Ws",
+	"roQZ9ThXlFBASZjPy6pkvjUMU6aAmUnzHkZpGDYX24vYsXmNrLadspJMRqHYOktrua1GPGjG+e2o75Z/",
+	"Riw+7B/GyKktgjpxTTYtHxjYteFgupYgLMhke6qLCa0T7sfR6EPEjJ5rl2f8G+B1OOw/j5GvEFr71M3w",
+	"s3gnYjrblpWl0kyyLsMzapxjKyXT0Guu+uRllnTpHQTcK/PVI6Z2p2kvNPuckLmmcXZWe0k2vhqOo2Bq",
+	"BXHTfxtDqisgnctEnyEoZwZOAcnhbNZUmAI0+S9DTKz1WwkuWn5IciKVTGiOAQQJnf2tFTJDf8pyWZZM",
+	"DUq3T8PVo/4EPApXgNp6gRZTnpmQkR66GFv9O9T0XKmVqy9fVSXwtcrZqBvTKYRWQ5veKuNsymhCTLif",
+	"EfDfn42CMCjyzCgEYrC7C9SZF3lCejyf7JpOuzNdv0RSmbmqgZZXa8w3CAOFsVo72Ovt9frGkakwKRgE",
+	"B71+78B4RUDVcmQUKIc4+PIQBg3BRbWbkLbwHSV0aFACQQUi9qnQ1clxKnrokoAZRxh/UQLKvUJyWD8U",
+	"p3LLVUXMCIwdypBTggrkQSoRHudETKsqA5okKDFeSY3UrRCqupgM+epNOV0tFC7FcdgGg+AtkboCcuNx",
+	"kv1+v03/rRBd93wIg8NNWjslyKHL3uNdPG8NQNeDDbvWX1d5CIPnm3T1BLiCzl6VmKhntSkdF0+ENi/o",
+	"MkefHlYhyorKYEPhwgNa70vLrVYiDJ8KH5WLByj+Etks8ygYIMiV1xpQxDSglqZqa8lkfKEpqdFYFBnQ",
+	"tuNy3tslwhLNuJBIEoaWBOdKCNgSuNEKbPsAN2LJFLOJkfjMooTES6GknZwY5dey4w1g29QcqOAbgO81",
+	"T5dPVn+rUdbgoW4KknlBHv5CrM0R672t1FB798qA46ZoBhpnO5JdMxDFrB0L7m/gA1cqQH036ngHI0Gk",
+	"hMdtqzoSb3mIJpyIiFmlFBipfhYGEhrQla+uYd0UoPAlI2Nb/An0k6OIlaYPg7AaZyrkWGCBsJIgoNKw",
+	"+kDz0ti8woMALU05xTa8BI14wpF+68fDXGooWqJgxFpxEBzcf3GYbRHhQyFX8WDF7rEBRjgxpl5p5g03",
+	"nkPXbtSwmIb13MO2YhydUp0w4T+2wk5NpVT4YWtUQVWh5Y5jkWqpMQJDOkVGXMMVlTZhE9+TI1+aIrhC",
+	"m3pYZBMGNfZprUfbWaxNbYC0RabXMOCgbteeazcn8EDVm7N3wzhii5zCE0zwgKlW37HQBdkAAwuZ8gVr",
+	"k8PsXfkR5WnqRTbzIFvKPpWkCUrM/mfh3wYLrac0PRnWfvSbZGswXcNZc+ENpHXxq6mbuEFRVdH3Oiyd",
+	"ZATbQlPiq8guPCby161vduvD2VwuXebuXLH95dND2K5Nls/ZMbIABxLNhRyUr6+2xMrrWAivGTpiWNCU",
+	"7ISomFsnhpnkmUCC/kZQJ+52zU9d9UMclhbrvX7Y7/ePkNb4y1c9lfCQ5nw+J+lOD2kzp/YWGVo7K4Q0",
+	"JSBQbDxFVABtXxcEGDHrCfaQxXdUSAeS3Vemf/FfXNVkt/kw8kP4aJfaM6cbtHceut5k9NrrtZt0cF6S",
+	"3aB57Zlg1b4Rf2FVOahT6FyJFuc09NUfW295ntVWr6+YjgEe8x5rWS1tr99v1Erzvcz+6RtyvJWQ1haO",
+	"Z6ETJAYDoi4+/sUFN6WHCmddp7NYpV1eCunlc7tlfEmr+Op6ogcVufm1YX2FO7WJxQ7d6qEoeL9EeD4v",
+	"42ygRCKyBYStXzsBV1zGJ7yQUaDVHr/XXS/6/5ak7JXrD4+Kfn//hRKGX138pP8AGfeV9sSNbKyFPivK",
+	"JhHT1HSA9rw0Egr9/EUkv45IfvqmwrZbgamF7uisHch5X6FAf9GcTWkOHHWT6Nhj3ITarDUZnXtjProm",
+	"5qP2KEXDtAIGpBXTEdKecwjoqVmLVm1EntcvdORID31sxoMZLdnqsbgeW2IezQCTjhvlD9ZlkoIduerB",
+	"CEn1O805gVGPYLyVt8Cghojjo0RQdcRXj8R9BDpivrexgDbLqVoHyYRZpjpFm5sjcFkixGNlCr6pFOHm",
+	"aax7F0K/pVDdqw4A+49C5MP9/U0QuV4n5DsTgEsii9xBh5olVkcrP2osc4NOvdKGVnqsm3RKsnSgC8Rz",
+	"poRoqNIFsbzq7+Y7cDpUvW6kRYJHTDtRIPEzh4h3gZdabQJbsI0p9mhUbSG1LYqUtUSvygieaNPK+Fw+",
+	"lQWA7FcI7Alvhk3NoPT1C7BRk4UgppS3p+5BIywc8lv8S3XqH1Srdcpo7j9/DuqK/XvPk2P0uGZlV/8E",
+	"6tT/LH1qJU68jRhWcZuVQkUZ4nmqxR1wavwl4WytVbUExDrkrYpt99M3HR9btyA2CB1LhSJJiraZXiAm",
+	"YBMcnWCGBCFAiRSZVcpTwudEOEHqOtQWYnCp7EVMhyhi8apMbNDIbEBdv+qM5/NnQodwm9wf6T4T4kgZ",
+	"/b04Yo04wDJfe/XJkCjYgTg7/WoXtr8fGZM/Fq9szgaiMmIrczVf/NBBeyY1ic4ImuIU5QVDvJA95Ob3",
+	"2RiviGWcTUiuT5WK0uMHfu0j16MmtNNbB3wvsPAR9Kri3mPk3MFGSLypUdAq9aYk7SZ52GYKQo5Q3ae9",
+	"JZ0/O/XRzB81gyuXRkzdXh+BxMJPHauUlirtxf3JpL540kS/JYn0FENcTyQNVNrwzdCRlbEkBggU8bwl",
+	"Y57/p0mT/cNNyF/9LbrvbdJnKZRW0LfjSx/YgNwWtOm8KejuFywEkQ/mSyP08It2uAJpXovSx2zZzFHU",
+	"kdXw7knpx10JKEUdqitOmMhrFO9CbG3t3VWd32GElh0dIlSPhKziLZvxqgC6EYNMAM6y5aCM+XYf1i0D",
+	"l10a+zwOyxhbnivl0qSzlUJd/XVYL7UqcxnbCdYKJVAXoaOHfzPXYjdl0N79yfrknBwudT+KvLkJXL98",
+	"UhRGw0sbTa5FNKqmOhLWCRrulbGSu2CpMhC3muqMW2opWRpurB6rRHjULlA4/UsIXx3gUivo1lJhi3LY",
+	"fC6jaK32a3GVVkWda6OUZXfX1Jd3A8BhQVXsd6cWdL7j7kwWt75hQYiAoYQvKhxq0hVyemOsTVCX5Y0O",
+	"UzpWd9o+oxvG7pm5Sg/QaGOjoqvIYzfm/JZMKZAqWS14zdwGvYKHTw//PwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

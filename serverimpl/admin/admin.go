@@ -86,6 +86,9 @@ type Config struct {
 	ResetStub func(ctx context.Context) (Fixtures, error)
 	// Token, when set, is required as "Authorization: Bearer <Token>" on every route.
 	Token string
+	// AllowRemote, with no Token, opens the routes to every host. Without it they answer
+	// only loopback peers and refuse others with 403 (protected mode).
+	AllowRemote bool
 }
 
 // Admin is the stub's administration.

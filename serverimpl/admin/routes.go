@@ -29,7 +29,8 @@ const (
 const maxBody = 4096
 
 // Register mounts the routes of api/admin.yaml on e, each behind mw (the stub's own, outermost
-// first), the admin token when one is set, and validation against the document. Errors the
+// first), protected mode (protect), the admin token when one is set, and validation against
+// the document. Errors the
 // routes return (validation's *openapi3filter.RequestError among them) are the stub's
 // HTTPErrorHandler's to answer in the envelope.
 func (a *Admin) Register(e *echo.Echo, mw ...echo.MiddlewareFunc) error {
@@ -41,7 +42,7 @@ func (a *Admin) Register(e *echo.Echo, mw ...echo.MiddlewareFunc) error {
 	if err != nil {
 		return err
 	}
-	chain := append(append([]echo.MiddlewareFunc{}, mw...), a.requireToken, validate(router))
+	chain := append(append([]echo.MiddlewareFunc{}, mw...), a.protect, a.requireToken, validate(router))
 	e.GET(DocumentPath, func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", adminapi.Document)
 	}, mw...)

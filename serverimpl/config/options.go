@@ -70,6 +70,10 @@ type Options struct {
 	// AdminToken, when set, is required as "Authorization: Bearer <AdminToken>" on the admin
 	// routes (compared in constant time, never logged).
 	AdminToken string
+	// AdminAllowRemote opens the admin routes to every host when AdminToken is not set.
+	// Without either, they answer only loopback peers and refuse others with 403 (protected
+	// mode, for a stub listening on every interface, as in a container).
+	AdminAllowRemote bool
 	// FixturesFile is a YAML fixtures file (LoadFixtures) used when Fixtures is nil, and read
 	// again by Reset, so editing fixtures needs no restart.
 	FixturesFile string

@@ -663,8 +663,7 @@ export interface components {
             message: string;
         };
         /**
-         * @description Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the
-         *     fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
+         * @description Why a request failed: `openapi.yaml`'s catalogue, and `INVALID_FIXTURES` (`422`: the fixtures file did not load on reset), `BAD_GATEWAY` (`502`: the upstream could not be
          *     reached or failed), `GATEWAY_TIMEOUT` (`504`: the upstream did not answer in time).
          * @enum {string}
          */
@@ -824,6 +823,24 @@ export interface components {
         AdminTokenRequired: {
             headers: {
                 "WWW-Authenticate": components["headers"]["BearerChallenge"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description Protected mode: the request came from another host (a peer address other than
+         *     loopback; a container's published port counts as another host) and the stub has no
+         *     admin token, so anyone who reaches its port could read the journal, end sessions or
+         *     move the clock (`INVALID_TOKEN`: from another host an admin token is needed, and the
+         *     stub has none to check). Start the stub with `--admin-token` (or
+         *     `CRMAUTH_ADMIN_TOKEN`) and send it as `Authorization: Bearer <admin token>`, or open
+         *     the routes to every host on purpose with `--admin-allow-remote`
+         *     (`CRMAUTH_ADMIN_ALLOW_REMOTE=true`).
+         */
+        AdminRemoteRefused: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -1123,6 +1140,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1139,6 +1157,7 @@ export interface operations {
             200: components["responses"]["Done"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1193,6 +1212,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1230,6 +1250,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1260,6 +1281,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             404: components["responses"]["SessionNotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1285,6 +1307,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             422: components["responses"]["InvalidFixtures"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -1310,6 +1333,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1326,6 +1350,7 @@ export interface operations {
             200: components["responses"]["Clock"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1345,6 +1370,7 @@ export interface operations {
             200: components["responses"]["Clock"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -1360,6 +1386,7 @@ export interface operations {
             200: components["responses"]["Clock"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["AdminTokenRequired"];
+            403: components["responses"]["AdminRemoteRefused"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -160,3 +160,13 @@ bench-smoke:
 bench-compare:
 	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make bench-compare OLD=old.txt NEW=new.txt"; exit 2; }
 	$(GO) run $(BENCHSTAT) $(OLD) $(NEW)
+
+# TEMPORARY stand-in for make dist (issue 18, another branch): only the raw binaries that
+# make npm reads, dist/bin/<goos>_<goarch>/crmauth[.exe]. Drop this when that branch is merged.
+DIST_PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+.PHONY: dist
+dist:
+	@for p in $(DIST_PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; exe=crmauth; [ $$os = windows ] && exe=crmauth.exe; \
+		echo "dist/bin/$${os}_$${arch}/$$exe"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='-s -w' -o dist/bin/$${os}_$${arch}/$$exe ./cmd/crmauth || exit 1; \
+	done

@@ -133,7 +133,7 @@ suite("startStub, connectStub and the typed clients", async (t) => {
     const ps = execFileSync("ps", ["-A", "-o", "args="], { encoding: "utf8" });
     assert.match(ps, /serve --listen 127\.0\.0\.1:0 --login-idle-timeout 5m/, "ps shows the stub");
     assert.ok(!ps.includes(secret) && !ps.includes(adminToken), "neither secret on any command line");
-    assert.equal(await guarded.count(), 0, "the admin token is sent by the Stub's admin client");
+    assert.equal(await guarded.count(), 0, "the admin token is sent by the Stub's admin client; start-up's /healthz probes are not in the journal");
     const anonymous = createAdminClient(guarded.url);
     assert.equal((await anonymous.GET("/_crmauth/sessions")).response.status, 401);
     const { data } = await createClient(guarded.baseUrl).POST("/authentication/token", { body: jdoe });

@@ -303,10 +303,8 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
       reject(new Error(`crmauth stub failed to start (${bin} ${why}):\n${stderr.trim()}`));
     };
     child.once("error", (err) => fail(`could not run: ${err.message}`));
-    child.once("exit", (code, signal) => {
-      // Standard error may still be arriving: read it to its end first.
-      child.stderr!.once("close", () => fail(signal ? `killed by ${signal}` : `exited with ${code}`));
-    });
+    // "close", not "exit": it comes once standard error has been read to its end.
+    child.once("close", (code, signal) => fail(signal ? `killed by ${signal}` : `exited with ${code}`));
     child.stdout!.on("data", (chunk: string) => {
       stdout += chunk;
       const m = startLine.exec(stdout);
@@ -323,9 +321,15 @@ export async function startStub(options: StubOptions = {}): Promise<Stub> {
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void })?.unref?.();
 
+  const admin = createAdminClient(url, { adminToken: options.adminToken });
+  // The stub journals /healthz too: forget this start's probes, so that requests() and
+  // count() hold only what the suite did. (No admin routes, --admin=false: nothing to forget.)
+  await admin.DELETE("/_crmauth/requests").catch(() => undefined);
+
   const stop = async () => {
+    child.ref(); // waiting for the exit must keep this process alive
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await exited;
   };
-  return new Stub(url, createAdminClient(url, { adminToken: options.adminToken }), stop);
+  return new Stub(url, admin, stop);
 }

@@ -61,7 +61,7 @@ execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", join(src, "tsconf
 for (const [dir, type] of [["esm", "module"], ["cjs", "commonjs"]]) {
   const to = join(main, "dist", "types", dir);
   mkdirSync(to, { recursive: true });
-  for (const f of readdirSync(join(tsc, "src"))) if (f !== "launcher.d.ts") copyFileSync(join(tsc, "src", f), join(to, f));
+  for (const f of ["index.d.ts", "clients.d.ts", "stub.d.ts"]) copyFileSync(join(tsc, "src", f), join(to, f)); // what index.d.ts reaches
   json(join(to, "package.json"), { type });
 }
 cpSync(join(src, "gen"), join(main, "dist", "types", "gen"), { recursive: true });

@@ -1,10 +1,11 @@
 // The package's types, as a TypeScript project sees them after installing the tarballs:
-// tsc --strict --noEmit over a file that uses every export (ESM) and one through CommonJS.
+// tsc --strict --noEmit over a file that uses every export (ESM), one through CommonJS, and
+// docs/frontend.md's TypeScript blocks.
 // Their @ts-expect-error lines prove the types refuse what the specs do not allow (tsc
 // fails on an expected error that does not come).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { install, repo, suite } from "./project.mjs";
@@ -18,6 +19,13 @@ suite(
   () => {
     const project = install();
     for (const f of ["consumer.mts", "consumer.cts"]) copyFileSync(join(here, "types", f), join(project, f));
+    // docs/frontend.md's TypeScript blocks compile as they are written.
+    const guide = readFileSync(join(repo, "docs", "frontend.md"), "utf8");
+    const snippets = [...guide.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m, i) => {
+      writeFileSync(join(project, `guide-${i}.mts`), m[1]);
+      return `guide-${i}.mts`;
+    });
+    assert.ok(snippets.length > 0, "docs/frontend.md has a ts block");
     writeFileSync(
       join(project, "tsconfig.json"),
       JSON.stringify({
@@ -31,7 +39,7 @@ suite(
           types: [], // the package's types must not need @types/node
           skipLibCheck: false,
         },
-        files: ["consumer.mts", "consumer.cts"],
+        files: ["consumer.mts", "consumer.cts", ...snippets],
       }),
     );
     const r = spawnSync(tsc, ["-p", project], { encoding: "utf8" });

@@ -6,7 +6,7 @@ GOFILES  = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -
 
 .PHONY: all generate check-generate lint vet staticcheck fmt-check spec-check test test-race check fuzz
 .PHONY: bench bench-load bench-go bench-smoke bench-compare
-.PHONY: spec-lint docs breaking release-spec generate-web check-generate-web dist image
+.PHONY: spec-lint docs breaking release-spec generate-web check-generate-web dist image npm npm-test
 
 all: check
 
@@ -86,6 +86,16 @@ check-generate-web: node_modules/.package-lock.json
 		echo "$(WEB_GEN) is stale: run 'make generate-web' and commit the result"; \
 		cp -r "$$tmp/before/." $(WEB_GEN)/; exit 1; \
 	fi
+
+## npm: the npm packages, packed into dist/npm/ (nothing is published): crmauth-<VERSION>.tgz and
+## crmauth-<platform>-<VERSION>.tgz for @crmauth/<platform>, from make dist's binaries (npm/pack.mjs; needs `npm ci`)
+npm: dist node_modules/.package-lock.json
+	node npm/pack.mjs
+
+## npm-test: the Node suites over dist/npm/ (run make npm first; needs no Go): the launcher, startStub and
+## the typed clients, the package's types under tsc --strict, and docs/frontend.md walked to a green Playwright run
+npm-test: node_modules/.package-lock.json
+	node --test npm/test/*.test.mjs
 
 ## breaking: fail when openapi.yaml or api/admin.yaml breaks its last released spec (api/releases/) without a major bump
 breaking:

@@ -41,6 +41,8 @@ type serveConfig struct {
 	redisCluster    bool
 	redisPrefix     string
 	redisTimeout    time.Duration
+
+	exitOnStdinClose bool // stdinwatch.go
 }
 
 // serveFlag ties a flag to its environment variable.
@@ -81,6 +83,7 @@ func serveFlags(c *serveConfig) []serveFlag {
 		{"redis-cluster", "CRMAUTH_REDIS_CLUSTER", "refuse to start unless --redis-url is a Redis Cluster (a Cluster is found out by itself; this guards against a single node named by mistake)", &c.redisCluster},
 		{"redis-prefix", "CRMAUTH_REDIS_PREFIX", "prefix of every Redis key the stub writes (replicas acting as one stub share it)", &c.redisPrefix},
 		{"redis-timeout", "CRMAUTH_REDIS_TIMEOUT", "bound on each Redis operation (nothing is retried); past it requests get 503 with Retry-After", &c.redisTimeout},
+		{"exit-on-stdin-close", "CRMAUTH_EXIT_ON_STDIN_CLOSE", stdinWatchUsage, &c.exitOnStdinClose},
 	}
 }
 
@@ -282,6 +285,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		fmt.Fprintln(stderr, "crmauth serve:", err)
 		return 2
+	}
+	if c.exitOnStdinClose {
+		ctx = untilStdinCloses(ctx, logger)
 	}
 	srv, closeState, ok := c.start(ctx, logger, stderr)
 	if !ok {

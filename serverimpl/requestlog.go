@@ -118,6 +118,9 @@ func (s *Stub) warnStore(ctx context.Context, store string, err error) {
 type exchangeContext struct {
 	context.Context
 	x exchange
+	// validation is the validator's scratch space for this request (validateResolved), here
+	// so that it costs no allocation of its own.
+	validation validationScratch
 }
 
 func (c *exchangeContext) Value(key any) any {

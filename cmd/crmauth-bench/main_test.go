@@ -149,7 +149,9 @@ func TestRedisScenariosSkippedWithoutRedisServer(t *testing.T) {
 // (j), serve as run, is judged against (a) and against (k), the same without the request log;
 // (h), serve's gateway, against (l), the bare proxy.
 func TestTableShowsServeAndProxyTargets(t *testing.T) {
-	mk := func(l rune) *row { return &row{letter: l, name: "x", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}} }
+	mk := func(l rune) *row {
+		return &row{letter: l, name: "x", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}}
+	}
 	out := table([]*row{mk('a'), mk('h'), mk('j'), mk('k'), mk('l')})
 	for _, want := range []string{"target j/a ≥ 0.6 (crmauth serve as run ÷ bare Echo): ",
 		"target j/k ≥ 0.9 (crmauth serve ÷ the same with --log-level warn: the request log costs at most 10 %): ",

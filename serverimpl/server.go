@@ -253,16 +253,13 @@ func New(opts Options) (*Stub, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.Use(s.requestLog)
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(s.front(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.logger.Error("panic", "path", c.Request().URL.Path, "error", err.Error(), "stack", string(stack))
 			return err
 		},
-	}))
-	e.Use(cors(opts.AllowedOrigins))
-	e.Use(singleAuthorization)
+	}), cors(opts.AllowedOrigins), singleAuthorization))
 
 	keyed, err := basicKeyOperations(spec)
 	if err != nil {

@@ -28,8 +28,8 @@ var allocBudgets = map[string]float64{
 	"login":                          40, // authentication/token
 	"consumer_application_key_token": 64,
 	"release":                        39, // authentication/token/release
-	"require_token":                  11, // RequireToken on a route mounted on the stub's Echo
-	"require_token_handler":          6,  // RequireTokenHandler in front of a net/http handler
+	"require_token":                  10, // RequireToken on a route mounted on the stub's Echo
+	"require_token_handler":          5,  // RequireTokenHandler in front of a net/http handler
 }
 
 // howToMeasure is printed with a budget exceeded.

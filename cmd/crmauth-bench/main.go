@@ -19,9 +19,14 @@
 //	f  b with the stub's sessions and failure counts in Redis (a redis-server the driver starts
 //	   on loopback, where -redis-cpu says; skipped, saying why, without redis-server)
 //	g  e with the sessions in Redis: every check is a round trip to it
-//	h  a GET (login token as the token parameter) through the stub's gateway (package gateway)
-//	   to an upstream in the target process answering with a's bytes
+//	h  a GET (login token as the token parameter) through the gateway of j's `crmauth serve`
+//	   (request log and journal on) to an upstream in the target process answering with a's bytes
 //	i  the same GET on that upstream directly: h's latency minus i's is what the gateway adds
+//	j  b on the built `crmauth serve` binary as a user runs it: its defaults, request log on
+//	   (stderr to a file), journal on; its own process, pinned and sized like the target
+//	k  the same binary with --log-level warn (no request log): j/k is the request log's cost
+//	l  h's GET through a bare httputil.ReverseProxy with the gateway's connection reuse, in a
+//	   process of its own (`crmauth-bench proxy`): h/l is what the gateway adds to proxying
 package main
 
 import (

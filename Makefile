@@ -155,7 +155,7 @@ BENCH_COUNT ?= 1
 BENCH_TIME  ?= 1s
 BENCHSTAT   ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 
-## bench: the load table (a–i on loopback) and the Go benchmarks, in under 3 minutes
+## bench: the load table (a–l on loopback) and the Go benchmarks, in under 3 minutes
 bench: bench-load bench-go
 
 ## bench-load: requests/s, p50/p99 and ratios to a bare Echo handler (cmd/crmauth-bench)

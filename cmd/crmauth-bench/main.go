@@ -19,13 +19,19 @@
 //	f  b with the stub's sessions and failure counts in Redis (a redis-server the driver starts
 //	   on loopback, where -redis-cpu says; skipped, saying why, without redis-server)
 //	g  e with the sessions in Redis: every check is a round trip to it
-//	h  a GET (login token as the token parameter) through the stub's gateway (package gateway)
-//	   to an upstream in the target process answering with a's bytes
+//	h  a GET (login token as the token parameter) through the gateway of j's `crmauth serve`
+//	   (request log and journal on) to an upstream in the target process answering with a's bytes
 //	i  the same GET on that upstream directly: h's latency minus i's is what the gateway adds
+//	j  b on the built `crmauth serve` binary as a user runs it: its defaults, request log on
+//	   (stderr to a file), journal on; its own process, pinned and sized like the target
+//	k  the same binary with --log-level warn (no request log): j/k is the request log's cost
+//	l  h's GET through a bare httputil.ReverseProxy with the gateway's connection reuse, in a
+//	   process of its own (`crmauth-bench proxy`): h/l is what the gateway adds to proxying
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -36,6 +42,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "proxy" {
+		if err := runProxy(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "crmauth-bench proxy:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "target" {
 		if err := runTarget(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "crmauth-bench target:", err)
@@ -65,6 +78,8 @@ type options struct {
 	// (not pinned: Redis is not the stub's own work), "client" (with the load generator) or
 	// "server" (with the stub: the strictest budget).
 	redisCPU string
+	// crmauth is a built crmauth binary for (h), (j) and (k); empty: go build it.
+	crmauth string
 	// pinned is set by run: whether the two processes each own a CPU.
 	pinned bool
 }
@@ -78,7 +93,8 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.workers, "workers", 8, "closed-loop concurrency: connections, one request in flight each")
 	fs.IntVar(&o.serverProcs, "server-procs", 1, "GOMAXPROCS of the server process")
 	fs.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of the load generator")
-	fs.StringVar(&o.scenarios, "scenarios", "abcdefghi", "scenarios to run, by letter")
+	fs.StringVar(&o.scenarios, "scenarios", "abcdefghijkl", "scenarios to run, by letter")
+	fs.StringVar(&o.crmauth, "crmauth", "", "the crmauth binary (h), (j) and (k) run (default: go build ./cmd/crmauth into a temporary directory)")
 	fs.BoolVar(&o.smoke, "smoke", false, "fail unless every scenario made requests without errors (figures are not judged)")
 	fs.BoolVar(&o.pin, "pin", true, "on Linux with 2+ CPUs, pin the server to CPU 0 and the load generator to CPU 1")
 	fs.StringVar(&o.redisCPU, "redis-cpu", "any", "with -pin, the CPU of (f) and (g)'s redis-server: server (shares the stub's), client (shares the load generator's) or any (not pinned)")
@@ -91,7 +107,7 @@ func parseOptions(args []string) (options, error) {
 	}
 	for i, l := range o.scenarios {
 		if scenarioByLetter(l) == nil {
-			return o, fmt.Errorf("unknown scenario %q (have a to i)", l)
+			return o, fmt.Errorf("unknown scenario %q (have a to l)", l)
 		}
 		if strings.ContainsRune(o.scenarios[:i], l) {
 			return o, fmt.Errorf("scenario %q given twice", l)
@@ -137,6 +153,9 @@ func run(args []string) error {
 		return err
 	}
 	defer t.stop()
+	if err := t.startChildren(ctx, o, serverCPU); err != nil {
+		return err
+	}
 
 	fmt.Print(machineReport(o))
 	// Rounds interleave the scenarios, so a disturbance (another process on the machine, the
@@ -155,6 +174,16 @@ func run(args []string) error {
 		}
 	}
 	fmt.Print(table(rows))
+	if t.serve != nil {
+		lines, size, err := t.serve.logLines()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("crmauth serve's log (request log on): %s lines, %s bytes\n", thousands(int64(lines)), thousands(size))
+		if o.smoke && lines < 2 {
+			return errors.New("crmauth serve wrote no request log")
+		}
+	}
 	if o.smoke {
 		return smokeVerdict(rows)
 	}

@@ -12,9 +12,16 @@ import (
 	"github.com/crmcom-community/crmauth/internal/loadgen"
 )
 
-// TestMain lets the test binary play the target process, as the real binary does when the
-// driver re-executes itself.
+// TestMain lets the test binary play the target and bare-proxy processes, as the real binary
+// does when the driver re-executes itself.
 func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "proxy" {
+		if err := runProxy(os.Args[2:]); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if len(os.Args) > 1 && os.Args[1] == "target" {
 		if err := runTarget(os.Args[2:]); err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
@@ -80,7 +87,7 @@ func TestTableShowsEveryScenarioWithItsRatioToA(t *testing.T) {
 		{letter: 'b', name: "stub", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
 		{letter: 'e', name: "check", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}},
 	})
-	for _, want := range []string{"| (a) bare | 20 | 0 |", "| 1.00 |\n", "| (b) stub | 20 | 0 |", "| (e) check | 20 | 0 |", "target b/a ≥ 0.5: ", "target e/a ≥ 0.7: "} {
+	for _, want := range []string{"| (a) bare | 20 | 0 |", "| 1.00 |\n", "| (b) stub | 20 | 0 |", "| (e) check | 20 | 0 |", "target b/a ≥ 0.75 (the stub without a log ÷ bare Echo): ", "target e/a ≥ 0.7: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -136,5 +143,21 @@ func TestRedisScenariosSkippedWithoutRedisServer(t *testing.T) {
 	}
 	if !strings.Contains(w.String(), "skipping (f) and (g): redis-server not installed") {
 		t.Errorf("no reason printed: %q", w.String())
+	}
+}
+
+// (j), serve as run, is judged against (a) and against (k), the same without the request log;
+// (h), serve's gateway, against (l), the bare proxy.
+func TestTableShowsServeAndProxyTargets(t *testing.T) {
+	mk := func(l rune) *row {
+		return &row{letter: l, name: "x", rounds: []*loadgen.Result{measured(t, http.StatusOK, 20)}}
+	}
+	out := table([]*row{mk('a'), mk('h'), mk('j'), mk('k'), mk('l')})
+	for _, want := range []string{"target j/a ≥ 0.6 (crmauth serve as run ÷ bare Echo): ",
+		"target j/k ≥ 0.9 (crmauth serve ÷ the same with --log-level warn: the request log costs at most 10 %): ",
+		"target h/l ≥ 0.9 (crmauth serve's gateway ÷ a bare httputil.ReverseProxy with its connection reuse): "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
 	}
 }

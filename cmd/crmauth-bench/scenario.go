@@ -17,44 +17,87 @@ type scenario struct {
 	letter rune
 	name   string
 	addr   func(targetAddrs) string
+	// child, when set, is the process serving the scenario instead of the target (the built
+	// `crmauth serve`, the bare proxy), and addr is unused; upstream says the target's CPU
+	// counts too, as the upstream answering the proxied calls lives there.
+	child    func(*target) *child
+	upstream bool
 	// source builds the requests of one round (the first round's also serve the warm-up);
 	// r is the scenario's own row so far, done the rows of the scenarios before it.
 	source func(t *target, o options, host string, r *row, done []*row) (loadgen.Source, error)
 }
 
 var scenarios = []scenario{
-	{'a', "bare Echo, static token answer", func(a targetAddrs) string { return a.Bare },
-		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+	{letter: 'a', name: "bare Echo, static token answer", addr: func(a targetAddrs) string { return a.Bare },
+		source: func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(webAPIKeyRaw(host)), nil
 		}},
-	{'b', "web_api_key/token, full stub", func(a targetAddrs) string { return a.Stub },
-		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+	{letter: 'b', name: "web_api_key/token, full stub", addr: func(a targetAddrs) string { return a.Stub },
+		source: func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(webAPIKeyRaw(host)), nil
 		}},
-	{'c', "authentication/token, plain-text password", func(a targetAddrs) string { return a.Stub },
-		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+	{letter: 'c', name: "authentication/token, plain-text password", addr: func(a targetAddrs) string { return a.Stub },
+		source: func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(loginRaw(host)), nil
 		}},
-	{'d', "token/release of pre-issued tokens", func(a targetAddrs) string { return a.Stub }, releaseSource},
-	{'e', "RequireToken on a route of the stub's Echo", func(a targetAddrs) string { return a.Stub }, protectedSource},
+	{letter: 'd', name: "token/release of pre-issued tokens", addr: func(a targetAddrs) string { return a.Stub }, source: releaseSource},
+	{letter: 'e', name: "RequireToken on a route of the stub's Echo", addr: func(a targetAddrs) string { return a.Stub }, source: protectedSource},
 	// (f) and (g) are (b) and (e) with the stub's sessions and failure counts in a local
 	// redis-server the driver starts (redis.go).
-	{'f', "web_api_key/token, sessions in Redis", func(a targetAddrs) string { return a.RedisStub },
-		func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+	{letter: 'f', name: "web_api_key/token, sessions in Redis", addr: func(a targetAddrs) string { return a.RedisStub },
+		source: func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return loadgen.Fixed(webAPIKeyRaw(host)), nil
 		}},
-	{'g', "RequireToken on a route of the stub's Echo, sessions in Redis", func(a targetAddrs) string { return a.RedisStub },
-		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+	{letter: 'g', name: "RequireToken on a route of the stub's Echo, sessions in Redis", addr: func(a targetAddrs) string { return a.RedisStub },
+		source: func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return protectedTokens(t, o, host, "redis")
 		}},
-	{'h', "GET through the gateway to an upstream", func(a targetAddrs) string { return a.Stub },
-		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
-			return otherSource(t, o, host, basePath+otherPath)
+	// (h) goes through the gateway of `crmauth serve` as run, (j)'s process: request log and
+	// journal on. Its anchor is (l), a bare reverse proxy to the same upstream.
+	{letter: 'h', name: "GET through crmauth serve's gateway to an upstream", child: serveChild, upstream: true,
+		source: func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return serveOtherSource(t, o, host)
 		}},
-	{'i', "the same GET on the upstream directly", func(a targetAddrs) string { return a.Upstream },
-		func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+	{letter: 'i', name: "the same GET on the upstream directly", addr: func(a targetAddrs) string { return a.Upstream },
+		source: func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
 			return otherSource(t, o, host, otherPath)
 		}},
+	// (j) and (k) are (b) on the built `crmauth serve` binary: as a user runs it, with its
+	// defaults (request log on, to a file; journal on), and without the request log (--log-level
+	// warn): j/k is what the request log costs.
+	{letter: 'j', name: "web_api_key/token, crmauth serve as run (log to a file, journal)", child: serveChild,
+		source: func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return loadgen.Fixed(webAPIKeyRaw(host)), nil
+		}},
+	{letter: 'k', name: "web_api_key/token, crmauth serve --log-level warn", child: func(t *target) *child { return t.quiet },
+		source: func(_ *target, _ options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			return loadgen.Fixed(webAPIKeyRaw(host)), nil
+		}},
+	{letter: 'l', name: "the GET of (h) through a bare httputil.ReverseProxy", child: func(t *target) *child { return t.proxy }, upstream: true,
+		source: func(t *target, o options, host string, _ *row, _ []*row) (loadgen.Source, error) {
+			// The same requests as (h)'s (the upstream does not check their tokens).
+			return serveOtherSource(t, o, host)
+		}},
+}
+
+func serveChild(t *target) *child { return t.serve }
+
+// serveOtherSource is otherSource for a request to `crmauth serve`: login tokens of its own,
+// got over HTTP (it has its own secret and sessions), cached for every round.
+func serveOtherSource(t *target, o options, host string) (loadgen.Source, error) {
+	if len(t.serveTokens) < o.workers {
+		tokens, err := loginTokens(t.serve.addr, o.workers)
+		if err != nil {
+			return nil, err
+		}
+		t.serveTokens = tokens
+	}
+	tokens := t.serveTokens
+	s := make(perWorker, len(tokens))
+	for i, tok := range tokens {
+		s[i] = otherRaw(host, basePath+otherPath, tok)
+	}
+	return s, nil
 }
 
 func scenarioByLetter(l rune) *scenario {
@@ -126,7 +169,12 @@ func (r *row) all() *loadgen.Result { return loadgen.Merge(r.rounds...) }
 // measure runs one round of the scenario into r. The first round builds the requests and
 // warms the scenario up; every round then runs for o.duration and records what it cost.
 func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, done []*row) error {
-	addr := s.addr(t.addrs)
+	addr := ""
+	if s.child != nil {
+		addr = s.child(t).addr
+	} else {
+		addr = s.addr(t.addrs)
+	}
 	src, err := s.source(t, o, addr, r, done)
 	if err != nil {
 		return err
@@ -141,12 +189,13 @@ func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, do
 			}
 		}
 	}
-	if o.profileDir != "" {
+	profile := o.profileDir != "" && s.child == nil // only the target serves its profile
+	if profile {
 		if err := t.startProfile(filepath.Join(o.profileDir, fmt.Sprintf("%c%d.pprof", s.letter, len(r.rounds)+1))); err != nil {
 			return err
 		}
 	}
-	serverBefore, err := t.cpuTime()
+	serverBefore, err := s.serverCPU(t)
 	if err != nil {
 		return err
 	}
@@ -157,16 +206,30 @@ func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, do
 		return err
 	}
 	r.clientCPU += processCPUTime() - clientBefore
-	serverAfter, err := t.cpuTime()
+	serverAfter, err := s.serverCPU(t)
 	if err != nil {
 		return err
 	}
 	r.serverCPU += serverAfter - serverBefore
 	r.rounds = append(r.rounds, res)
-	if o.profileDir != "" {
+	if profile {
 		return t.stopProfile()
 	}
 	return nil
+}
+
+// serverCPU is the CPU time the scenario's server side has used so far: the target, or the
+// child serving it (plus the target when the target's upstream answers it).
+func (s *scenario) serverCPU(t *target) (time.Duration, error) {
+	if s.child == nil {
+		return t.cpuTime()
+	}
+	d, err := s.child(t).cpuTime()
+	if err != nil || !s.upstream {
+		return d, err
+	}
+	up, err := t.cpuTime()
+	return d + up, err
 }
 
 // releaseSource pre-issues the tokens (d) releases, one per request, so the runs measure

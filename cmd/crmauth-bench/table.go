@@ -93,27 +93,47 @@ func table(rows []*row) string {
 		}
 		redisLines = append(redisLines, line)
 	}
-	if base != nil || len(redisLines) > 0 {
+	if base != nil || len(redisLines) > 0 || byLetter['k'] != nil || byLetter['l'] != nil {
 		b.WriteString("\n")
 	}
 	if base != nil {
 		for _, t := range []struct {
 			letter rune
 			min    float64
-		}{{'b', 0.5}, {'e', 0.7}} {
+			what   string
+		}{{'j', 0.6, " (crmauth serve as run ÷ bare Echo)"}, {'b', 0.75, " (the stub without a log ÷ bare Echo)"}, {'e', 0.7, ""}} {
 			if got, ok := ratios[t.letter]; ok {
-				verdict := "met"
-				if got < t.min {
-					verdict = "NOT met"
-				}
-				fmt.Fprintf(&b, "target %c/a ≥ %.1f: %.2f, %s\n", t.letter, t.min, got, verdict)
+				fmt.Fprintf(&b, "target %c/a ≥ %.2g%s: %.2f, %s\n", t.letter, t.min, t.what, got, verdict(got, t.min))
 			}
 		}
+	}
+	// Pairs of scenarios that differ by one thing, paired by round like the ratios to (a).
+	for _, p := range []struct {
+		letter, base rune
+		min          float64
+		what         string
+	}{
+		{'j', 'k', 0.9, "crmauth serve ÷ the same with --log-level warn: the request log costs at most 10 %"},
+		{'h', 'l', 0.9, "crmauth serve's gateway ÷ a bare httputil.ReverseProxy with its connection reuse"},
+	} {
+		r, base := byLetter[p.letter], byLetter[p.base]
+		if r == nil || base == nil || base.rate() == 0 {
+			continue
+		}
+		got := r.ratioTo(base)
+		fmt.Fprintf(&b, "target %c/%c ≥ %.1f (%s): %.2f, %s\n", p.letter, p.base, p.min, p.what, got, verdict(got, p.min))
 	}
 	for _, l := range redisLines {
 		b.WriteString(l + "\n")
 	}
 	return b.String()
+}
+
+func verdict(got, min float64) string {
+	if got < min {
+		return "NOT met"
+	}
+	return "met"
 }
 
 func micros(d time.Duration) string {

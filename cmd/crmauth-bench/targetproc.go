@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +22,48 @@ type target struct {
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
 	control *http.Client
+	// The other server processes, started by startChildren for the scenarios that need them:
+	// `crmauth serve` as run (h, j), the same with --log-level warn (k), the bare proxy (l).
+	serve, quiet, proxy *child
+	serveTokens         []string // login tokens of serve, for (h) and (l)
+	dir                 string   // where the serve binary and its logs go
+}
+
+// startChildren starts the processes besides the target that o's scenarios need, each with
+// the server's GOMAXPROCS and CPU.
+func (t *target) startChildren(ctx context.Context, o options, cpu int) error {
+	upstream := "http://" + t.addrs.Upstream
+	if strings.ContainsAny(o.scenarios, "hjk") {
+		dir, err := os.MkdirTemp("", "crmauth-bench-")
+		if err != nil {
+			return err
+		}
+		t.dir = dir
+		bin, err := buildCrmauth(ctx, o.crmauth, dir)
+		if err != nil {
+			return err
+		}
+		if strings.ContainsAny(o.scenarios, "hj") {
+			if t.serve, err = startServe(ctx, bin, dir, "serve", upstream, o.serverProcs, cpu); err != nil {
+				return err
+			}
+		}
+		if strings.ContainsRune(o.scenarios, 'k') {
+			if t.quiet, err = startServe(ctx, bin, dir, "serve-warn", upstream, o.serverProcs, cpu, "--log-level", "warn"); err != nil {
+				return err
+			}
+		}
+	}
+	if strings.ContainsRune(o.scenarios, 'l') {
+		if strings.ContainsRune(o.scenarios, 'l') && t.serve == nil {
+			return errors.New("scenario l sends (h)'s requests: run it with h or j")
+		}
+		var err error
+		if t.proxy, err = startProxy(ctx, upstream, o.serverProcs, cpu); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // startTarget re-executes this binary as `crmauth-bench target` with GOMAXPROCS=procs,
@@ -61,8 +104,15 @@ func startTarget(ctx context.Context, procs, cpu int, redisURL string) (*target,
 	return t, nil
 }
 
-// stop closes the target's stdin, which ends it, and waits for it.
+// stop ends the other server processes, then closes the target's stdin, which ends it, and
+// waits for it.
 func (t *target) stop() {
+	for _, c := range []*child{t.serve, t.quiet, t.proxy} {
+		c.stop()
+	}
+	if t.dir != "" {
+		_ = os.RemoveAll(t.dir)
+	}
 	_ = t.stdin.Close()
 	done := make(chan struct{})
 	go func() { _ = t.cmd.Wait(); close(done) }()

@@ -103,13 +103,12 @@ func keyAccount(key string) string {
 // at once (one round trip to a shared store). recorded says whether the account has failures
 // to forget after a success.
 func (b *brake) admit(ctx context.Context, account, client string) (recorded bool, f *Failure) {
-	st, err := throttle.BlockedEach(ctx,
+	byClient, byAccount, err := throttle.BlockedBoth(ctx,
 		throttle.Query{Counter: b.clients, Key: client},
 		throttle.Query{Counter: b.accounts, Key: account})
 	if err != nil {
 		return false, countsFailure(err)
 	}
-	byClient, byAccount := st[0], st[1]
 	if !byClient.Blocked && !byAccount.Blocked {
 		return byAccount.Recorded, nil
 	}

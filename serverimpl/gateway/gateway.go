@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crmcom-community/crmauth/gen"
@@ -96,6 +97,8 @@ func New(c Config) (*Gateway, error) {
 		Transport:      g.transport,
 		ModifyResponse: g.upstreamAnswered,
 		ErrorHandler:   g.upstreamFailed,
+		// Without a pool, each proxied answer's body is copied through a new 32 KiB buffer.
+		BufferPool: copyBuffers{},
 		// FlushInterval 0: Go's own choice, which flushes at once what the upstream sends for
 		// a streamed answer (no Content-Length, or text/event-stream) and buffers the rest.
 	}
@@ -143,6 +146,23 @@ func (g *Gateway) Extend(s *httpstub.Stack) (http.Handler, error) {
 		}
 		guarded.ServeHTTP(w, r)
 	}), nil
+}
+
+// copyBufferSize is the size of the buffers ReverseProxy copies answers through (its own).
+const copyBufferSize = 32 << 10
+
+var copyBufferPool = sync.Pool{New: func() any { return new([copyBufferSize]byte) }}
+
+// copyBuffers is the proxy's httputil.BufferPool: its buffers are kept as array pointers, so
+// that putting one back allocates nothing (a slice would be boxed).
+type copyBuffers struct{}
+
+func (copyBuffers) Get() []byte { return copyBufferPool.Get().(*[copyBufferSize]byte)[:] }
+
+func (copyBuffers) Put(b []byte) {
+	if cap(b) >= copyBufferSize {
+		copyBufferPool.Put((*[copyBufferSize]byte)(b[:copyBufferSize]))
+	}
 }
 
 // CloseIdleConnections closes the upstream connections kept for reuse.

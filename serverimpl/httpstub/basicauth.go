@@ -1,6 +1,7 @@
 package httpstub
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -112,15 +113,22 @@ func parseBasicKey(header string) (key, problem string) {
 	if !ok || !strings.EqualFold(scheme, "Basic") {
 		return "", "Authorization is not HTTP Basic: send the key as the HTTP Basic username with an empty password"
 	}
-	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
+	encoded = strings.TrimSpace(encoded)
+	var small [64]byte // a key's credentials fit: decoded on the stack, only the key is kept
+	buf := small[:]
+	if n := base64.StdEncoding.DecodedLen(len(encoded)); n > len(small) {
+		buf = make([]byte, n)
+	}
+	n, err := base64.StdEncoding.Decode(buf, []byte(encoded))
 	if err != nil {
 		return "", "Authorization Basic credentials are not valid base64"
 	}
-	key, password, ok := strings.Cut(string(decoded), ":")
+	k, password, ok := bytes.Cut(buf[:n], []byte(":"))
+	key = string(k)
 	switch {
 	case !ok:
 		return "", "Authorization Basic credentials have no ':' after the key"
-	case password != "":
+	case len(password) != 0:
 		return "", "the HTTP Basic password must be empty: send the key as the username only"
 	case key == "":
 		return "", "the key (HTTP Basic username) is empty"

@@ -88,16 +88,13 @@ func New(c Config) (*Stack, error) {
 // single Authorization header.
 func (s *Stack) useCommon() {
 	e := s.echo
-	e.Use(s.requestLog)
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+	e.Use(s.front(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisableStackAll: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.logger.Error("panic", "path", c.Request().URL.Path, "error", err.Error(), "stack", string(stack))
 			return err
 		},
-	}))
-	e.Use(cors(s.opts.AllowedOrigins))
-	e.Use(singleAuthorization)
+	}), cors(s.opts.AllowedOrigins), singleAuthorization))
 }
 
 // mountMethods mounts CRM.COM's four methods under BasePath, each behind its chain: the

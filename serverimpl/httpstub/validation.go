@@ -2,10 +2,12 @@ package httpstub
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -54,16 +56,84 @@ func newValidator(spec *openapi3.T, keyed map[string]bool) echo.MiddlewareFunc {
 	routes := resolveRoutes(spec, router, keyed)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			var r routers.Router = router
 			if route, ok := routes[echoRoute{c.Request().Method, c.Path()}]; ok {
-				r = route
+				if err := validateResolved(c, route.route, options); err != nil {
+					return err
+				}
+				return next(c)
 			}
-			if err := echomiddleware.ValidateRequestFromContext(c, r, options); err != nil {
+			if err := echomiddleware.ValidateRequestFromContext(c, router, options); err != nil {
 				return err
 			}
 			return next(c)
 		}
 	}
+}
+
+// validateResolved is echomiddleware.ValidateRequestFromContext for a route already resolved
+// (no FindRoute, no path parameters to unescape, no Prefix), with its two context values and
+// its validation input in the request's exchange context instead of three allocations of
+// their own. The errors are turned into the same *echo.HTTPError as it does.
+func validateResolved(c echo.Context, route *routers.Route, options *echomiddleware.Options) *echo.HTTPError {
+	req := c.Request()
+	var v *validationScratch
+	if xc, ok := req.Context().(*exchangeContext); ok {
+		v = &xc.validation
+	} else {
+		v = new(validationScratch) // a request that did not come through requestLog
+	}
+	v.echo, v.userData = c, options.UserData
+	v.input = openapi3filter.RequestValidationInput{
+		Request: req, Route: route, Options: &options.Options, ParamDecoder: options.ParamDecoder,
+	}
+	err := openapi3filter.ValidateRequest(v, &v.input)
+	if err == nil {
+		return nil
+	}
+	var me openapi3.MultiError
+	if errors.As(err, &me) {
+		if options.MultiErrorHandler != nil {
+			return options.MultiErrorHandler(me)
+		}
+		return &echo.HTTPError{Code: http.StatusBadRequest, Message: me.Error(), Internal: me}
+	}
+	switch e := err.(type) {
+	case *openapi3filter.RequestError:
+		line, _, _ := strings.Cut(e.Error(), "\n")
+		return &echo.HTTPError{Code: http.StatusBadRequest, Message: line, Internal: err}
+	case *openapi3filter.SecurityRequirementsError:
+		for _, err := range e.Errors {
+			if httpErr, ok := err.(*echo.HTTPError); ok {
+				return httpErr
+			}
+		}
+		return &echo.HTTPError{Code: http.StatusForbidden, Message: e.Error(), Internal: err}
+	}
+	return &echo.HTTPError{Code: http.StatusInternalServerError, Message: fmt.Sprintf("error validating request: %s", err), Internal: err}
+}
+
+// validationScratch is what validateResolved hands kin-openapi for one request: the context
+// of echo-middleware's callbacks (the Echo context and the options' user data, which
+// authenticate reads with echomiddleware.GetEchoContext) and the validation input.
+type validationScratch struct {
+	echo     echo.Context
+	userData any
+	input    openapi3filter.RequestValidationInput
+}
+
+// validationScratch is a context.Context as echo-middleware builds it: context.Background
+// with two values.
+func (*validationScratch) Deadline() (time.Time, bool) { return time.Time{}, false }
+func (*validationScratch) Done() <-chan struct{}       { return nil }
+func (*validationScratch) Err() error                  { return nil }
+func (v *validationScratch) Value(key any) any {
+	switch key {
+	case echomiddleware.EchoContextKey:
+		return v.echo
+	case echomiddleware.UserDataKey:
+		return v.userData
+	}
+	return nil
 }
 
 // echoRoute is a route as Echo knows it: method and path template.

@@ -71,6 +71,28 @@ func BlockedEach(ctx context.Context, qs ...Query) ([]Status, error) {
 	return out, nil
 }
 
+// BlockedBoth is BlockedEach for two queries, the brake's account and client: asked one after
+// the other it allocates nothing, where BlockedEach's slices cost two allocations per attempt.
+func BlockedBoth(ctx context.Context, a, b Query) (Status, Status, error) {
+	if batcher, isBatcher := a.Counter.(Batcher); isBatcher {
+		if st, ok, err := batcher.BlockedEach(ctx, []Query{a, b}); ok {
+			if err != nil {
+				return Status{}, Status{}, err
+			}
+			return st[0], st[1], nil
+		}
+	}
+	sa, err := a.Counter.Blocked(ctx, a.Key)
+	if err != nil {
+		return Status{}, Status{}, err
+	}
+	sb, err := b.Counter.Blocked(ctx, b.Key)
+	if err != nil {
+		return Status{}, Status{}, err
+	}
+	return sa, sb, nil
+}
+
 var _ Counter = (*Limiter)(nil)
 
 // Config sets how many failures a key may have within Window before it is blocked until the

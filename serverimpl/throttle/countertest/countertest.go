@@ -209,6 +209,13 @@ func blockedEach(t *testing.T, s Store) {
 	if !got[1].Blocked || got[1].Wait != 50*time.Second || !got[0].Recorded || got[0].Blocked || got[2].Recorded {
 		t.Fatalf("BlockedEach = %+v", got)
 	}
+	// BlockedBoth answers as BlockedEach does for two.
+	for _, pair := range [][2]int{{0, 1}, {1, 2}, {2, 0}} {
+		sa, sb, err := throttle.BlockedBoth(context.Background(), qs[pair[0]], qs[pair[1]])
+		if err != nil || sa != got[pair[0]] || sb != got[pair[1]] {
+			t.Fatalf("BlockedBoth(%d, %d) = %+v, %+v, %v; BlockedEach says %+v, %+v", pair[0], pair[1], sa, sb, err, got[pair[0]], got[pair[1]])
+		}
+	}
 }
 
 // Failures recorded at once from many goroutines (replicas) are all counted.

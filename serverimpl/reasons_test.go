@@ -319,14 +319,23 @@ func TestEveryRefusalHasAReason(t *testing.T) {
 			}
 			return s.send(t, http.MethodPost, serverimpl.BasePath+opRelease, "application/json", releaseBody(tok))
 		}, 401, "INVALID_TOKEN", "token is unknown to this server: it is signed with this stub's secret, but no session", "token is unknown to this server"},
-		{"forgotten and past its exp", func(t *testing.T, s *reasonsStub) (int, []byte) {
+		{"a login token forgotten", func(t *testing.T, s *reasonsStub) (int, []byte) {
 			tok := token(t, s)
 			if err := s.Reset(); err != nil {
 				t.Fatal(err)
 			}
 			s.clock.Advance(2 * time.Hour)
 			return s.send(t, http.MethodPost, serverimpl.BasePath+opRelease, "application/json", releaseBody(tok))
-		}, 401, "TOKEN_EXPIRED", "has passed (session ", "token expired: its exp claim, 13:00:00 UTC, has passed"}, // Reset set the clock back to 12:00
+		}, 401, "TOKEN_EXPIRED", "token expired: unused for 60 minutes or more, the limit is 60 (session ", "token expired: unused for 60 minutes or more, the limit is 60"},
+		{"a key token forgotten, past its exp", func(t *testing.T, s *reasonsStub) (int, []byte) {
+			tok := s.webAPIKeyToken(t) // at 14:00
+			tokens = append(tokens, tok)
+			if err := s.Reset(); err != nil { // the clock back to 12:00
+				t.Fatal(err)
+			}
+			s.clock.Advance(5 * time.Hour)
+			return s.send(t, http.MethodPost, serverimpl.BasePath+opRelease, "application/json", releaseBody(tok))
+		}, 401, "TOKEN_EXPIRED", "has passed (session ", "token expired: its exp claim, 16:00:00 UTC, has passed"},
 	}
 	for _, c := range cases {
 		status, body := c.send(t, s)

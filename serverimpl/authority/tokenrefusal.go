@@ -28,6 +28,15 @@ func (a *Authority) sessionFailure(ctx context.Context, state sessions.State, c 
 	case state == sessions.StateExpired && held:
 		f := Fail(CodeTokenExpired, expiredBecause(s, now))
 		return f.because("%s (%s)", f.Message, of)
+	case (state == sessions.StateExpired || !now.Before(c.ExpiresAt.time())) && a.idleLoginToken(c):
+		// Its session is forgotten, which happens only once its deadline has passed: it went
+		// unused for at least its idle time.
+		limit := span(a.loginIdle)
+		if a.loginIdle%time.Minute == 0 {
+			limit = fmt.Sprint(int64(a.loginIdle / time.Minute))
+		}
+		f := Fail(CodeTokenExpired, fmt.Sprintf("token expired: unused for %s or more, the limit is %s", minutesOrSpan(a.loginIdle), limit))
+		return f.because("%s (%s, no longer held by the session store)", f.Message, of)
 	case state == sessions.StateExpired || !now.Before(c.ExpiresAt.time()):
 		f := Fail(CodeTokenExpired, "token expired: its exp claim, "+clockTime(c.ExpiresAt.time())+", has passed")
 		return f.because("%s (%s, no longer held by the session store)", f.Message, of)
@@ -48,10 +57,26 @@ func expiredBecause(s sessions.Session, now time.Time) string {
 		}
 		return "token expired: ended as expired by the server (admin API) at " + clockTime(sessions.Time(s.EndedAt))
 	case s.Idle > 0 && s.Idle%time.Minute == 0:
-		return fmt.Sprintf("token expired: unused for %d minutes, the limit is %d", time.Duration(t-s.LastUse)/time.Minute, s.Idle/time.Minute)
+		return fmt.Sprintf("token expired: unused for %s, the limit is %d", minutesOrSpan(time.Duration(t-s.LastUse)), s.Idle/time.Minute)
 	case s.Idle > 0:
 		return fmt.Sprintf("token expired: unused for %s, the limit is %s", span(time.Duration(t-s.LastUse)), span(s.Idle))
 	}
 	return fmt.Sprintf("token expired: its lifetime of %s from %s ended at %s", span(time.Duration(s.Deadline-s.IssuedAt)),
 		clockTime(sessions.Time(s.IssuedAt)), clockTime(sessions.Time(s.Deadline)))
+}
+
+// idleLoginToken reports whether c's token can only be a login token with an idle lifetime:
+// its lifetime from issue is the login idle time, which no other token has.
+func (a *Authority) idleLoginToken(c *claims) bool {
+	life := time.Duration(c.ExpiresAt.unix-c.IssuedAt.unix) * time.Second
+	return a.loginFixed == 0 && c.Contact == "" && life == a.loginIdle && life != a.keyLifetime
+}
+
+// minutesOrSpan is a duration in whole minutes ("61 minutes"), as idle times are counted, or
+// as span says it when shorter than a minute.
+func minutesOrSpan(d time.Duration) string {
+	if d < time.Minute {
+		return span(d)
+	}
+	return plural(int(d/time.Minute), "minute")
 }

@@ -468,3 +468,16 @@ func TestRefusalsDoNotTellCredentialsApart(t *testing.T) {
 		}
 	}
 }
+
+// The Go token check's error carries the reason beside the answer's message.
+func TestTokenErrorCarriesTheReason(t *testing.T) {
+	s := startStub(t)
+	token := s.loginToken(t)
+	s.release(t, token)
+	_, err := s.CheckToken(token)
+	var te *serverimpl.TokenError
+	if !errors.As(err, &te) || te.Message != "token has been released at 12:00:00 UTC" ||
+		!strings.HasPrefix(te.Reason, te.Message+" (session ") || !strings.HasSuffix(te.Reason, " of jdoe@ps_dev)") {
+		t.Fatalf("CheckToken of a released token: %#v", err)
+	}
+}

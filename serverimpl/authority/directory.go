@@ -138,7 +138,7 @@ func (d *directory) user(organisation, username, password string) (*userEntry, *
 		d.decoy.matches(password)
 		f := loginFailed()
 		if !d.organisations[organisation] {
-			return nil, f.because("unknown organisation %s (no user of the fixtures is in it), login as %s", quote(organisation), quote(username))
+			return nil, f.because("unknown organisation %s (no user of the fixtures is in it), for the user %s", quote(organisation), quote(username))
 		}
 		return nil, f.because("unknown user %s in organisation %s", quote(username), quote(organisation))
 	}

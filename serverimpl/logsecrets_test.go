@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/crmcom-community/crmauth/gen"
 	"github.com/crmcom-community/crmauth/serverimpl"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
 // lockedBuffer collects log output written from the server's goroutines.
@@ -72,9 +74,21 @@ func logSecretsFixtures(t *testing.T) *serverimpl.Fixtures {
 	}
 }
 
+// teeAnswers copies every answer's body into a buffer, for the check that none holds a secret.
+type teeAnswers struct {
+	http.ResponseWriter
+	to *lockedBuffer
+}
+
+func (w teeAnswers) Write(p []byte) (int, error) {
+	w.to.Write(append(p[:len(p):len(p)], '\n'))
+	return w.ResponseWriter.Write(p)
+}
+
 // TestLogsHoldNoSecrets runs every method, successes and failures, at debug level, and checks
 // that no password, key, pass code, authentication code, signing secret or whole token (nor a
-// token's signature) reaches the logs.
+// token's signature) reaches the logs, the journal (a refusal's reason above all) or a refusal's
+// answer (status.message).
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var logs lockedBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -82,6 +96,13 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		o.Logger = logger
 		o.Fixtures = logSecretsFixtures(t)
 		o.Secret = []byte(logSigningSecret)
+	})
+	var answers lockedBuffer
+	s.Echo().Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Response().Writer = teeAnswers{c.Response().Writer, &answers}
+			return next(c)
+		}
 	})
 	// A route added by a Go team, guarded by the exported token check.
 	s.Echo().GET("/guarded", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, s.RequireToken())
@@ -185,6 +206,35 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	if strings.Count(out, `"msg":"request"`) < 60 {
 		t.Fatalf("expected a log line per request, got:\n%s", out)
 	}
+	entries, err := s.Requests(journal.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refusals := 0
+	var journalled strings.Builder
+	for _, e := range entries {
+		if e.Status >= 400 {
+			refusals++
+			if e.Reason == "" {
+				t.Errorf("a refusal has no reason in the journal: %+v", e)
+			}
+		}
+		data, _ := json.Marshal(e)
+		journalled.Write(append(data, '\n'))
+	}
+	if refusals < 60 {
+		t.Fatalf("expected the refusals in the journal, got %d", refusals)
+	}
+	// The answers to refusals only: a token's answer holds its token, of course.
+	var refusedAnswers strings.Builder
+	for line := range strings.SplitSeq(answers.String(), "\n") {
+		if !strings.Contains(line, `"code":"OK"`) {
+			refusedAnswers.WriteString(line + "\n")
+		}
+	}
+	if n := strings.Count(refusedAnswers.String(), `"status":{"code":"`); n < refusals {
+		t.Fatalf("%d refusals' answers seen, want %d", n, refusals)
+	}
 	forbidden := map[string]string{
 		"the marker every secret carries":                  logMarker,
 		"the Web API key's Basic credentials":              base64.StdEncoding.EncodeToString([]byte(logWebKey + ":")),
@@ -195,12 +245,14 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		forbidden["a token's signature"] = token[strings.LastIndex(token, ".")+1:]
 		forbidden["a token's claims"] = strings.Split(token, ".")[1]
 		for what, secret := range forbidden {
-			if strings.Contains(out, secret) {
-				t.Errorf("the logs hold %s (token %d): %q", what, i, secret)
+			for where, text := range map[string]string{"logs": out, "journal": journalled.String(), "refusals' answers": refusedAnswers.String()} {
+				if strings.Contains(text, secret) {
+					t.Errorf("the %s hold %s (token %d): %q", where, what, i, secret)
+				}
 			}
 		}
 	}
 	if t.Failed() {
-		t.Logf("logs:\n%s", out)
+		t.Logf("logs:\n%s\njournal:\n%s\nanswers:\n%s", out, journalled.String(), refusedAnswers.String())
 	}
 }

@@ -58,7 +58,7 @@ func TestLoginChosenUnit(t *testing.T) {
 func TestLoginUnitNotAllowed(t *testing.T) {
 	s := startStub(t)
 	resp := s.login(t, ptr("9"))
-	expectFailure(t, resp.StatusCode(), resp.Body, 403, gen.ErrorCodeUnitNotAllowed, `unit "9" is not allowed`)
+	expectFailure(t, resp.StatusCode(), resp.Body, 403, gen.ErrorCodeUnitNotAllowed, `unit "9" is not one of jdoe@ps_dev's units 1, 2`)
 }
 
 // TestLoginFailuresAreAlike: unknown user, wrong password and unknown organisation must give

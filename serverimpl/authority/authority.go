@@ -3,7 +3,7 @@ package authority
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,7 +125,10 @@ func (a *Authority) braked(ctx context.Context, account, client string, attempt 
 		return Issued{}, f
 	}
 	t, f := attempt()
-	return t, a.brake.record(ctx, account, client, recorded, f)
+	if f = a.brake.record(ctx, account, client, recorded, f); f != nil && guessed(f.Code) {
+		f = a.brake.counted(ctx, account, f)
+	}
+	return t, f
 }
 
 // attempt is issue with one-step attempts: the answers are braked's (429 while blocked, with
@@ -140,7 +143,7 @@ func (a *Authority) attempt(ctx context.Context, at throttle.Attempts, account, 
 			return Issued{}, addFailure(err)
 		}
 		if wait > 0 {
-			return Issued{}, tooManyFailures(wait)
+			return Issued{}, a.brake.blockedEither(wait, account, client)
 		}
 		return a.sign(ctx, g, id, s, time.Unix(0, s.IssuedAt))
 	}
@@ -155,9 +158,9 @@ func (a *Authority) attempt(ctx context.Context, at throttle.Attempts, account, 
 		return Issued{}, countsFailure(err)
 	}
 	if wait > 0 {
-		return Issued{}, tooManyFailures(wait)
+		return Issued{}, a.brake.blockedEither(wait, account, client)
 	}
-	return Issued{}, f
+	return Issued{}, a.brake.counted(ctx, account, f)
 }
 
 // Login is authentication/token for client (the address the brake counts failures of).
@@ -202,13 +205,13 @@ func (d *directory) hashesAccessTokens(key string) bool {
 }
 
 func (a *Authority) checkLogin(organisation, username, password string, unit *string) (grant, *Failure) {
-	u := a.directory.Load().user(organisation, username, password)
-	if u == nil {
-		return grant{}, Fail(CodeInvalidCredentials, "login failed")
+	u, f := a.directory.Load().user(organisation, username, password)
+	if f != nil {
+		return grant{}, f
 	}
 	chosen, ok := u.units.choose(unit)
 	if !ok {
-		return grant{}, unitNotAllowed(*unit)
+		return grant{}, unitNotAllowed(*unit, holderName(u.username, u.organisation), u.units)
 	}
 	c := claims{Username: u.username, Organisation: u.organisation, Unit: chosen}
 	if a.loginFixed > 0 {
@@ -218,29 +221,39 @@ func (a *Authority) checkLogin(organisation, username, password string, unit *st
 }
 
 func (a *Authority) checkWebAPIKey(key string, unit *string) (grant, *Failure) {
-	k := a.directory.Load().webAPIKey(key)
+	d := a.directory.Load()
+	k := d.webAPIKey(key)
 	if k == nil {
-		return grant{}, Fail(CodeInvalidKey, "unknown key")
+		if c := d.consumerKey(key); c != nil {
+			return grant{}, unknownKey().because("an unknown Web API key: the key sent is %s, not a Web API key", c.name)
+		}
+		return grant{}, unknownKey().because("an unknown Web API key: no Web API key of the fixtures is the key sent")
 	}
 	chosen, ok := k.units.choose(unit)
 	if !ok {
-		return grant{}, unitNotAllowed(*unit)
+		return grant{}, unitNotAllowed(*unit, k.name, k.units)
 	}
 	return grant{sessions.MethodWebAPIKey, claims{Username: k.user, Organisation: k.organisation, Unit: chosen}, a.keyLifetime, false}, nil
 }
 
 func (a *Authority) checkConsumer(key string, id AccessTokenIdentifier, unit *string) (grant, *Failure) {
-	k := a.directory.Load().consumerKey(key)
+	d := a.directory.Load()
+	k := d.consumerKey(key)
 	if k == nil {
-		return grant{}, Fail(CodeInvalidKey, "unknown key")
+		if w := d.webAPIKey(key); w != nil {
+			return grant{}, unknownKey().because("an unknown consumer application key: the key sent is %s, not a consumer application key", w.name)
+		}
+		return grant{}, unknownKey().because("an unknown consumer application key: no consumer application key of the fixtures is the key sent")
 	}
-	t := k.accessToken(id.AuthenticationCode, id.Identifier, id.PassCode)
+	t, why := k.accessToken(id.AuthenticationCode, id.Identifier, id.PassCode)
 	if t == nil {
-		return grant{}, Fail(CodeInvalidAccessTokenIdentifier, "no access token matches the identifier given")
+		f := Fail(CodeInvalidAccessTokenIdentifier, "no access token matches the identifier given")
+		f.Reason = why
+		return grant{}, f
 	}
 	chosen, ok := k.units.choose(unit)
 	if !ok {
-		return grant{}, unitNotAllowed(*unit)
+		return grant{}, unitNotAllowed(*unit, k.name, k.units)
 	}
 	c := claims{
 		Contact:            t.contact,
@@ -252,9 +265,8 @@ func (a *Authority) checkConsumer(key string, id AccessTokenIdentifier, unit *st
 	return grant{sessions.MethodConsumerApplicationKey, c, a.keyLifetime, false}, nil
 }
 
-func unitNotAllowed(unit string) *Failure {
-	return Fail(CodeUnitNotAllowed, fmt.Sprintf("unit %q is not allowed", unit))
-}
+// unknownKey is the one answer to every key the fixtures do not hold for the method.
+func unknownKey() *Failure { return Fail(CodeInvalidKey, "unknown key") }
 
 // open starts g's session and signs its token. A session with Idle 0 (key tokens; login
 // tokens with LoginExpiryFixed) is never extended by a use.
@@ -282,7 +294,7 @@ func (a *Authority) sign(ctx context.Context, g grant, id sessions.ID, s session
 	token, err := a.signer.sign(g.claims, id, now, g.lifetime)
 	if err != nil {
 		_, _ = a.sessions.End(ctx, id, now, sessions.StateReleased)
-		return Issued{Holder: s.Holder}, Fail(CodeInternalError, "internal error")
+		return Issued{Holder: s.Holder}, Fail(CodeInternalError, "internal error").because("the token could not be signed: %v", err)
 	}
 	return Issued{Token: token, ID: id, Holder: s.Holder}, nil
 }
@@ -290,7 +302,8 @@ func (a *Authority) sign(ctx context.Context, g grant, id sessions.ID, s session
 // addFailure answers a session that could not be stored.
 func addFailure(err error) *Failure {
 	if errors.Is(err, sessions.ErrLimit) {
-		return &Failure{Code: CodeServiceUnavailable, Message: sessions.ErrLimit.Error() + "; release unused tokens", RetryAfter: time.Minute}
+		f := &Failure{Code: CodeServiceUnavailable, Message: sessions.ErrLimit.Error() + "; release unused tokens", RetryAfter: time.Minute}
+		return f.because("the session store holds as many live sessions as it may (MaxSessions): no new session is opened until one ends")
 	}
 	return StoreFailure(err)
 }
@@ -327,8 +340,18 @@ const StoreRetryAfter = time.Second
 
 // StoreFailure answers a session store that could not be asked (a networked store that is down
 // or slow): 503, never a state the session is not known to be in.
-func StoreFailure(error) *Failure {
-	return &Failure{Code: CodeServiceUnavailable, Message: "the session store is unavailable; try again shortly", RetryAfter: StoreRetryAfter}
+func StoreFailure(err error) *Failure {
+	f := &Failure{Code: CodeServiceUnavailable, Message: "the session store is unavailable; try again shortly", RetryAfter: StoreRetryAfter}
+	return f.because("the session store did not answer: %s", firstLine(err))
+}
+
+// firstLine is an error's first line, for a reason.
+func firstLine(err error) string {
+	if err == nil {
+		return "no error given"
+	}
+	line, _, _ := strings.Cut(err.Error(), "\n")
+	return line
 }
 
 // Release is authentication/token/release: it ends the token's session, and says which
@@ -344,7 +367,10 @@ func (a *Authority) Release(ctx context.Context, token string) (sessions.ID, *se
 	if err != nil {
 		return id, h, StoreFailure(err)
 	}
-	return id, h, sessionFailure(state, c, a.after(state, now))
+	if state == sessions.StateLive {
+		return id, h, nil
+	}
+	return id, h, a.sessionFailure(ctx, state, c, id, a.after(state, now))
 }
 
 // Check is the token check: a live, unreleased, correctly signed token, whose use restarts a
@@ -361,8 +387,8 @@ func (a *Authority) Check(ctx context.Context, token string) (TokenInfo, *sessio
 	if err != nil {
 		return TokenInfo{}, h, StoreFailure(err)
 	}
-	if f := sessionFailure(state, c, a.after(state, now)); f != nil {
-		return TokenInfo{}, h, f
+	if state != sessions.StateLive {
+		return TokenInfo{}, h, a.sessionFailure(ctx, state, c, id, a.after(state, now))
 	}
 	return tokenInfo(c), h, nil
 }
@@ -375,22 +401,4 @@ func (a *Authority) after(state sessions.State, now time.Time) time.Time {
 		return a.clock.Now()
 	}
 	return now
-}
-
-// sessionFailure turns a session's state into the answer for its token; nil for a live one.
-// A session the store no longer knows is judged by the token's own exp claim: sessions are
-// forgotten some time after they end, and a token from before a restart is simply unknown.
-func sessionFailure(state sessions.State, c *claims, now time.Time) *Failure {
-	switch state {
-	case sessions.StateLive:
-		return nil
-	case sessions.StateReleased:
-		return Fail(CodeInvalidToken, "token has been released")
-	case sessions.StateExpired:
-		return Fail(CodeTokenExpired, "token expired")
-	}
-	if !now.Before(c.ExpiresAt.time()) {
-		return Fail(CodeTokenExpired, "token expired")
-	}
-	return Fail(CodeInvalidToken, "token is unknown to this server")
 }

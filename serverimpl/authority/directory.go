@@ -3,6 +3,7 @@ package authority
 import (
 	"crypto/rand"
 	"crypto/sha256"
+	"fmt"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -13,6 +14,8 @@ type directory struct {
 	users        map[string]*userEntry // organisation + "\x00" + username
 	webAPIKeys   map[[sha256.Size]byte]*keyEntry
 	consumerKeys map[[sha256.Size]byte]*consumerKeyEntry
+	// organisations are those of the users, for a login's reason (unknown organisation).
+	organisations map[string]bool
 	// decoy is compared against when the user is unknown, so an unknown user costs the same
 	// time as a wrong password (no user enumeration by timing).
 	decoy secret
@@ -51,6 +54,9 @@ type keyEntry struct {
 	organisation string
 	user         string
 	units        units
+	// name says which key of the fixtures this is without the key: "Web API key #1
+	// (maytemplate@ps_dev)", for reasons.
+	name string
 }
 
 type consumerKeyEntry struct {
@@ -71,9 +77,10 @@ func compileDirectory(f *Fixtures) (*directory, error) {
 		return nil, err
 	}
 	d := &directory{
-		users:        make(map[string]*userEntry, len(f.Users)),
-		webAPIKeys:   make(map[[sha256.Size]byte]*keyEntry, len(f.WebAPIKeys)),
-		consumerKeys: make(map[[sha256.Size]byte]*consumerKeyEntry, len(f.ConsumerApplicationKeys)),
+		users:         make(map[string]*userEntry, len(f.Users)),
+		webAPIKeys:    make(map[[sha256.Size]byte]*keyEntry, len(f.WebAPIKeys)),
+		consumerKeys:  make(map[[sha256.Size]byte]*consumerKeyEntry, len(f.ConsumerApplicationKeys)),
+		organisations: map[string]bool{},
 	}
 	decoyCost := 0
 	for _, u := range f.Users {
@@ -83,6 +90,7 @@ func compileDirectory(f *Fixtures) (*directory, error) {
 			password:     newSecret(u.Password),
 			units:        units{u.DefaultUnit, u.Units},
 		}
+		d.organisations[u.Organisation] = true
 		if isBcrypt(u.Password) && decoyCost == 0 {
 			decoyCost, _ = bcrypt.Cost([]byte(u.Password))
 		}
@@ -96,11 +104,13 @@ func compileDirectory(f *Fixtures) (*directory, error) {
 		}
 		d.decoy = newSecret(string(hash))
 	}
-	for _, k := range f.WebAPIKeys {
-		d.webAPIKeys[keyDigest(k.Key)] = &keyEntry{k.Organisation, k.User, units{k.DefaultUnit, k.Units}}
+	for i, k := range f.WebAPIKeys {
+		d.webAPIKeys[keyDigest(k.Key)] = &keyEntry{k.Organisation, k.User, units{k.DefaultUnit, k.Units},
+			fmt.Sprintf("Web API key #%d (%s)", i+1, holderName(k.User, k.Organisation))}
 	}
-	for _, k := range f.ConsumerApplicationKeys {
-		e := &consumerKeyEntry{keyEntry: keyEntry{k.Organisation, k.User, units{k.DefaultUnit, k.Units}}}
+	for i, k := range f.ConsumerApplicationKeys {
+		e := &consumerKeyEntry{keyEntry: keyEntry{k.Organisation, k.User, units{k.DefaultUnit, k.Units},
+			fmt.Sprintf("consumer application key #%d (%s)", i+1, holderName(k.User, k.Organisation))}}
 		for _, t := range k.AccessTokens {
 			at := accessTokenEntry{
 				identifier:         t.Identifier,
@@ -119,19 +129,27 @@ func compileDirectory(f *Fixtures) (*directory, error) {
 	return d, nil
 }
 
-// user returns the user for the credentials, or nil. Unknown user, wrong organisation and
-// wrong password are not told apart, and take the same time.
-func (d *directory) user(organisation, username, password string) *userEntry {
+// user returns the user for the credentials, or nil and the reason for the journal. Unknown
+// user, wrong organisation and wrong password take the same time, and are answered alike;
+// only the reason tells them apart.
+func (d *directory) user(organisation, username, password string) (*userEntry, *Failure) {
 	u, ok := d.users[organisation+"\x00"+username]
 	if !ok {
 		d.decoy.matches(password)
-		return nil
+		f := loginFailed()
+		if !d.organisations[organisation] {
+			return nil, f.because("unknown organisation %s (no user of the fixtures is in it), for the user %s", quote(organisation), quote(username))
+		}
+		return nil, f.because("unknown user %s in organisation %s", quote(username), quote(organisation))
 	}
 	if !u.password.matches(password) {
-		return nil
+		return nil, loginFailed().because("wrong password for %s", holderName(u.username, u.organisation))
 	}
-	return u
+	return u, nil
 }
+
+// loginFailed is the one answer to every wrong login, whatever was wrong.
+func loginFailed() *Failure { return Fail(CodeInvalidCredentials, "login failed") }
 
 func (d *directory) webAPIKey(key string) *keyEntry { return d.webAPIKeys[keyDigest(key)] }
 
@@ -139,29 +157,35 @@ func (d *directory) consumerKey(key string) *consumerKeyEntry {
 	return d.consumerKeys[keyDigest(key)]
 }
 
-// accessToken finds the consumer's access token. When both ways of identifying it are given,
-// both must point at the same access token.
-func (k *consumerKeyEntry) accessToken(code, identifier, passCode *string) *accessTokenEntry {
+// accessToken finds the consumer's access token, or says for the journal why none matches.
+// When both ways of identifying it are given, both must point at the same access token.
+func (k *consumerKeyEntry) accessToken(code, identifier, passCode *string) (*accessTokenEntry, string) {
 	var byCode, byIdentifier *accessTokenEntry
+	identifierKnown := false
 	for i := range k.accessTokens {
 		t := &k.accessTokens[i]
 		// Every candidate is compared, matched or not, so timing does not say which one matched.
 		if code != nil && t.code != nil && t.code.matches(*code) && byCode == nil {
 			byCode = t
 		}
-		if identifier != nil && passCode != nil && t.identifier == *identifier && t.passCode.matches(*passCode) && byIdentifier == nil {
-			byIdentifier = t
+		if identifier != nil && passCode != nil && t.identifier == *identifier {
+			identifierKnown = true
+			if t.passCode.matches(*passCode) && byIdentifier == nil {
+				byIdentifier = t
+			}
 		}
 	}
 	switch {
-	case code != nil && identifier != nil:
-		if byCode != nil && byCode == byIdentifier {
-			return byCode
-		}
-		return nil
+	case code != nil && byCode == nil:
+		return nil, "the authentication code matches no access token of " + k.name
+	case identifier != nil && !identifierKnown:
+		return nil, "no access token of " + k.name + " has the identifier " + quote(*identifier)
+	case identifier != nil && byIdentifier == nil:
+		return nil, "wrong pass code for the identifier " + quote(*identifier) + " of " + k.name
+	case code != nil && identifier != nil && byCode != byIdentifier:
+		return nil, "the authentication code and the identifier " + quote(*identifier) + " name different access tokens of " + k.name
 	case code != nil:
-		return byCode
-	default:
-		return byIdentifier
+		return byCode, ""
 	}
+	return byIdentifier, ""
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmcom-community/crmauth/serverimpl/clock"
@@ -64,6 +65,13 @@ type brake struct {
 	// attempts, when the session store has them for these counters (AttemptStore), records an
 	// issuing method's attempt in one step instead of admit, the session's Add and record.
 	attempts throttle.Attempts
+	limits   ThrottleOptions // for reasons: how many failures, in how long, answer 429
+}
+
+// failureCounter is a Counter that can say how many failures a key has (the in-memory
+// throttle.Limiter), for a wrong secret's reason: "3 of 10 failures before 429".
+type failureCounter interface {
+	Failures(ctx context.Context, key string) (int, error)
 }
 
 func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter, clock clock.Clock, store sessions.Store) *brake {
@@ -73,6 +81,7 @@ func newBrake(o ThrottleOptions, counter func(throttle.Config) throttle.Counter,
 	b := &brake{
 		accounts: counter(throttle.Config{Name: "accounts", MaxFailures: o.MaxFailures, Window: o.Window, Now: clock.Now}),
 		clients:  counter(throttle.Config{Name: "clients", MaxFailures: o.MaxFailuresPerClient, Window: o.Window, Now: clock.Now}),
+		limits:   o,
 	}
 	if as, ok := store.(throttle.AttemptStore); ok {
 		if at, ok := as.Attempts(b.accounts, b.clients); ok {
@@ -112,13 +121,51 @@ func (b *brake) admit(ctx context.Context, account, client string) (recorded boo
 	if !byClient.Blocked && !byAccount.Blocked {
 		return byAccount.Recorded, nil
 	}
-	return byAccount.Recorded, tooManyFailures(max(byClient.Wait, byAccount.Wait))
+	f = tooManyFailures(max(byClient.Wait, byAccount.Wait))
+	if byAccount.Blocked {
+		return byAccount.Recorded, f.because("%s: %s has had %d failures within %s", f.Message, accountName(account), b.limits.MaxFailures, span(b.limits.Window))
+	}
+	return byAccount.Recorded, f.because("%s: the client %s has had %d failures within %s", f.Message, client, b.limits.MaxFailuresPerClient, span(b.limits.Window))
 }
 
 // tooManyFailures is the answer to an attempt while its account or client is blocked.
 func tooManyFailures(wait time.Duration) *Failure {
 	f := &Failure{Code: CodeTooManyRequests, RetryAfter: wait}
 	f.Message = fmt.Sprintf("too many failed attempts; try again in %d seconds", f.RetryAfterSeconds())
+	return f
+}
+
+// blockedEither is tooManyFailures when one step (throttle.Attempts) said only that the account
+// or the client is blocked.
+func (b *brake) blockedEither(wait time.Duration, account, client string) *Failure {
+	f := tooManyFailures(wait)
+	return f.because("%s: %s (at most %d failures) or the client %s (at most %d) has failed too often within %s",
+		f.Message, accountName(account), b.limits.MaxFailures, client, b.limits.MaxFailuresPerClient, span(b.limits.Window))
+}
+
+// accountName is an account of the brake as a reason names it: "jdoe@ps_dev" for a login, and
+// for a key "the key sent" (the account holds only the key's digest).
+func accountName(account string) string {
+	if rest, ok := strings.CutPrefix(account, "login\x00"); ok {
+		organisation, username, _ := strings.Cut(rest, "\x00")
+		return "the account " + quote(holderName(username, organisation))
+	}
+	return "the key sent"
+}
+
+// counted completes a wrong secret's reason with the account's count, when the counter can
+// say it: "wrong password for jdoe@ps_dev, 3 of 10 failures before 429".
+func (b *brake) counted(ctx context.Context, account string, f *Failure) *Failure {
+	if f == nil || !guessed(f.Code) || b.limits.MaxFailures <= 0 {
+		return f
+	}
+	if fc, ok := b.accounts.(failureCounter); ok {
+		if n, err := fc.Failures(ctx, account); err == nil && n > 0 {
+			f.Reason = fmt.Sprintf("%s, %d of %d failures before 429", f.Why(), n, b.limits.MaxFailures)
+			return f
+		}
+	}
+	f.Reason = fmt.Sprintf("%s; %d failures within %s answer 429", f.Why(), b.limits.MaxFailures, span(b.limits.Window))
 	return f
 }
 
@@ -146,8 +193,9 @@ func (b *brake) record(ctx context.Context, account, client string, recorded boo
 }
 
 // countsFailure answers failure counts that could not be asked: 503, as for the session store.
-func countsFailure(error) *Failure {
-	return &Failure{Code: CodeServiceUnavailable, Message: "the failure counts are unavailable; try again shortly", RetryAfter: StoreRetryAfter}
+func countsFailure(err error) *Failure {
+	f := &Failure{Code: CodeServiceUnavailable, Message: "the failure counts are unavailable; try again shortly", RetryAfter: StoreRetryAfter}
+	return f.because("the brute-force brake's failure counts could not be asked, so the attempt was not checked: %s", firstLine(err))
 }
 
 // guessed reports whether a failure means a wrong secret, the thing brute force tries.

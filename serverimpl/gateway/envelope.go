@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
 // The gateway's own status codes. They are the stub's, not CRM.COM's: answers of the gateway,
@@ -24,8 +25,10 @@ var descriptions = map[gen.ErrorCode]string{
 	gen.ErrorCodeMethodNotAllowed: "The method does not accept this HTTP method.",
 }
 
-// writeError answers in the envelope every CRM.COM method answers in.
-func writeError(w http.ResponseWriter, status int, code gen.ErrorCode, message string) {
+// writeError answers in the envelope every CRM.COM method answers in, and notes the message
+// as the refusal's reason in the request's journal entry (it names no token, query or key).
+func writeError(w http.ResponseWriter, r *http.Request, status int, code gen.ErrorCode, message string) {
+	journal.NoteReason(r.Context(), message)
 	var none map[string]any
 	data, _ := json.Marshal(gen.ErrorResponse{
 		Data:   &none,

@@ -134,11 +134,11 @@ func (g *Gateway) Extend(s *httpstub.Stack) (http.Handler, error) {
 	guarded := s.RequireTokenHandler(g.proxy)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hasDotSegment(r.URL.Path) {
-			writeError(w, http.StatusBadRequest, gen.ErrorCodeInvalidRequest, "the path has a . or .. segment")
+			writeError(w, r, http.StatusBadRequest, gen.ErrorCodeInvalidRequest, "the path has a . or .. segment")
 			return
 		}
 		if r.ContentLength > g.maxBody {
-			writeError(w, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", g.maxBody))
+			writeError(w, r, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", g.maxBody))
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -211,15 +211,15 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, err err
 	var netErr net.Error
 	switch {
 	case errors.As(err, &tooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", tooLarge.Limit))
+		writeError(w, r, http.StatusRequestEntityTooLarge, gen.ErrorCodePayloadTooLarge, fmt.Sprintf("request body is over %d bytes", tooLarge.Limit))
 		return
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads this answer.
-		writeError(w, http.StatusBadGateway, CodeBadGateway, "the request was cancelled")
+		writeError(w, r, http.StatusBadGateway, CodeBadGateway, "the request was cancelled")
 		return
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
 		g.logger.Warn("gateway: upstream timed out", "upstream", g.upstream.Host, "path", r.URL.Path)
-		writeError(w, http.StatusGatewayTimeout, CodeGatewayTimeout, fmt.Sprintf("upstream %s did not answer in time", g.upstream.Host))
+		writeError(w, r, http.StatusGatewayTimeout, CodeGatewayTimeout, fmt.Sprintf("upstream %s did not answer in time", g.upstream.Host))
 		return
 	}
 	reason := "failed"
@@ -228,7 +228,7 @@ func (g *Gateway) upstreamFailed(w http.ResponseWriter, r *http.Request, err err
 		reason = "could not be reached"
 	}
 	g.logger.Warn("gateway: upstream failed", "upstream", g.upstream.Host, "path", r.URL.Path, "reason", reason)
-	writeError(w, http.StatusBadGateway, CodeBadGateway, fmt.Sprintf("upstream %s %s", g.upstream.Host, reason))
+	writeError(w, r, http.StatusBadGateway, CodeBadGateway, fmt.Sprintf("upstream %s %s", g.upstream.Host, reason))
 }
 
 // hasDotSegment reports a "." or ".." path segment, which an upstream would resolve to a path

@@ -23,7 +23,7 @@ func (s *Stack) handleError(err error, c echo.Context) {
 		return
 	}
 	f := s.failureFor(err, c)
-	exchangeFrom(c.Request().Context()).code = codeOf(f)
+	exchangeFrom(c.Request().Context()).noteRefusal(f)
 	writeFailure(c.Response(), f)
 }
 
@@ -59,7 +59,9 @@ func (s *Stack) failureFor(err error, c echo.Context) *failure {
 		}
 	}
 	s.logger.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.URL.Path), slog.String("error", err.Error()))
-	return internalError()
+	f = internalError()
+	f.Reason = "an unexpected error (or a panic) in the stub: its log has the details"
+	return f
 }
 
 // methodNotAllowed says which methods the route takes, from the Allow header Echo's router set

@@ -45,18 +45,23 @@ func exchangeFrom(ctx context.Context) *exchange {
 }
 
 // noteOutcome records what the request ended in, for the request log and the journal: the
-// code of a failure (and its message as the entry's reason, unless journal.NoteReason gave
-// one), and the session concerned when there is one (a refused release of a genuine token
-// names its session too).
+// code of a failure and its reason, and the session concerned when there is one (a refused
+// release of a genuine token names its session too).
 func (x *exchange) noteOutcome(id sessions.ID, f *failure) {
 	if f != nil {
-		x.code = codeOf(f)
-		if x.notes.Reason == "" { // the answer's message, until the decision notes a fuller reason
-			x.notes.Reason = f.Message
-		}
+		x.noteRefusal(f)
 	}
 	if id != (sessions.ID{}) {
 		x.session, x.hasSession = id, true
+	}
+}
+
+// noteRefusal records a refusal's code and its reason (the domain's, or the answer's message
+// when that says it all), unless journal.NoteReason already gave one.
+func (x *exchange) noteRefusal(f *failure) {
+	x.code = codeOf(f)
+	if x.notes.Reason == "" {
+		x.notes.Reason = f.Why()
 	}
 }
 

@@ -112,6 +112,7 @@ func injectedFault(operation string, declared []int, value, retryAfter string) *
 			FaultHeader, sanitize(value), operation, joinInts(declared)))
 	}
 	f := fail(code, injectedMessage)
+	f.Reason = "fault injected by " + FaultHeader + ": " + sanitize(value)
 	if code == gen.ErrorCodeTooManyRequests || code == gen.ErrorCodeServiceUnavailable {
 		f.RetryAfter = time.Second
 		if retryAfter != "" {

@@ -17,7 +17,7 @@ func (s *Stack) RequireTokenHandler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		info, f := s.checkRequest(r)
 		if f != nil {
-			exchangeFrom(r.Context()).code = codeOf(f)
+			exchangeFrom(r.Context()).noteRefusal(f)
 			bearerChallenge(w.Header(), f)
 			writeFailureHTTP(w, f)
 			return

@@ -21,7 +21,10 @@ type TokenInfo = authority.TokenInfo
 // gen.ErrorCodePayloadTooLarge (a JSON body over MaxTokenBodyBytes).
 type TokenError struct {
 	Code    gen.ErrorCode
-	Message string
+	Message string // status.message of the answer the stub gives
+	// Reason is why, in the fuller words the journal keeps (which session, whose, since when);
+	// never a secret. It may say more than Message: the suite, not the app, reads it.
+	Reason string
 }
 
 func (e *TokenError) Error() string { return string(e.Code) + ": " + e.Message }
@@ -35,7 +38,7 @@ func (e *TokenError) HTTPStatus() int { return httpStatus[e.Code] }
 func (s *Stack) CheckToken(token string) (TokenInfo, error) {
 	info, _, f := s.authority.Check(context.Background(), token)
 	if f != nil {
-		return TokenInfo{}, &TokenError{Code: codeOf(f), Message: f.Message}
+		return TokenInfo{}, &TokenError{Code: codeOf(f), Message: f.Message, Reason: f.Why()}
 	}
 	return info, nil
 }
@@ -48,7 +51,7 @@ func (s *Stack) CheckToken(token string) (TokenInfo, error) {
 func (s *Stack) CheckRequest(r *http.Request) (TokenInfo, error) {
 	info, f := s.checkRequest(r)
 	if f != nil {
-		return TokenInfo{}, &TokenError{Code: codeOf(f), Message: f.Message}
+		return TokenInfo{}, &TokenError{Code: codeOf(f), Message: f.Message, Reason: f.Why()}
 	}
 	return info, nil
 }

@@ -39,7 +39,7 @@ const noTokenMessage = "no token was given: send it as the token query parameter
 func TokenFromRequest(r *http.Request) (string, error) {
 	token, f := tokenFromRequest(r)
 	if f != nil {
-		return "", &TokenError{Code: codeOf(f), Message: f.Message}
+		return "", &TokenError{Code: codeOf(f), Message: f.Message, Reason: f.Why()}
 	}
 	return token, nil
 }

@@ -115,14 +115,9 @@ func (m *Memory) Use(_ context.Context, id ID, now time.Time) (State, error) {
 	if !ok {
 		return StateUnknown, nil
 	}
-	switch st := s.StateAt(t); st {
-	case StateLive:
-	case StateExpired:
-		if t >= s.Deadline {
-			m.forget(sh, id, s) // ended or not, it would have ended by now
-		}
-		return st, nil
-	default:
+	// A session past its deadline is kept until the next sweep (within a minute), not forgotten
+	// here: the refusal's reason reads its last use (Get) right after.
+	if st := s.StateAt(t); st != StateLive {
 		return st, nil
 	}
 	s.LastUse = t
@@ -145,13 +140,10 @@ func (m *Memory) End(_ context.Context, id ID, now time.Time, as State) (State, 
 	}
 	st := s.StateAt(t)
 	if st != StateLive {
-		if t >= s.Deadline {
-			m.forget(sh, id, s)
-		}
-		return st, nil
+		return st, nil // kept until the next sweep, as in Use
 	}
 	m.live.Add(-1)
-	s.Ended = as
+	s.Ended, s.EndedAt = as, t
 	sh.sessions[id] = s
 	return StateLive, nil
 }

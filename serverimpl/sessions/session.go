@@ -75,7 +75,10 @@ type Session struct {
 	// Ended is StateLive until the session is ended before its deadline: StateReleased by a
 	// release, StateExpired by the server (an admin ending it as if its time had run out). An
 	// ended session is kept until its deadline, so that using it again says how it ended.
-	Ended    State
+	Ended State
+	// EndedAt is when the session was ended (Unix nanoseconds), for a refusal's reason; 0 when
+	// it was not, or when the store does not keep it (it is no part of the Store contract).
+	EndedAt  int64
 	Holder   *Holder
 	IssuedAt int64
 	LastUse  int64 // IssuedAt until first used

@@ -186,6 +186,22 @@ func (l *Limiter) Fail(_ context.Context, key string) error {
 	return nil
 }
 
+// Failures is how many failures key has in its current window (0 when none, or when the
+// window has ended), for a refusal's reason. It never fails.
+func (l *Limiter) Failures(_ context.Context, key string) (int, error) {
+	if !l.Enabled() {
+		return 0, nil
+	}
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.windows[key]
+	if !ok || l.expired(w, now) {
+		return 0, nil
+	}
+	return w.failures, nil
+}
+
 // Reset forgets key's failures, as after a successful login. It never fails.
 func (l *Limiter) Reset(_ context.Context, key string) error {
 	if !l.Enabled() {

@@ -303,7 +303,15 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             /** @description A fixed human-readable sentence for the code. */
             description: string;
-            /** @description What exactly went wrong with this request. */
+            /**
+             * @description What exactly went wrong with this request, in plain words that never hold a secret
+             *     (for example `unit "9" is not one of jdoe's units 1, 2`, or `token expired: unused
+             *     for 61 minutes, the limit is 60`). The refusals of credentials
+             *     (`INVALID_CREDENTIALS`, `INVALID_KEY`, `INVALID_ACCESS_TOKEN_IDENTIFIER`) keep one
+             *     fixed message whatever was wrong, so that an answer never tells an unknown user,
+             *     organisation or key apart from a wrong password or code. Clients branch on `code`,
+             *     never on the message.
+             */
             message: string;
         };
         TokenResponse: {

@@ -136,7 +136,7 @@ func (s *Stack) warnStore(ctx context.Context, store string, err error) {
 	}
 }
 
-// exchangeContext is a request's context carrying its exchange, as withExchange would make
+// exchangeContext is a request's context carrying its exchange, as context.WithValue would make
 // it, in one allocation instead of two: every request has one.
 type exchangeContext struct {
 	context.Context

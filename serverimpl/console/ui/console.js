@@ -190,10 +190,10 @@
         },
       }, open ? "Hide" : "Details");
       const row = el("tr", { class: e.status >= 400 ? "refused" : "" },
-        el("td", {}, el("time", { datetime: e.time }, hms(e.time))),
+        el("td", { class: "left" }, el("time", { datetime: e.time }, hms(e.time))),
         what,
-        el("td", {}, String(e.status)),
-        el("td", {}, e.code || ""),
+        el("td", { class: "wide" }, String(e.status)),
+        el("td", { class: "code" }, e.code || ""),
         el("td", { class: "wide" }, holder),
         el("td", { class: "reason" }, e.reason || ""),
         el("td", { class: "wide num" }, e.latency_ms.toFixed(2)),

@@ -179,6 +179,9 @@ type exchangeContext struct {
 	// validation is the validator's scratch space for this request (validateResolved), here
 	// so that it costs no allocation of its own.
 	validation validationScratch
+	// token is the token a check accepted (withTokenInfo), for TokenInfoFrom.
+	token    TokenInfo
+	hasToken bool
 }
 
 func (c *exchangeContext) Value(key any) any {
@@ -189,6 +192,10 @@ func (c *exchangeContext) Value(key any) any {
 		return c
 	case journal.NotesKey:
 		return &c.x.notes
+	case tokenInfoKey:
+		if c.hasToken {
+			return c.token
+		}
 	}
 	return c.Context.Value(key)
 }

@@ -5,6 +5,7 @@ package clock
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -63,8 +64,7 @@ func (c *Settable) Reset() { c.Set(c.start) }
 // The offset is the process's own (NewOffset) or shared by replicas that act as one
 // stub (NewSharedOffset).
 type Offset struct {
-	mu     sync.Mutex
-	offset time.Duration
+	offset atomic.Int64 // a time.Duration; atomic, as every request reads it
 	shared SharedOffset
 }
 
@@ -93,9 +93,7 @@ func (c *Offset) Now() time.Time {
 	if c.shared != nil {
 		return time.Now().Add(c.shared.Offset())
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return time.Now().Add(time.Duration(c.offset.Load()))
 }
 
 // Advance moves the clock forward by d. A shared offset that cannot be changed is left as it
@@ -108,9 +106,7 @@ func (c *Offset) AdvanceContext(ctx context.Context, d time.Duration) error {
 		_, err := c.shared.Advance(ctx, d)
 		return err
 	}
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
+	c.offset.Add(int64(d))
 	return nil
 }
 
@@ -129,9 +125,7 @@ func (c *Offset) ResetContext(ctx context.Context) error {
 	if c.shared != nil {
 		return c.shared.Set(ctx, 0)
 	}
-	c.mu.Lock()
-	c.offset = 0
-	c.mu.Unlock()
+	c.offset.Store(0)
 	return nil
 }
 

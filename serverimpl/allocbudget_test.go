@@ -30,7 +30,7 @@ var allocBudgets = map[string]float64{
 	"login":                          38, // authentication/token
 	"consumer_application_key_token": 64, // 2 of them since openapi.yaml 2.0.0: the identifier's anyOf of three complete shapes is validated by kin-openapi
 	"release":                        39, // authentication/token/release
-	"require_token":                  7,  // RequireToken on a route mounted on the stub's Echo
+	"require_token":                  8,  // RequireToken on a route mounted on the stub's Echo
 	"require_token_handler":          5,  // RequireTokenHandler in front of a net/http handler
 }
 

@@ -90,11 +90,13 @@ func WithTokenInfo(ctx context.Context, info TokenInfo) context.Context {
 // withTokenInfo is r with info as its accepted token (TokenInfoFrom). A request whose context
 // is still the exchange context the stub's request log gave it keeps the token there, and the
 // exchange context answers TokenInfoFrom as a context made by WithTokenInfo on top of it
-// would: no context, boxed value and request copy per checked call. Any other request (a
-// context made on top of the exchange's, or none) gets a new context.
+// would: the token's one allocation instead of a context, the boxed token and a request copy
+// per checked call. Any other request (a context made on top of the exchange's, or none) gets
+// a new context.
 func withTokenInfo(r *http.Request, info TokenInfo) *http.Request {
 	if xc, ok := r.Context().(*exchangeContext); ok {
-		xc.token, xc.hasToken = info, true
+		token := info // moved to the heap here, on this path only
+		xc.token = &token
 		return r
 	}
 	return r.WithContext(WithTokenInfo(r.Context(), info))

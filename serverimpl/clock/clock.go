@@ -89,11 +89,27 @@ func NewOffset() *Offset { return &Offset{} }
 func NewSharedOffset(o SharedOffset) *Offset { return &Offset{shared: o} }
 
 // Now returns the wall-clock time plus the offset.
-func (c *Offset) Now() time.Time {
+func (c *Offset) Now() time.Time { return c.at(time.Now()) }
+
+// at is the clock's time when the wall clock read wall.
+func (c *Offset) at(wall time.Time) time.Time {
 	if c.shared != nil {
-		return time.Now().Add(c.shared.Offset())
+		return wall.Add(c.shared.Offset())
 	}
-	return time.Now().Add(time.Duration(c.offset.Load()))
+	return wall.Add(time.Duration(c.offset.Load()))
+}
+
+// At is c's time when the wall clock read wall (time.Now a moment ago), for a caller that has
+// just read the wall clock anyway: Real and Offset derive it without reading the clock again;
+// any other clock (a Settable) is asked.
+func At(c Clock, wall time.Time) time.Time {
+	switch c := c.(type) {
+	case Real:
+		return wall
+	case *Offset:
+		return c.at(wall)
+	}
+	return c.Now()
 }
 
 // Advance moves the clock forward by d. A shared offset that cannot be changed is left as it

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/crmcom-community/crmauth/serverimpl/clock"
 	"github.com/crmcom-community/crmauth/serverimpl/journal"
 )
 
@@ -52,7 +53,7 @@ func (s *Stack) requestLog(c echo.Context, next, route echo.HandlerFunc) error {
 		start = time.Now()
 	}
 	if s.journal != nil {
-		arrived = s.clock.Now()
+		arrived = clock.At(s.clock, start) // the stub's time when the request came
 	}
 	xc := &exchangeContext{Context: r.Context(), route: route}
 	x := &xc.x

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/crmcom-community/crmauth/internal/logbatch"
+	"github.com/crmcom-community/crmauth/internal/textlog"
 	"github.com/crmcom-community/crmauth/serverimpl"
 )
 
 // BenchmarkRequestLog is web_api_key/token through the whole stub with the request log as
-// crmauth serve writes it (slog's text lines to a file, through logbatch), written straight to
-// the file (a write system call per line, as serve did before), and without a log: the
-// differences are what the log costs a request in-process.
+// crmauth serve writes it (textlog's direct path to a file, through logbatch), as it wrote it
+// before (slog's TextHandler through logbatch, and straight to the file: a write system call
+// per line), and without a log: the differences are what the log costs a request in-process.
 func BenchmarkRequestLog(b *testing.B) {
 	file := func(b *testing.B) *os.File {
 		f, err := os.Create(filepath.Join(b.TempDir(), "log"))
@@ -26,9 +27,12 @@ func BenchmarkRequestLog(b *testing.B) {
 		b.Cleanup(func() { f.Close() })
 		return f
 	}
-	run := func(b *testing.B, w io.Writer) {
+	run := func(b *testing.B, w io.Writer, direct bool) {
 		opts := serverimpl.Options{Secret: []byte("benchmark secret")}
-		if w != nil {
+		switch {
+		case w != nil && direct:
+			opts.Logger = slog.New(textlog.New(w, nil))
+		case w != nil:
 			opts.Logger = slog.New(slog.NewTextHandler(w, nil))
 		}
 		s, err := serverimpl.New(opts)
@@ -45,11 +49,16 @@ func BenchmarkRequestLog(b *testing.B) {
 			}
 		}
 	}
-	b.Run("none", func(b *testing.B) { run(b, nil) })
-	b.Run("text_file", func(b *testing.B) { run(b, file(b)) })
+	b.Run("none", func(b *testing.B) { run(b, nil, false) })
+	b.Run("text_file", func(b *testing.B) { run(b, file(b), false) })
 	b.Run("text_batched_file", func(b *testing.B) {
 		w := logbatch.New(file(b), 10*time.Millisecond)
 		defer w.Close()
-		run(b, w)
+		run(b, w, false)
+	})
+	b.Run("textlog_batched_file", func(b *testing.B) { // as crmauth serve writes it
+		w := logbatch.New(file(b), 10*time.Millisecond)
+		defer w.Close()
+		run(b, w, true)
 	})
 }

@@ -109,3 +109,40 @@ func TestRequireTokenCountsAsUse(t *testing.T) {
 	resp, body := getProtected(t, s, token, true)
 	expectFailure(t, resp.StatusCode, body, 401, gen.ErrorCodeTokenExpired, "expired")
 }
+
+// TestTokenInfoFromNearestContext: the token a check accepted is what TokenInfoFrom finds
+// behind it, even when a context carrying another token was made in front of the check, and a
+// context carrying another token made behind the check wins, as the nearest context does.
+// (A check on a request whose context is the stub's own keeps the token there, without a new
+// context; these are the cases where it must not.)
+func TestTokenInfoFromNearestContext(t *testing.T) {
+	s := startStub(t)
+	other := serverimpl.TokenInfo{Username: "someone else"}
+	putOther := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.SetRequest(c.Request().WithContext(serverimpl.WithTokenInfo(c.Request().Context(), other)))
+			return next(c)
+		}
+	}
+	answer := func(c echo.Context) error {
+		info, ok := serverimpl.TokenInfoFrom(c.Request().Context())
+		if !ok {
+			return c.String(http.StatusInternalServerError, "no token info")
+		}
+		return c.String(http.StatusOK, info.Username)
+	}
+	s.Echo().GET("/other-first", answer, putOther, s.RequireToken())
+	s.Echo().GET("/check-first", answer, s.RequireToken(), putOther)
+	s.Echo().GET("/check-only", answer, s.RequireToken())
+	s.Echo().GET("/handler-other-first", echo.WrapHandler(s.RequireTokenHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		info, _ := serverimpl.TokenInfoFrom(r.Context())
+		_, _ = w.Write([]byte(info.Username))
+	}))), putOther)
+	token := s.loginToken(t)
+	for path, want := range map[string]string{"/other-first": userName, "/check-first": other.Username, "/check-only": userName, "/handler-other-first": userName} {
+		resp, body := s.do(t, http.MethodGet, path, "", nil, "Authorization", "Bearer "+token)
+		if resp.StatusCode != http.StatusOK || string(body) != want {
+			t.Errorf("%s: %d %q, want the token of %q", path, resp.StatusCode, body, want)
+		}
+	}
+}

@@ -67,6 +67,7 @@ type options struct {
 	duration    time.Duration
 	rounds      int
 	warmup      time.Duration
+	settle      time.Duration
 	workers     int
 	serverProcs int
 	clientProcs int
@@ -90,6 +91,7 @@ func parseOptions(args []string) (options, error) {
 	fs.DurationVar(&o.duration, "duration", time.Second, "measured time per scenario and round")
 	fs.IntVar(&o.rounds, "rounds", 7, "rounds: each runs every scenario once, in turn")
 	fs.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up per scenario, before its first round")
+	fs.DurationVar(&o.settle, "settle", 200*time.Millisecond, "unmeasured run before each later round of a scenario")
 	fs.IntVar(&o.workers, "workers", 8, "closed-loop concurrency: connections, one request in flight each")
 	fs.IntVar(&o.serverProcs, "server-procs", 1, "GOMAXPROCS of the server process")
 	fs.IntVar(&o.clientProcs, "client-procs", 1, "GOMAXPROCS of the load generator")
@@ -102,7 +104,7 @@ func parseOptions(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
-	if o.workers < 1 || o.serverProcs < 1 || o.clientProcs < 1 || o.rounds < 1 || o.duration <= 0 || o.warmup < 0 {
+	if o.workers < 1 || o.serverProcs < 1 || o.clientProcs < 1 || o.rounds < 1 || o.duration <= 0 || o.warmup < 0 || o.settle < 0 {
 		return o, fmt.Errorf("workers, procs, rounds and duration must be positive")
 	}
 	for i, l := range o.scenarios {

@@ -167,7 +167,10 @@ func (r *row) ratioTo(base *row) float64 {
 func (r *row) all() *loadgen.Result { return loadgen.Merge(r.rounds...) }
 
 // measure runs one round of the scenario into r. The first round builds the requests and
-// warms the scenario up; every round then runs for o.duration and records what it cost.
+// warms the scenario up; every later round runs unmeasured for o.settle first (the scenario
+// before it ran on the same CPU, often in another process, whose leftovers would otherwise be
+// charged to this one's first milliseconds); every round then runs for o.duration and records
+// what it cost.
 func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, done []*row) error {
 	addr := ""
 	if s.child != nil {
@@ -180,13 +183,15 @@ func (s *scenario) measure(ctx context.Context, t *target, o options, r *row, do
 		return err
 	}
 	cfg := loadgen.Config{Addr: addr, Workers: o.workers, Source: src}
+	warmup := o.settle // every round: the server's CPU was another process's a moment ago
 	if len(r.rounds) == 0 {
 		r.letter, r.name = s.letter, s.name
-		if o.warmup > 0 {
-			cfg.Duration = o.warmup
-			if _, err := loadgen.Run(ctx, cfg); err != nil {
-				return err
-			}
+		warmup = max(o.warmup, o.settle)
+	}
+	if warmup > 0 {
+		cfg.Duration = warmup
+		if _, err := loadgen.Run(ctx, cfg); err != nil {
+			return err
 		}
 	}
 	profile := o.profileDir != "" && s.child == nil // only the target serves its profile
@@ -245,9 +250,9 @@ func releaseSource(t *target, o options, host string, r *row, done []*row) (load
 			}
 		}
 	}
-	seconds := o.duration.Seconds()
+	seconds := o.duration.Seconds() + o.settle.Seconds()
 	if len(r.rounds) == 0 {
-		seconds += o.warmup.Seconds()
+		seconds = o.duration.Seconds() + max(o.warmup, o.settle).Seconds()
 	}
 	n := max(1_000, min(int(math.Ceil(rate*seconds*1.5)), 2_000_000))
 	tokens, err := t.tokens(n, "key", "")

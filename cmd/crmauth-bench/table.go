@@ -18,10 +18,10 @@ func machineReport(o options) string {
 		pinning = "server pinned to CPU 0, generator to CPU 1"
 	}
 	return fmt.Sprintf("machine: %d CPUs, %s, %s/%s, %s, %s\n"+
-		"load: %d closed-loop workers on keep-alive loopback connections; %d rounds of %s per scenario, after %s warm-up;\n"+
+		"load: %d closed-loop workers on keep-alive loopback connections; %d rounds of %s per scenario, after %s warm-up (%s unmeasured before each later round);\n"+
 		"      server process GOMAXPROCS=%d, load generator GOMAXPROCS=%d, %s (the same for every scenario)\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH, runtime.Version(), time.Now().UTC().Format("2006-01-02"),
-		o.workers, o.rounds, o.duration, o.warmup, o.serverProcs, o.clientProcs, pinning)
+		o.workers, o.rounds, o.duration, o.warmup, o.settle, o.serverProcs, o.clientProcs, pinning)
 }
 
 // cpuModel reads the CPU's name where Linux tells it, and says "unknown CPU" elsewhere.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/crmcom-community/crmauth/internal/logbatch"
+	"github.com/crmcom-community/crmauth/internal/textlog"
 	"github.com/crmcom-community/crmauth/serverimpl"
 	"github.com/crmcom-community/crmauth/serverimpl/console"
 	"github.com/crmcom-community/crmauth/serverimpl/gateway"
@@ -220,7 +221,8 @@ func (c serveConfig) logger(w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch c.logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		// slog's text lines, with a direct path for the request line (internal/textlog).
+		return slog.New(textlog.New(w, opts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}

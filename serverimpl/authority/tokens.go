@@ -113,7 +113,9 @@ func (c *claims) appendJSON(b []byte) ([]byte, error) {
 func appendJSONString(b []byte, s string) ([]byte, error) {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, err := json.Marshal(s)
+			// A copy goes to encoding/json, so that s does not escape: sign's jti string then
+			// stays on its stack instead of costing every token an allocation.
+			q, err := json.Marshal(strings.Clone(s))
 			return append(b, q...), err
 		}
 	}

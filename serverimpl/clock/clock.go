@@ -5,6 +5,7 @@ package clock
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -63,8 +64,7 @@ func (c *Settable) Reset() { c.Set(c.start) }
 // The offset is the process's own (NewOffset) or shared by replicas that act as one
 // stub (NewSharedOffset).
 type Offset struct {
-	mu     sync.Mutex
-	offset time.Duration
+	offset atomic.Int64 // a time.Duration; atomic, as every request reads it
 	shared SharedOffset
 }
 
@@ -89,13 +89,27 @@ func NewOffset() *Offset { return &Offset{} }
 func NewSharedOffset(o SharedOffset) *Offset { return &Offset{shared: o} }
 
 // Now returns the wall-clock time plus the offset.
-func (c *Offset) Now() time.Time {
+func (c *Offset) Now() time.Time { return c.at(time.Now()) }
+
+// at is the clock's time when the wall clock read wall.
+func (c *Offset) at(wall time.Time) time.Time {
 	if c.shared != nil {
-		return time.Now().Add(c.shared.Offset())
+		return wall.Add(c.shared.Offset())
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return wall.Add(time.Duration(c.offset.Load()))
+}
+
+// At is c's time when the wall clock read wall (time.Now a moment ago), for a caller that has
+// just read the wall clock anyway: Real and Offset derive it without reading the clock again;
+// any other clock (a Settable) is asked.
+func At(c Clock, wall time.Time) time.Time {
+	switch c := c.(type) {
+	case Real:
+		return wall
+	case *Offset:
+		return c.at(wall)
+	}
+	return c.Now()
 }
 
 // Advance moves the clock forward by d. A shared offset that cannot be changed is left as it
@@ -108,9 +122,7 @@ func (c *Offset) AdvanceContext(ctx context.Context, d time.Duration) error {
 		_, err := c.shared.Advance(ctx, d)
 		return err
 	}
-	c.mu.Lock()
-	c.offset += d
-	c.mu.Unlock()
+	c.offset.Add(int64(d))
 	return nil
 }
 
@@ -129,9 +141,7 @@ func (c *Offset) ResetContext(ctx context.Context) error {
 	if c.shared != nil {
 		return c.shared.Set(ctx, 0)
 	}
-	c.mu.Lock()
-	c.offset = 0
-	c.mu.Unlock()
+	c.offset.Store(0)
 	return nil
 }
 

@@ -28,6 +28,10 @@ type exchange struct {
 	fault        gen.ErrorCode
 	unjournalled bool
 	notes        journal.Notes // a refusal's reason, the upstream that answered (journal.NoteReason)
+	// answer is an issuing method's 200, handed to the generated code as a pointer into the
+	// exchange: a tokenAnswer value in the response interface would be boxed, an allocation
+	// per token.
+	answer tokenAnswer
 }
 
 type exchangeKey struct{}
@@ -59,6 +63,12 @@ func (x *exchange) noteRefusal(f *failure) {
 	if x.notes.Reason == "" {
 		x.notes.Reason = f.Why()
 	}
+}
+
+// tokenAnswer is the 200 answer carrying token, held in the exchange.
+func (x *exchange) tokenAnswer(token string) *tokenAnswer {
+	x.answer = tokenAnswer(token)
+	return &x.answer
 }
 
 // noteIssued records an issuing method's outcome, and who its token speaks for.

@@ -22,7 +22,7 @@ func (h *handlers) Login(ctx context.Context, r gen.LoginRequestObject) (gen.Log
 	t, f := h.authority.Login(ctx, x.client, b.Organisation, b.Username, b.Password, b.Unit)
 	x.noteIssued(t, f)
 	if f == nil {
-		return tokenAnswer(t.Token), nil
+		return x.tokenAnswer(t.Token), nil
 	}
 	body := envelopeOf(f)
 	switch statusOf(f) {
@@ -75,7 +75,7 @@ func (h *handlers) GetWebApiKeyToken(ctx context.Context, r gen.GetWebApiKeyToke
 	t, f := h.authority.WebAPIKeyToken(ctx, x.client, x.key, unit)
 	x.noteIssued(t, f)
 	if f == nil {
-		return tokenAnswer(t.Token), nil
+		return x.tokenAnswer(t.Token), nil
 	}
 	body := envelopeOf(f)
 	switch statusOf(f) {
@@ -103,7 +103,7 @@ func (h *handlers) GetConsumerApplicationKeyToken(ctx context.Context, r gen.Get
 	t, f := h.authority.ConsumerToken(ctx, x.client, x.key, id, b.Unit)
 	x.noteIssued(t, f)
 	if f == nil {
-		return tokenAnswer(t.Token), nil
+		return x.tokenAnswer(t.Token), nil
 	}
 	body := envelopeOf(f)
 	switch statusOf(f) {

@@ -22,7 +22,7 @@ func (s *Stack) RequireTokenHandler(next http.Handler) http.Handler {
 			writeFailureHTTP(w, f)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(WithTokenInfo(r.Context(), info)))
+		next.ServeHTTP(w, withTokenInfo(r, info))
 	})
 }
 

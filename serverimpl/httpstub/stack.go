@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/crmcom-community/crmauth/gen"
+	"github.com/crmcom-community/crmauth/internal/textlog"
 	"github.com/crmcom-community/crmauth/serverimpl/admin"
 	"github.com/crmcom-community/crmauth/serverimpl/authority"
 	"github.com/crmcom-community/crmauth/serverimpl/clock"
@@ -54,6 +55,9 @@ type Stack struct {
 	journal   journal.Store    // nil: none
 	coverage  coverage.Store   // never nil
 	recorder  journal.Recorder // nil: journal and coverage written in turn
+	// lines is the logger's handler when it is textlog's: the request line takes its direct
+	// path. nil: the line goes to the handler as a slog.Record.
+	lines *textlog.Handler
 }
 
 // New builds the stack: validator and routes set up once, from the embedded spec.
@@ -63,6 +67,7 @@ func New(c Config) (*Stack, error) {
 		opts: c, authority: c.Authority, clock: c.Clock, logger: c.Logger,
 		declared: declaredStatuses(spec), journal: c.Journal, coverage: c.Coverage, recorder: c.Recorder,
 	}
+	s.lines, _ = c.Logger.Handler().(*textlog.Handler)
 	s.echo = echo.New()
 	s.echo.HideBanner, s.echo.HidePort = true, true
 	s.echo.HTTPErrorHandler = s.handleError

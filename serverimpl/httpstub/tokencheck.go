@@ -90,6 +90,21 @@ func WithTokenInfo(ctx context.Context, info TokenInfo) context.Context {
 	return context.WithValue(ctx, tokenInfoKey{}, info)
 }
 
+// withTokenInfo is r with info as its accepted token (TokenInfoFrom). A request whose context
+// is still the exchange context the stub's request log gave it keeps the token there, and the
+// exchange context answers TokenInfoFrom as a context made by WithTokenInfo on top of it
+// would: the token's one allocation instead of a context, the boxed token and a request copy
+// per checked call. Any other request (a context made on top of the exchange's, or none) gets
+// a new context.
+func withTokenInfo(r *http.Request, info TokenInfo) *http.Request {
+	if xc, ok := r.Context().(*exchangeContext); ok {
+		token := info // moved to the heap here, on this path only
+		xc.token = &token
+		return r
+	}
+	return r.WithContext(WithTokenInfo(r.Context(), info))
+}
+
 // RequireToken is Echo middleware for any route that needs a token, following the token rule
 // (CheckRequest). A refused request is answered in the envelope: 401 INVALID_TOKEN or
 // TOKEN_EXPIRED with a Bearer challenge, 400 INVALID_REQUEST for two different tokens, 413 for
@@ -104,7 +119,7 @@ func (s *Stack) RequireToken() echo.MiddlewareFunc {
 				bearerChallenge(c.Response().Header(), f)
 				return f
 			}
-			c.SetRequest(r.WithContext(WithTokenInfo(r.Context(), info)))
+			c.SetRequest(withTokenInfo(r, info))
 			return next(c)
 		}
 	}

@@ -18,12 +18,17 @@ func NewID() ID {
 
 // String is the ID as a jti: 32 upper-case hex digits.
 func (id ID) String() string {
-	const digits = "0123456789ABCDEF"
 	var b [2 * len(ID{})]byte
-	for i, v := range id {
-		b[2*i], b[2*i+1] = digits[v>>4], digits[v&0x0f]
+	return string(id.AppendJTI(b[:0]))
+}
+
+// AppendJTI appends String's text to b, for a log line that need not allocate it.
+func (id ID) AppendJTI(b []byte) []byte {
+	const digits = "0123456789ABCDEF"
+	for _, v := range id {
+		b = append(b, digits[v>>4], digits[v&0x0f])
 	}
-	return string(b[:])
+	return b
 }
 
 // ParseID reads a jti: exactly 32 upper-case hex digits, the only form String writes (a token
